@@ -1,0 +1,36 @@
+"""Array namespaces (NumPy, CuPy, array-API), the dtype policy and seeded random numbers."""
+
+from convlab.backend.dtypes import DTYPES, eps, resolve_dtype
+from convlab.backend.namespace import (
+    BACKENDS,
+    ENV_VAR,
+    array_namespace,
+    backend_name,
+    get_namespace,
+    is_array,
+    to_numpy,
+)
+from convlab.backend.sampling import Batch, BatchSampler, take_rows
+from convlab.backend.random import from_host, host_rng, normal, orthogonal, permutation, uniform
+
+__all__ = [
+    "BACKENDS",
+    "Batch",
+    "BatchSampler",
+    "DTYPES",
+    "ENV_VAR",
+    "array_namespace",
+    "backend_name",
+    "eps",
+    "from_host",
+    "get_namespace",
+    "host_rng",
+    "is_array",
+    "normal",
+    "orthogonal",
+    "permutation",
+    "resolve_dtype",
+    "take_rows",
+    "to_numpy",
+    "uniform",
+]

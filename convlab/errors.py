@@ -1,0 +1,47 @@
+"""Exceptions raised by convlab.
+
+Every error a user can trigger with bad input is a subclass of :class:`ValueError` or
+:class:`TypeError`, so ``except ValueError`` keeps working, and its message names the
+argument, what was expected and what arrived.  This module imports nothing from convlab,
+so every layer may use it.
+"""
+
+from __future__ import annotations
+
+
+class ConvlabError(Exception):
+    """Base class of every exception convlab raises on purpose."""
+
+
+class ArgumentError(ConvlabError, ValueError):
+    """An argument has the right type but a value outside what is allowed."""
+
+    def __init__(self, name: str, expected: str, got: object) -> None:
+        self.name, self.expected, self.got = name, expected, got
+        super().__init__(f"{name}: expected {expected}, got {_show(got)}")
+
+
+class ShapeError(ArgumentError):
+    """An array argument has the wrong shape (or the wrong number of dimensions)."""
+
+
+class ArgumentTypeError(ConvlabError, TypeError):
+    """An argument has the wrong type."""
+
+    def __init__(self, name: str, expected: str, got: object) -> None:
+        self.name, self.expected, self.got = name, expected, got
+        super().__init__(f"{name}: expected {expected}, got {type(got).__name__} {_show(got)}")
+
+
+class BackendUnavailableError(ConvlabError, RuntimeError):
+    """An array backend was asked for but cannot be used here (not installed, or no device)."""
+
+
+def _show(value: object) -> str:
+    """A short, readable rendering of a received value for an error message."""
+    shape = getattr(value, "shape", None)
+    if shape is not None and not isinstance(value, (int, float, complex)):
+        dtype = getattr(value, "dtype", "?")
+        return f"an array of shape {tuple(shape)} and dtype {dtype}"
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."

@@ -1,0 +1,76 @@
+"""Figures as data: what a claim shows, with no plotting library involved.
+
+A claim returns a :class:`Figure` — panels of series (theory curves, measured points,
+bounds, trajectories), heat maps and contour surfaces, all as host NumPy arrays.
+:mod:`convlab.plot` turns it into PNG and SVG files.  Keeping figures as data keeps the
+experiments layer free of matplotlib and lets tests check what a figure will show.
+
+Roles fix how a series is drawn, the same in every figure: ``theory`` a solid line,
+``measured`` markers, ``bound`` a dashed line, ``trajectory`` a line with markers on a
+contour plot, ``reference`` a thin grey line.  ``group`` names the optimizer or setting, so
+each gets one colour across a figure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+ROLES = ("theory", "measured", "bound", "trajectory", "reference")
+
+
+@dataclass
+class Series:
+    x: np.ndarray
+    y: np.ndarray
+    label: str
+    role: str = "measured"
+    group: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.role not in ROLES:
+            raise ValueError(f"role: expected one of {ROLES}, got {self.role!r}")
+        self.x, self.y = np.asarray(self.x, dtype=float), np.asarray(self.y, dtype=float)
+
+
+@dataclass
+class Heatmap:
+    """Values z[i, j] at (x[j], y[i]); drawn with a colour bar labelled ``label``."""
+
+    x: np.ndarray
+    y: np.ndarray
+    z: np.ndarray
+    label: str
+    log: bool = False
+
+
+@dataclass
+class Surface:
+    """A function on a grid, drawn as contour lines (trajectories go on top as series)."""
+
+    x: np.ndarray
+    y: np.ndarray
+    z: np.ndarray
+    levels: int | np.ndarray = 30
+    log: bool = False
+
+
+@dataclass
+class Panel:
+    title: str
+    xlabel: str
+    ylabel: str
+    series: list[Series] = field(default_factory=list)
+    xscale: str = "linear"
+    yscale: str = "linear"
+    heatmap: Heatmap | None = None
+    surface: Surface | None = None
+    vlines: list[tuple[float, str]] = field(default_factory=list)
+    hlines: list[tuple[float, str]] = field(default_factory=list)
+
+
+@dataclass
+class Figure:
+    panels: list[Panel]
+    title: str = ""

@@ -1,0 +1,31 @@
+"""Neural networks with hand-written backward passes, their training, and depth experiments."""
+
+from convlab.nn.batchnorm import BatchNorm1d
+from convlab.nn.init import INITS, weight_variance
+from convlab.nn.layers import ACTIVATIONS, Linear, ReLU, Sigmoid, Tanh
+from convlab.nn.losses import LOSSES, CrossEntropyLoss, MSELoss
+from convlab.nn.mlp import mlp
+from convlab.nn.module import Module, Sequential
+from convlab.nn.objective import Objective
+from convlab.nn.train import FitRecord, evaluate, fit
+
+__all__ = [
+    "ACTIVATIONS",
+    "BatchNorm1d",
+    "CrossEntropyLoss",
+    "FitRecord",
+    "INITS",
+    "LOSSES",
+    "Linear",
+    "MSELoss",
+    "Module",
+    "Objective",
+    "ReLU",
+    "Sequential",
+    "Sigmoid",
+    "Tanh",
+    "evaluate",
+    "fit",
+    "mlp",
+    "weight_variance",
+]

@@ -1,0 +1,101 @@
+r"""Linear layers and element-wise activations, each backward written next to its forward.
+
+For a batch ``x`` of shape ``(n, N_x)`` and upstream gradient ``dy = ∂L/∂y``:
+
+* :class:`Linear`  ``y = x Wᵀ + b``;  ``∂L/∂W = dyᵀ x``, ``∂L/∂b = Σₙ dy``, ``∂L/∂x = dy W``.
+* :class:`ReLU`    ``y = max(x, 0)``; ``∂L/∂x = dy · [x > 0]``.
+* :class:`Tanh`    ``y = tanh x``;    ``∂L/∂x = dy · (1 − y²)``.
+* :class:`Sigmoid` ``y = 1/(1+e^{−x})``; ``∂L/∂x = dy · y (1 − y)``.
+
+``W`` has torch's layout ``(N_y, N_x)``, so weights copy to and from ``torch.nn.Linear`` as
+they are.  Scalars stay Python floats, so float32 inputs stay float32 throughout.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from convlab.backend import array_namespace as _xp
+from convlab.backend import from_host, get_namespace, host_rng, resolve_dtype
+from convlab.backend.checks import hyper
+from convlab.errors import ArgumentError, ShapeError
+from convlab.nn.init import INITS
+from convlab.nn.module import Module
+
+
+class Linear(Module):
+    """Affine map ``y = x Wᵀ + b`` with ``W`` drawn by ``init`` (a :data:`~convlab.nn.init.INITS`
+    name) from ``seed`` (an int or a host ``numpy.random.Generator``), and ``b = 0``."""
+
+    param_names = ("weight", "bias")
+
+    def __init__(self, in_features: int, out_features: int, *, init: str = "xavier_uniform",
+                 seed: Any = 0, backend: Any = None, dtype: Any = None, device: Any = None) -> None:
+        self.in_features = int(hyper("in_features", in_features, low=1, high=None))
+        self.out_features = int(hyper("out_features", out_features, low=1, high=None))
+        if init not in INITS:
+            raise ArgumentError("init", f"one of {sorted(INITS)}", init)
+        xp = get_namespace(backend)
+        dt = resolve_dtype(xp, dtype)
+        host = INITS[init]((self.out_features, self.in_features), host_rng(seed))
+        self.weight = from_host(host, xp, dt, device)
+        self.bias = xp.zeros((self.out_features,), dtype=dt, device=self.weight.device)
+        self.init, self.grads = init, {}
+
+    def forward(self, x: Any) -> Any:
+        if x.ndim != 2 or x.shape[1] != self.in_features:
+            raise ShapeError("x", f"a batch of shape (n, {self.in_features})", x)
+        self.x = x
+        y = x @ self.weight.T
+        y += self.bias
+        return y
+
+    def backward(self, dy: Any) -> Any:
+        self.grads = {"weight": dy.T @ self.x, "bias": _sum_rows(dy)}
+        return dy @ self.weight
+
+    def __repr__(self) -> str:
+        return f"Linear({self.in_features}, {self.out_features}, init={self.init!r})"
+
+
+class ReLU(Module):
+    """``y = max(x, 0)``; the sub-gradient at 0 is taken as 0 (as torch does)."""
+
+    def forward(self, x: Any) -> Any:
+        xp = _xp(x)
+        self.mask = x > 0
+        return xp.where(self.mask, x, 0.0)
+
+    def backward(self, dy: Any) -> Any:
+        return _xp(dy).where(self.mask, dy, 0.0)
+
+
+class Tanh(Module):
+    """``y = tanh x``."""
+
+    def forward(self, x: Any) -> Any:
+        self.y = _xp(x).tanh(x)
+        return self.y
+
+    def backward(self, dy: Any) -> Any:
+        return dy * (1.0 - self.y * self.y)
+
+
+class Sigmoid(Module):
+    """``y = 1/(1 + e^{−x})``, evaluated as ``e^{min(x,0)}/(1 + e^{−|x|})`` (no overflow)."""
+
+    def forward(self, x: Any) -> Any:
+        xp = _xp(x)
+        e = xp.exp(-xp.abs(x))
+        self.y = xp.where(x >= 0, 1.0, e) / (1.0 + e)
+        return self.y
+
+    def backward(self, dy: Any) -> Any:
+        return dy * self.y * (1.0 - self.y)
+
+
+ACTIVATIONS: dict[str, type[Module]] = {"relu": ReLU, "tanh": Tanh, "sigmoid": Sigmoid}
+
+
+def _sum_rows(a: Any) -> Any:
+    return _xp(a).sum(a, axis=0)

@@ -1,0 +1,142 @@
+"""The block protocol, :class:`Sequential`, and the flat parameter vector optimizers see.
+
+A block (:class:`Module`) computes ``y = f(x, θ)`` in :meth:`~Module.forward`, keeping what its
+backward needs, and :meth:`~Module.backward` turns ∂L/∂y into ∂L/∂x, storing ∂L/∂θ in
+``module.grads[name]`` (overwritten, not accumulated, on each call).  Parameters are plain
+attributes named in ``param_names``; buffers (BatchNorm's running statistics) are not
+parameters.
+
+**How optimizers see a network.**  Every convlab optimizer works on one flat parameter array
+(``init(params)``, ``step(params, grad, state, oracle)``).  :class:`Sequential` therefore
+exposes its parameters as one vector, in torch's order (each block's parameters in
+``param_names`` order, each matrix row-major — the order of
+``torch.nn.utils.parameters_to_vector``):
+
+* :meth:`Sequential.get_flat` — a new vector holding every parameter;
+* :meth:`Sequential.set_flat` — point each parameter at its slice of the given vector (a view
+  on NumPy and CuPy: no copy);
+* :meth:`Sequential.flat_grad` — the gradient of the last backward pass, as one vector.
+
+:class:`convlab.nn.objective.Objective` wraps a network, a loss and data as a Problem-like
+``value_and_grad(flat_params)``, so ``convlab.optim.run`` trains it too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from convlab.backend import array_namespace
+from convlab.errors import ArgumentTypeError, ShapeError
+
+
+class Module:
+    """Base class of a block with an explicit forward and backward (see the module docstring)."""
+
+    param_names: tuple[str, ...] = ()
+    training: bool = True
+
+    def forward(self, x: Any) -> Any:
+        raise NotImplementedError
+
+    def backward(self, dy: Any) -> Any:
+        raise NotImplementedError
+
+    def __call__(self, x: Any) -> Any:
+        return self.forward(x)
+
+    def train(self, mode: bool = True) -> Module:
+        """Switch to training mode (``mode=False``: evaluation mode); returns the block."""
+        self.training = bool(mode)
+        return self
+
+    def eval(self) -> Module:
+        """Switch to evaluation mode (BatchNorm uses its running statistics)."""
+        return self.train(False)
+
+    def parameters(self) -> Iterator[tuple[Module, str]]:
+        """(block, attribute name) of each parameter, in flat-vector order."""
+        for name in self.param_names:
+            yield self, name
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+
+class Sequential(Module):
+    """Blocks applied one after the other; backward runs them in reverse.
+
+    ``Sequential(Linear(64, 128), ReLU(), Linear(128, 10))`` — see :func:`convlab.nn.mlp`.
+    """
+
+    def __init__(self, *blocks: Module) -> None:
+        for i, block in enumerate(blocks):
+            if not isinstance(block, Module):
+                raise ArgumentTypeError(f"blocks[{i}]", "a convlab.nn Module", block)
+        self.blocks = list(blocks)
+        first = self.parameter_arrays()
+        self.xp = array_namespace(first[0]) if first else None
+        self.dtype = first[0].dtype if first else None
+        self.device = first[0].device if first else None
+        self.shapes = [tuple(a.shape) for a in first]
+        self.num_params = sum(_size(s) for s in self.shapes)
+
+    def forward(self, x: Any) -> Any:
+        for block in self.blocks:
+            x = block.forward(x)
+        return x
+
+    def backward(self, dy: Any) -> Any:
+        for block in reversed(self.blocks):
+            dy = block.backward(dy)
+        return dy
+
+    def train(self, mode: bool = True) -> Sequential:
+        self.training = bool(mode)
+        for block in self.blocks:
+            block.train(mode)
+        return self
+
+    def parameters(self) -> Iterator[tuple[Module, str]]:
+        for block in self.blocks:
+            yield from block.parameters()
+
+    def parameter_arrays(self) -> list[Any]:
+        return [getattr(block, name) for block, name in self.parameters()]
+
+    def get_flat(self) -> Any:
+        """Every parameter in one new vector of length ``num_params``."""
+        xp = self.xp
+        return xp.concat([xp.reshape(a, (-1,)) for a in self.parameter_arrays()])
+
+    def set_flat(self, v: Any) -> None:
+        """Make each parameter its slice of ``v`` (shape ``(num_params,)``); views, no copy."""
+        if tuple(v.shape) != (self.num_params,):
+            raise ShapeError("v", f"a flat parameter vector of shape ({self.num_params},)", v)
+        xp, start = self.xp, 0
+        for (block, name), shape in zip(self.parameters(), self.shapes):
+            stop = start + _size(shape)
+            setattr(block, name, xp.reshape(v[start:stop], shape))
+            start = stop
+
+    def flat_grad(self) -> Any:
+        """The gradients of the last :meth:`backward`, in flat-vector order."""
+        xp = self.xp
+        return xp.concat([xp.reshape(block.grads[name], (-1,)) for block, name in self.parameters()])
+
+    def __len__(self) -> int:
+        return len(self.blocks)
+
+    def __getitem__(self, i: int) -> Module:
+        return self.blocks[i]
+
+    def __repr__(self) -> str:
+        inner = ",\n  ".join(repr(b) for b in self.blocks)
+        return f"Sequential(\n  {inner}\n)"
+
+
+def _size(shape: tuple[int, ...]) -> int:
+    n = 1
+    for s in shape:
+        n *= s
+    return n

@@ -1,0 +1,211 @@
+"""Mini-batch training of a network with any convlab optimizer, and its record.
+
+``fit(model, data, optimizer, epochs)`` runs, per epoch, one pass of shuffled mini-batches
+(:class:`convlab.backend.BatchSampler`; ``balanced=True`` gives class-balanced batches):
+forward, loss, backward, then ``params, state = optimizer.step(params, grad, state, oracle)``
+on the flat parameter vector, with ``oracle`` the :class:`~convlab.nn.objective.Objective` of
+the current batch (for methods that evaluate more than the gradient).  After each epoch the
+network is evaluated in eval mode on the training, test and validation sets (row 0, before
+any training batch, uses BatchNorm's batch statistics of the whole split, since the running
+statistics are still unset; they are left untouched).
+
+Options: ``val_fraction`` holds out a seeded part of the training set and, with
+``patience``, stops once the validation loss has not improved for that many epochs, restoring
+the best parameters; ``ema`` (a decay d in (0, 1)) keeps θ̄ ← d θ̄ + (1 − d) θ after each
+step and evaluates and returns θ̄ (Polyak averaging).  A tqdm progress bar shows the epochs
+when stderr is a terminal (``progress=False`` turns it off).
+
+The record, :class:`FitRecord`, reuses :class:`convlab.optim.Trace`'s names where they fit
+(``x`` final parameters, ``loss``, ``time``, ``status``, ``message``, ``n_steps``) with one
+row per epoch instead of per step (row 0: before training).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from convlab.backend import BatchSampler, take_rows, to_numpy
+from convlab.backend.checks import hyper
+from convlab.backend.random import host_rng
+from convlab.errors import ArgumentError, ArgumentTypeError
+from convlab.nn.batchnorm import has_unset_statistics, statistics_kept
+from convlab.nn.losses import CrossEntropyLoss
+from convlab.nn.module import Sequential
+from convlab.nn.objective import Objective, check_data, make_loss
+
+
+@dataclass(frozen=True)
+class FitRecord:
+    """Per-epoch history of :func:`fit` (arrays of length ``n_steps + 1``; row 0 is the start).
+
+    ``loss``/``accuracy``: training set, eval mode; ``test_*`` and ``val_*``: ``None`` when
+    that split was not given.  ``batch_loss``: mean mini-batch loss during each epoch (row 0
+    is NaN).  ``status`` is ``max_epochs``, ``early_stopped`` or ``diverged``.
+    """
+
+    x: Any
+    loss: np.ndarray
+    accuracy: np.ndarray | None
+    test_loss: np.ndarray | None
+    test_accuracy: np.ndarray | None
+    val_loss: np.ndarray | None
+    batch_loss: np.ndarray
+    time: np.ndarray
+    status: str
+    message: str
+    n_steps: int
+    extra: dict = field(default_factory=dict)
+
+
+def fit(model: Sequential, data: Any, optimizer: Any, epochs: int, *, batch_size: int = 64,
+        loss: Any = "cross_entropy", seed: int = 0, balanced: bool = False,
+        val_fraction: float | None = None, patience: int | None = None, ema: float | None = None,
+        progress: bool | None = None) -> FitRecord:
+    """Train ``model`` on ``data`` = ``(X_train, y_train)`` or ``(X_train, y_train, X_test,
+    y_test)`` (a :class:`convlab.data.Split` works) for ``epochs`` epochs; see the module
+    docstring.  The model is left holding the returned parameters ``record.x``."""
+    epochs = int(hyper("epochs", epochs, low=1, high=None))
+    loss = make_loss(loss)
+    splits = _splits(model, loss, data, val_fraction, seed)
+    bs = int(hyper("batch_size", batch_size, low=1, high=splits["train"][0].shape[0],
+                   high_open=False))
+    ema = None if ema is None else hyper("ema", ema, low=0.0, high=1.0, low_open=True)
+    if patience is not None and "val" not in splits:
+        raise ArgumentError("patience", "val_fraction given too (early stopping needs a "
+                            "validation split)", patience)
+    labels = to_numpy(splits["train"][1]) if balanced else None
+    sampler = BatchSampler(splits["train"][0].shape[0], bs, seed=seed, labels=labels)
+    loop = _Loop(model, loss, optimizer, splits, sampler, ema, patience)
+    show = sys.stderr.isatty() if progress is None else bool(progress)
+    with tqdm(range(1, epochs + 1), desc="fit", disable=not show, leave=False) as bar:
+        for e in bar:
+            if loop.epoch(e):
+                break
+            bar.set_postfix(loss=f"{loop.hist['loss'][-1]:.4g}")
+    return loop.record()
+
+
+def _splits(model, loss, data, val_fraction, seed) -> dict[str, tuple[Any, Any]]:
+    if not isinstance(data, tuple) or len(data) not in (2, 4):
+        raise ArgumentTypeError("data", "a tuple (X_train, y_train) or (X_train, y_train, "
+                                "X_test, y_test)", data)
+    splits = {"train": check_data(model, loss, data[0], data[1], ("X_train", "y_train"))}
+    if len(data) == 4:
+        splits["test"] = check_data(model, loss, data[2], data[3], ("X_test", "y_test"))
+    if val_fraction is not None:
+        frac = hyper("val_fraction", val_fraction, low=0.0, high=1.0, low_open=True)
+        X, y = splits["train"]
+        order = host_rng([seed, 1]).permutation(X.shape[0])
+        n_val = max(1, round(frac * X.shape[0]))
+        splits["val"] = take_rows(X, order[:n_val]), take_rows(y, order[:n_val])
+        splits["train"] = take_rows(X, order[n_val:]), take_rows(y, order[n_val:])
+    return splits
+
+
+def evaluate(model: Sequential, loss: Any, X: Any, y: Any) -> tuple[float, float | None]:
+    """(mean loss, accuracy) of ``model`` on ``(X, y)`` in its current mode; accuracy only for
+    cross-entropy (``None`` otherwise)."""
+    out = model.forward(X)
+    value = float(loss(out, y))
+    if not isinstance(loss, CrossEntropyLoss):
+        return value, None
+    xp = model.xp
+    return value, float(xp.mean(xp.astype(xp.argmax(out, axis=1) == y, out.dtype)))
+
+
+class _Loop:
+    """The state of one call to :func:`fit`."""
+
+    def __init__(self, model, loss, optimizer, splits, sampler, ema, patience) -> None:
+        self.model, self.loss, self.optimizer = model, loss, optimizer
+        self.splits, self.sampler, self.ema_decay, self.patience = splits, sampler, ema, patience
+        self.params = model.get_flat()
+        model.set_flat(self.params)
+        self.state = optimizer.init(self.params)
+        self.ema = self.params if ema is not None else None
+        self.best = (float("inf"), self.params, 0)
+        self.hist: dict[str, list] = {k: [] for k in ("loss", "accuracy", "batch_loss", "time")}
+        for name in splits:
+            if name != "train":
+                self.hist[f"{name}_loss"], self.hist[f"{name}_accuracy"] = [], []
+        self.status, self.message, self.n_epochs = "max_epochs", "", 0
+        self.t0 = time.perf_counter()
+        self._evaluate(float("nan"))
+
+    def epoch(self, e: int) -> bool:
+        """One pass over the training batches; True when training should stop."""
+        X, y = self.splits["train"]
+        xp, total = self.model.xp, 0.0
+        self.model.train()
+        batches = self.sampler.epoch(e - 1)
+        for idx in batches:
+            batch = Objective(self.model, self.loss, take_rows(X, idx), take_rows(y, idx),
+                              check=False)
+            value, grad = batch.value_and_grad(self.params)
+            total = total + value
+            self.params, self.state = self.optimizer.step(self.params, grad, self.state, batch)
+            if self.ema is not None:
+                d = self.ema_decay
+                self.ema = d * self.ema + (1.0 - d) * self.params
+        self.model.set_flat(self.params)
+        self.n_epochs = e
+        mean_loss = float(total) / len(batches)
+        if not bool(xp.all(xp.isfinite(self.params))) or not np.isfinite(mean_loss):
+            self.status, self.message = "diverged", f"non-finite loss or parameters in epoch {e}"
+            return True
+        self._evaluate(mean_loss)
+        return self._early_stop(e)
+
+    def _evaluate(self, batch_loss: float) -> None:
+        self.model.eval()
+        if self.ema is not None:
+            self.model.set_flat(self.ema)
+        unset = has_unset_statistics(self.model)
+        for name, (X, y) in self.splits.items():
+            if unset:
+                with statistics_kept(self.model):
+                    value, acc = evaluate(self.model, self.loss, X, y)
+            else:
+                value, acc = evaluate(self.model, self.loss, X, y)
+            prefix = "" if name == "train" else f"{name}_"
+            self.hist[f"{prefix}loss"].append(value)
+            self.hist[f"{prefix}accuracy"].append(np.nan if acc is None else acc)
+        self.hist["batch_loss"].append(batch_loss)
+        self.hist["time"].append(time.perf_counter() - self.t0)
+        self.model.set_flat(self.params)
+        self.model.train()
+
+    def _early_stop(self, e: int) -> bool:
+        if "val" not in self.splits:
+            return False
+        val = self.hist["val_loss"][-1]
+        if val < self.best[0]:
+            self.best = (val, self.ema if self.ema is not None else self.params, e)
+        if self.patience is not None and e - self.best[2] >= self.patience:
+            self.status = "early_stopped"
+            self.message = (f"validation loss did not improve for {self.patience} epochs; "
+                            f"parameters restored from epoch {self.best[2]}")
+            return True
+        return False
+
+    def record(self) -> FitRecord:
+        final = self.ema if self.ema is not None else self.params
+        if self.status == "early_stopped":
+            final = self.best[1]
+        if self.status == "max_epochs":
+            self.message = f"reached the epoch limit ({self.n_epochs})"
+        self.model.set_flat(final)
+        h = {k: np.asarray(v, dtype=float) for k, v in self.hist.items()}
+        ce = isinstance(self.loss, CrossEntropyLoss)
+        return FitRecord(
+            x=final, loss=h["loss"], accuracy=h["accuracy"] if ce else None,
+            test_loss=h.get("test_loss"), test_accuracy=h.get("test_accuracy") if ce else None,
+            val_loss=h.get("val_loss"), batch_loss=h["batch_loss"], time=h["time"],
+            status=self.status, message=self.message, n_steps=self.n_epochs,
+            extra={"val_accuracy": h.get("val_accuracy"), "best_epoch": self.best[2]})

@@ -1,0 +1,75 @@
+"""Optimizers, learning-rate schedules, wrappers, the run loop, its Trace and sweeps."""
+
+from convlab.optim.adadelta import Adadelta
+from convlab.optim.adagrad import Adagrad
+from convlab.optim.adam import Adam, AdamW
+from convlab.optim.adamax import Adamax
+from convlab.optim.base import Optimizer
+from convlab.optim.gd import GD
+from convlab.optim.loop import run
+from convlab.optim.momentum import HeavyBall, Nesterov
+from convlab.optim.nadam import NAdam
+from convlab.optim.oracle import CountingOracle
+from convlab.optim.radam import RAdam
+from convlab.optim.rmsprop import RMSprop
+from convlab.optim.rprop import Rprop
+from convlab.optim.schedules import (
+    SCHEDULES,
+    Constant,
+    Cosine,
+    Exponential,
+    InverseSqrt,
+    InverseTime,
+    LinearWarmup,
+    Product,
+    Schedule,
+    Sequence,
+    StepDecay,
+    schedule,
+)
+from convlab.optim.sgd import SGD
+from convlab.optim.sweep import SweepResult, SweepTable, sweep
+from convlab.optim.trace import RateFit, Trace, fit_rate
+from convlab.optim.wrappers import EMA, ClipByGlobalNorm, ClipByValue
+
+__all__ = [
+    "EMA",
+    "GD",
+    "SCHEDULES",
+    "SGD",
+    "Adadelta",
+    "Adagrad",
+    "Adam",
+    "AdamW",
+    "Adamax",
+    "ClipByGlobalNorm",
+    "ClipByValue",
+    "Constant",
+    "Cosine",
+    "CountingOracle",
+    "Exponential",
+    "HeavyBall",
+    "InverseSqrt",
+    "InverseTime",
+    "LinearWarmup",
+    "NAdam",
+    "Nesterov",
+    "Optimizer",
+    "Product",
+    "RAdam",
+    "RMSprop",
+    "RateFit",
+    "Rprop",
+    "Schedule",
+    "Sequence",
+    "StepDecay",
+    "SweepResult",
+    "SweepTable",
+    "Trace",
+    "fit_rate",
+    "run",
+    "schedule",
+    "sweep",
+]
+# Second-order methods (newton, quasi_newton, least_squares, line_search): added below by
+# the lead.

@@ -1,0 +1,200 @@
+"""The run loop: iterate an optimizer on a problem and record what happened.
+
+One loop serves a single run (``x`` of shape ``(d,)``) and R runs at once (``(R, d)``): each
+run has its own status, and a run that converges or diverges is frozen — its parameters stop
+changing — while the others go on.  Divergence (a non-finite loss, gradient or parameter, or
+a loss grown more than 1e10× in magnitude over the first one) is a status, not an exception:
+the history up to the last finite state is kept.
+
+Mini-batches: with ``batch_size=B`` the problem must have ``n_samples`` and ``batch(idx)``.
+Each step draws the next batch from a :class:`~convlab.backend.sampling.BatchSampler`
+(reshuffled every epoch from ``seed``; class-balanced when ``labels`` gives each sample's
+class), and the
+optimizer sees the batch problem — its gradient, and as its oracle.  The *recorded* loss and
+gradient norm are the full-batch ones at each iterate (so traces of different batch sizes are
+comparable, and divergence and ``tol`` refer to the true objective); the Trace also records
+``iterations`` and ``epochs`` (samples seen ÷ n) per row, and ``counts`` are the optimizer's
+evaluations of mini-batches.
+
+Per step the loop makes one host synchronisation (the divergence/tolerance check on R
+numbers) and keeps histories on the device until the end.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from convlab.backend import array_namespace, to_numpy
+from convlab.backend.checks import hyper
+from convlab.backend.sampling import BatchSampler
+from convlab.errors import ArgumentError, ArgumentTypeError
+from convlab.optim.base import Optimizer
+from convlab.optim.oracle import CountingOracle
+from convlab.optim.trace import Trace
+
+GROWTH_LIMIT = 1e10
+RECORDABLE = ("loss", "grad_norm", "dist", "params")
+
+
+def run(problem, optimizer: Optimizer, *, steps: int | None = None, tol: float | None = None,
+        x0: Any = None, callback: Callable | None = None,
+        record: tuple[str, ...] = ("loss", "grad_norm", "dist"),
+        batch_size: int | None = None, seed: int = 0, labels: Any = None) -> Trace:
+    """Run ``optimizer`` on ``problem`` and return its :class:`~convlab.optim.trace.Trace`.
+
+    steps: the most updates to make (default 1000).  tol: stop a run once ‖∇f(x)‖ ≤ tol.
+    x0: the start, ``(d,)`` or ``(R, d)`` (default: the problem's ``x0``).
+    callback: called as ``callback(t, x, loss, grad)`` after each step; returning ``True``
+    stops every run with status ``stopped``.  record: which histories to keep, from
+    ``("loss", "grad_norm", "dist", "params")``; ``params`` keeps a snapshot per step (for
+    trajectory plots).  ``loss`` and ``grad_norm`` are always recorded.
+    batch_size, seed, labels: mini-batch iteration (see the module docstring); ``labels``
+    (one class per sample, e.g. a classifier's targets) makes the batches class-balanced.
+    """
+    steps = 1000 if steps is None else int(hyper("steps", steps, low=1, high=None))
+    tol = None if tol is None else hyper("tol", tol, low=0.0, high=None)
+    if not isinstance(optimizer, Optimizer):
+        raise ArgumentTypeError("optimizer", "a convlab Optimizer", optimizer)
+    unknown = set(record) - set(RECORDABLE)
+    if unknown:
+        raise ArgumentError("record", f"names from {RECORDABLE}", sorted(unknown))
+    sampler = None if batch_size is None else _sampler(problem, batch_size, seed, labels)
+    x = problem.start(x0)
+    with np.errstate(all="ignore"):
+        return _Loop(problem, optimizer, x, tol, record, callback, sampler).go(steps)
+
+
+def _sampler(problem, batch_size: int, seed: int, labels: Any) -> BatchSampler:
+    """The mini-batch sampler for ``problem``, after checking it can be cut into batches."""
+    if not (hasattr(problem, "n_samples") and hasattr(problem, "batch")):
+        raise ArgumentError("batch_size", "None for a problem without n_samples and batch(idx)",
+                            batch_size)
+    n = int(problem.n_samples)
+    hyper("batch_size", batch_size, low=1, high=n, high_open=False)
+    labels = None if labels is None else to_numpy(labels)
+    return BatchSampler(n, int(batch_size), seed=seed, labels=labels)
+
+
+class _Loop:
+    """The state of one call to :func:`run` (kept in an object so each phase reads short)."""
+
+    def __init__(self, problem, optimizer, x, tol, record, callback, sampler) -> None:
+        self.xp = array_namespace(x)
+        self.oracle = CountingOracle(problem)
+        self.full = problem if sampler is not None else self.oracle
+        self.problem, self.sampler = problem, sampler
+        self.batches = iter(sampler) if sampler is not None else None
+        self.optimizer, self.tol, self.callback = optimizer, tol, callback
+        self.x_star = problem.minimizer if "dist" in record else None
+        self.keep_params = "params" in record
+        self.x, self.state = x, optimizer.init(x)
+        self.f, self.g = self.full.value_and_grad(x)
+        shape = tuple(x.shape[:-1])
+        self.active = np.ones(shape, dtype=bool)
+        self.status = np.full(shape, "max_steps", dtype=object)
+        self.message = np.full(shape, "", dtype=object)
+        self.n_steps = np.zeros(shape, dtype=int)
+        self.f0 = np.maximum(np.abs(to_numpy(self.f)), np.finfo(np.float64).tiny)
+        self.hist: dict[str, list] = {"loss": [], "grad_norm": [], "dist": [], "params": []}
+        self.times: list[float] = []
+        self.seen: list[int] = [0]
+        self.t_start = time.perf_counter()
+        self._record(self.x, self.f, self._norm(self.g), self._dist(self.x))
+
+    def go(self, steps: int) -> Trace:
+        for t in range(1, steps + 1):
+            self._advance(t)
+            if self.callback is not None and self.callback(t, self.x, self.f, self.g):
+                self._finish(self.active, "stopped", f"stopped by the callback at step {t}", t)
+            if not self.active.any():
+                break
+        self._finish(self.active, "max_steps", f"reached the step limit ({steps})", steps)
+        return self._trace()
+
+    def _step(self) -> tuple[Any, Any]:
+        """One optimizer update, on the full problem or on the next mini-batch."""
+        if self.sampler is None:
+            return self.optimizer.step(self.x, self.g, self.state, self.oracle)
+        batch = next(self.batches)
+        oracle = CountingOracle(self.problem.batch(batch.idx))
+        oracle.counts = self.oracle.counts
+        self.seen.append(self.seen[-1] + len(batch.idx))
+        return self.optimizer.step(self.x, oracle.grad(self.x), self.state, oracle)
+
+    def _advance(self, t: int) -> None:
+        xp = self.xp
+        x_new, state = self._step()
+        f_new, g_new = self.full.value_and_grad(x_new)
+        gn, dist = self._norm(g_new), self._dist(x_new)
+        probe = xp.sum(x_new, axis=-1) if dist is None else dist
+        host = to_numpy(xp.stack([f_new, gn, probe]))
+        bad = ~np.all(np.isfinite(host), axis=0) | (np.abs(host[0]) > GROWTH_LIMIT * self.f0)
+        diverged = self.active & bad
+        self._finish(diverged, "diverged", f"diverged at step {t}: non-finite or exploding "
+                     f"loss; the history ends at the last finite state (step {t - 1})", t - 1)
+        if not self.active.any():
+            return
+        if not self.active.all():
+            keep = xp.asarray(self.active, device=x_new.device)
+            x_new, g_new = (xp.where(keep[..., None], a, b) for a, b in
+                            ((x_new, self.x), (g_new, self.g)))
+            f_new = xp.where(keep, f_new, self.f)
+            gn = xp.where(keep, gn, self._last("grad_norm"))
+            dist = None if dist is None else xp.where(keep, dist, self._last("dist"))
+        self.x, self.f, self.g, self.state = x_new, f_new, g_new, state
+        self.n_steps = np.where(self.active, t, self.n_steps)
+        self._record(x_new, f_new, gn, dist)
+        if self.tol is not None:
+            done = self.active & (host[1] <= self.tol)
+            self._finish(done, "converged", f"‖∇f‖ ≤ tol = {self.tol:g} at step {t}", t)
+        stop = getattr(state, "stop", None)  # an optimizer's own test: convlab.optim.stopping
+        if stop is not None:
+            self._finish(stop.mask, stop.status, f"{stop.message} (step {t})", t)
+
+    def _last(self, name: str) -> Any:
+        return self.hist[name][-1]
+
+    def _norm(self, g: Any) -> Any:
+        return self.xp.linalg.vector_norm(g, axis=-1)
+
+    def _dist(self, x: Any) -> Any:
+        return None if self.x_star is None else self._norm(x - self.x_star)
+
+    def _finish(self, mask, status: str, message: str, at: int) -> None:
+        mask = np.asarray(mask, dtype=bool) & self.active
+        if not mask.any():
+            return
+        self.status = np.where(mask, status, self.status)
+        self.message = np.where(mask, message, self.message)
+        self.n_steps = np.where(mask, at, self.n_steps)
+        self.active = self.active & ~mask
+
+    def _record(self, x, f, gn, dist) -> None:
+        self.hist["loss"].append(f)
+        self.hist["grad_norm"].append(gn)
+        if dist is not None:
+            self.hist["dist"].append(dist)
+        if self.keep_params:
+            self.hist["params"].append(x)
+        self.times.append(time.perf_counter() - self.t_start)
+
+    def _trace(self) -> Trace:
+        xp = self.xp
+        hist = {k: to_numpy(xp.stack(v)) if v else None for k, v in self.hist.items()}
+        single = self.active.ndim == 0
+        unwrap = (lambda a: a.item()) if single else (lambda a: tuple(a.tolist()))
+        rows = len(self.times)
+        epochs = None
+        if self.sampler is not None:
+            epochs = np.asarray(self.seen[:rows], dtype=np.float64) / self.sampler.n
+        return Trace(
+            x=self.x, time=np.asarray(self.times), status=unwrap(self.status),
+            message=unwrap(self.message),
+            n_steps=int(self.n_steps) if single else self.n_steps.copy(),
+            counts=dict(self.oracle.counts), iterations=np.arange(rows), epochs=epochs,
+            extra={"state": self.state}, **hist,
+        )

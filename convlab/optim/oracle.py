@@ -1,0 +1,99 @@
+"""The oracle an optimizer sees: the problem's callables, with evaluations counted.
+
+Counting lives here so that every method — first-order, Newton, line searches, LM — reports
+function, gradient and Hessian evaluations the same way SciPy does (``nfev``, ``njev``,
+``nhev``), which is what makes an evaluation count comparable across libraries.
+
+Two rules keep the counts fair (each evaluation counted once, as SciPy counts them):
+
+* the oracle remembers the last two results of ``value``, ``grad``, ``value_and_grad``,
+  ``residual`` and ``jacobian``, keyed on the *identity* of ``x`` (the protocol never mutates
+  arrays).  A line search that evaluates at its accepted point and returns that very array
+  costs nothing more when the run loop evaluates there again; ``value(x)`` and ``grad(x)``
+  reuse a ``value_and_grad(x)`` result.
+* for a least-squares problem (one with ``residual``, ``jacobian`` and
+  ``value_and_grad_from(r, J)``), ``value_and_grad`` is computed from the counted
+  ``residual`` and ``jacobian`` calls — ½‖r‖² and Jᵀr — so
+  ``nfev`` counts residual evaluations and ``njev`` Jacobian evaluations, as in
+  ``scipy.optimize.least_squares``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+COUNTED = {
+    "value": ("nfev",),
+    "grad": ("ngev",),
+    "value_and_grad": ("nfev", "ngev"),
+    "hess": ("nhev",),
+    "hvp": ("nhev",),
+    "residual": ("nfev",),
+    "jacobian": ("njev",),
+}
+MEMO = ("value", "grad", "value_and_grad", "residual", "jacobian")
+MEMO_SIZE = 2
+
+
+class CountingOracle:
+    """Wraps a problem; calls listed in ``COUNTED`` increment ``counts``, the rest pass through."""
+
+    def __init__(self, problem: Any) -> None:
+        self.problem = problem
+        self.counts = {"nfev": 0, "ngev": 0, "nhev": 0, "njev": 0}
+        self._memo: dict[str, list] = {name: [] for name in MEMO}
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self.problem, name)
+        if name not in COUNTED:
+            return attr
+        if name == "value_and_grad":
+            return self._value_and_grad
+
+        def counted(*args, **kwargs):
+            memo = name in MEMO and len(args) == 1 and not kwargs
+            hit = self._recall(name, args[0]) if memo else None
+            if hit is not None:
+                return hit[0]
+            for key in COUNTED[name]:
+                self.counts[key] += 1
+            out = attr(*args, **kwargs)
+            if memo:
+                self._remember(name, args[0], out)
+            return out
+
+        return counted
+
+    def _value_and_grad(self, x: Any) -> tuple[Any, Any]:
+        hit = self._recall("value_and_grad", x)
+        if hit is not None:
+            return hit[0]
+        if hasattr(self.problem, "value_and_grad_from"):
+            r, J = self.residual(x), self.jacobian(x)
+            out = self.problem.value_and_grad_from(r, J)
+        else:
+            f, g = self._recall("value", x), self._recall("grad", x)
+            if f is not None and g is not None:
+                out = (f[0], g[0])
+            elif f is not None:
+                out = (f[0], self.grad(x))
+            else:
+                self.counts["nfev"] += 1
+                self.counts["ngev"] += 1
+                out = self.problem.value_and_grad(x)
+        self._remember("value_and_grad", x, out)
+        return out
+
+    def _recall(self, name: str, x: Any) -> tuple | None:
+        """``(result,)`` if ``name`` was evaluated at this very ``x`` object, else ``None``."""
+        for seen, out in self._memo[name]:
+            if seen is x:
+                return (out,)
+        if name in ("value", "grad"):
+            pair = self._recall("value_and_grad", x)
+            if pair is not None:
+                return (pair[0][0 if name == "value" else 1],)
+        return None
+
+    def _remember(self, name: str, x: Any, out: Any) -> None:
+        self._memo[name] = [(x, out)] + self._memo[name][: MEMO_SIZE - 1]

@@ -1,0 +1,194 @@
+"""Quasi-Newton methods: BFGS (dense inverse Hessian) and L-BFGS (two-loop recursion).
+
+Both take x_{t+1} = x_t + α_t p_t with p_t = −H_t ∇f(x_t), H_t an approximation of the
+inverse Hessian built from the pairs s = x_{t+1} − x_t, y = ∇f(x_{t+1}) − ∇f(x_t), and α_t
+from a line search (strong Wolfe by default, which keeps sᵀy > 0 — N&W Lemma 3.1... §6.1).
+They work on one run at a time (x of shape (d,)); run a sweep as separate runs.
+
+Evaluation counts: the line search evaluates f and ∇f at its trial points and returns the
+accepted point; the run loop's evaluation there is then free (the oracle remembers it), so
+``Trace.counts["nfev"]`` counts each evaluation once, as SciPy's ``nfev`` does.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, NamedTuple
+
+from convlab.backend import array_namespace
+from convlab.backend.checks import hyper
+from convlab.errors import ShapeError
+from convlab.optim.base import Optimizer, check_grad
+from convlab.optim.line_search import make_line_search
+from convlab.optim.stopping import Stop
+
+
+class BFGSState(NamedTuple):
+    count: int
+    H: Any  # the inverse-Hessian approximation, (d, d)
+    f_prev: float | None  # f at the previous iterate (for the initial step guess)
+    n_skipped: int  # updates skipped by the curvature guard
+    stop: Stop | None = None
+
+
+class LBFGSState(NamedTuple):
+    count: int
+    pairs: tuple  # the last ``history_size`` (s, y, 1/sᵀy), oldest first
+    f_prev: float | None
+    n_skipped: int
+    stop: Stop | None = None
+
+
+class _QuasiNewton(Optimizer):
+    """Shared loop of BFGS and L-BFGS: direction, line search, curvature-guarded update."""
+
+    def __init__(self, line_search="wolfe", curvature_eps: float = 1e-10) -> None:
+        self.line_search = make_line_search(line_search)
+        self.curvature_eps = hyper("curvature_eps", curvature_eps, low=0.0, high=None)
+
+    def _check(self, params):
+        if params.ndim != 1:
+            raise ShapeError("params", f"a single run of shape (d,) for {type(self).__name__} "
+                             "(it keeps one Hessian approximation; run a sweep run by run)",
+                             params)
+
+    def _search(self, oracle, x, g, p, state):
+        """Line search along p from the method's initial trial step; returns (result, f(x))."""
+        f = oracle.value(x)
+        fv, slope = float(f), float(array_namespace(x).sum(g * p))
+        step0 = self._step0(fv, slope, state)
+        return self.line_search(oracle, x, f, g, p, step0=step0), fv
+
+    def _pair(self, oracle, x, g, result):
+        """(x_new, s, y, sᵀy) after a line search; ∇f(x_new) is fetched if the search did not."""
+        g_new = result.g if result.g is not None else oracle.grad(result.x)
+        s, y = result.x - x, g_new - g
+        xp = array_namespace(x)
+        return result.x, s, y, float(xp.sum(s * y)), float(xp.linalg.vector_norm(s)) * float(
+            xp.linalg.vector_norm(y))
+
+
+def _stopped(result) -> Stop | None:
+    if result.ok or result.step != 0:
+        return None
+    return Stop(True, "stopped", "the line search found no decrease along the quasi-Newton "
+                "direction (loss of precision near a minimizer, or a non-smooth objective)")
+
+
+class BFGS(_QuasiNewton):
+    r"""BFGS with the inverse-Hessian update (Nocedal & Wright 2006, Alg. 6.1, eq. 6.17):
+
+    .. math:: H_{t+1} = (I - \rho s y^\top) H_t (I - \rho y s^\top) + \rho s s^\top,
+              \quad \rho = 1/(y^\top s).
+
+    Defaults: H₀ = I, rescaled to (sᵀy / yᵀy) I just before the first update (N&W eq. 6.20);
+    strong Wolfe line search (c₁ = 1e-4, c₂ = 0.9); initial trial step as in SciPy's
+    ``minimize(method="BFGS")`` (1.01/‖g‖ at the first step, then N&W eq. 3.60).
+    Curvature guard: the update is skipped (and counted in ``n_skipped``) when
+    sᵀy ≤ ``curvature_eps``·‖s‖‖y‖, which keeps H positive definite under a line search that
+    does not enforce the Wolfe conditions.  If gᵀp ≥ 0 anyway, H is reset to I.  A search
+    that finds no decrease stops the run with status ``stopped`` (SciPy: "precision loss").
+    Differences from SciPy: the N&W initial scaling (SciPy keeps H₀ = I).
+    """
+
+    def __init__(self, *, line_search="wolfe", curvature_eps: float = 1e-10) -> None:
+        super().__init__(line_search, curvature_eps)
+
+    def init(self, params: Any) -> BFGSState:
+        self._check(params)
+        xp = array_namespace(params)
+        eye = xp.eye(params.shape[0], dtype=params.dtype, device=params.device)
+        return BFGSState(count=0, H=eye, f_prev=None, n_skipped=0)
+
+    def step(self, params, grad, state, oracle=None):
+        check_grad(params, grad)
+        xp = array_namespace(params)
+        H = state.H
+        p = -(H @ grad)
+        if not float(xp.sum(grad * p)) < 0:
+            H = xp.eye(params.shape[0], dtype=params.dtype, device=params.device)
+            p = -grad
+        result, fv = self._search(oracle, params, grad, p, state)
+        new, s, y, sy, scale = self._pair(oracle, params, grad, result)
+        skipped = 0
+        if sy > self.curvature_eps * scale:
+            if state.count == 0:
+                H = (sy / float(xp.sum(y * y))) * H
+            Hy = H @ y
+            rho = 1.0 / sy
+            H = (H - rho * (s[:, None] * Hy[None, :] + Hy[:, None] * s[None, :])
+                 + (rho * rho * float(xp.sum(y * Hy)) + rho) * (s[:, None] * s[None, :]))
+        else:
+            skipped = 1
+        return new, BFGSState(state.count + 1, H, fv, state.n_skipped + skipped,
+                              _stopped(result))
+
+    def _step0(self, fv: float, slope: float, state: BFGSState) -> float:
+        """SciPy's BFGS first trial step: 1.01/‖g‖ at first (it sets f_prev = f + ‖g‖/2),
+        then α₀ = min(1, 1.01·2(f − f_prev)/gᵀp) (N&W eq. 3.60)."""
+        if state.count == 0:
+            return min(1.0, 1.01 / math.sqrt(max(-slope, 1e-300)))
+        guess = 1.01 * 2.0 * (fv - state.f_prev) / slope
+        return min(1.0, guess) if guess > 0 else 1.0
+
+
+
+class LBFGS(_QuasiNewton):
+    r"""Limited-memory BFGS (Nocedal 1980; N&W Alg. 7.4 two-loop recursion, Alg. 7.5).
+
+    p = −H∇f computed from the last m = ``history_size`` pairs (s, y) by the two-loop
+    recursion, with H₀ = γI, γ = sᵀy / yᵀy of the newest pair (N&W eq. 7.20).  Defaults:
+    ``history_size=10`` (SciPy's L-BFGS-B ``maxcor``), strong Wolfe line search (c₁ = 1e-4,
+    c₂ = 0.9), first trial step 1/‖g‖ at the first iteration (as L-BFGS-B) and 1 afterwards.
+    Pairs with sᵀy ≤ ``curvature_eps``·‖s‖‖y‖ are not stored (counted in ``n_skipped``).
+    Differences from SciPy's L-BFGS-B: no bounds (so no Cauchy point / subspace step), and
+    the Moré–Thuente search (c₁ = 1e-3) is replaced by N&W's zoom (c₁ = 1e-4).
+    """
+
+    def __init__(self, history_size: int = 10, *, line_search="wolfe",
+                 curvature_eps: float = 1e-10) -> None:
+        super().__init__(line_search, curvature_eps)
+        self.history_size = int(hyper("history_size", history_size, low=1, high=None))
+
+    def init(self, params: Any) -> LBFGSState:
+        self._check(params)
+        return LBFGSState(count=0, pairs=(), f_prev=None, n_skipped=0)
+
+    def step(self, params, grad, state, oracle=None):
+        check_grad(params, grad)
+        xp = array_namespace(params)
+        p = -two_loop(grad, state.pairs)
+        pairs = state.pairs
+        if not float(xp.sum(grad * p)) < 0:
+            p, pairs = -grad, ()
+        result, fv = self._search(oracle, params, grad, p, state)
+        new, s, y, sy, scale = self._pair(oracle, params, grad, result)
+        skipped = 0
+        if sy > self.curvature_eps * scale:
+            pairs = (pairs + ((s, y, 1.0 / sy),))[-self.history_size:]
+        else:
+            skipped = 1
+        return new, LBFGSState(state.count + 1, pairs, fv, state.n_skipped + skipped,
+                               _stopped(result))
+
+    def _step0(self, fv: float, slope: float, state: LBFGSState) -> float:
+        """L-BFGS-B's first trial step: 1/‖g‖ at the first iteration, 1 afterwards."""
+        return min(1.0, 1.0 / math.sqrt(max(-slope, 1e-300))) if state.count == 0 else 1.0
+
+
+
+def two_loop(g, pairs):
+    """H·g by the L-BFGS two-loop recursion (N&W Alg. 7.4) over ``pairs`` = ((s, y, ρ), …)."""
+    xp = array_namespace(g)
+    q, alphas = g, []
+    for s, y, rho in reversed(pairs):
+        a = rho * xp.sum(s * q)
+        alphas.append(a)
+        q = q - a * y
+    if pairs:
+        s, y, rho = pairs[-1]
+        q = q * (1.0 / (rho * xp.sum(y * y)))
+    for (s, y, rho), a in zip(pairs, reversed(alphas), strict=True):
+        b = rho * xp.sum(y * q)
+        q = q + (a - b) * s
+    return q

@@ -1,0 +1,109 @@
+"""Drawing a claim's :class:`~convlab.experiments.figure.Figure` with matplotlib (headless).
+
+Theory is a solid line, a measurement is markers, a bound is dashed (see
+:mod:`convlab.experiments.figure`); each optimizer or setting keeps one colour across every
+figure of a report; the verdict is in the figure's title.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first)
+import numpy as np  # noqa: E402
+from matplotlib.colors import LogNorm  # noqa: E402
+
+from convlab.experiments.figure import Figure, Panel, Series  # noqa: E402
+
+PALETTE = {
+    "gd": "#1f77b4", "heavy-ball": "#d62728", "momentum": "#d62728", "nesterov": "#2ca02c",
+    "adam": "#9467bd", "rmsprop": "#8c564b", "rprop": "#e377c2", "sgd": "#17becf",
+    "newton": "#ff7f0e", "bfgs": "#bcbd22", "l-bfgs": "#7f7f7f", "cg": "#000000",
+    "lm": "#ff7f0e", "gauss-newton": "#1f77b4", "theory": "#000000",
+}
+CYCLE = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+STYLE = {
+    "theory": dict(linestyle="-", linewidth=1.8, marker=None),
+    "measured": dict(linestyle="none", marker="o", markersize=4),
+    "bound": dict(linestyle="--", linewidth=1.4, marker=None),
+    "trajectory": dict(linestyle="-", linewidth=1.2, marker=".", markersize=4),
+    "reference": dict(linestyle="-", linewidth=0.8, marker=None, color="#999999"),
+}
+
+MARKER_LINES = (":", "-.", (0, (5, 2, 1, 2)), (0, (1, 4)))
+
+
+def colour(group: str | None, label: str) -> str:
+    """One colour per optimizer/setting name, stable across figures and runs."""
+    key = (group or label).lower()
+    if key in PALETTE:
+        return PALETTE[key]
+    return CYCLE[int(hashlib.md5(key.encode()).hexdigest(), 16) % len(CYCLE)]
+
+
+def draw(fig_data: Figure, verdict: str | None = None) -> plt.Figure:
+    """A matplotlib figure for ``fig_data``, with ``verdict`` appended to its title."""
+    n = len(fig_data.panels)
+    cols = min(n, 3)
+    rows = -(-n // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(4.6 * cols, 3.6 * rows), squeeze=False)
+    for ax, panel in zip(axes.flat, fig_data.panels):
+        _panel(fig, ax, panel)
+    for ax in list(axes.flat)[n:]:
+        ax.set_visible(False)
+    title = fig_data.title + (f" — {verdict}" if verdict else "")
+    fig.suptitle(title, fontsize=11, color=_verdict_colour(verdict))
+    fig.tight_layout()
+    return fig
+
+
+def save(fig_data: Figure, stem: Path, verdict: str | None = None) -> list[Path]:
+    """Write ``stem.png`` and ``stem.svg``; return their paths."""
+    fig = draw(fig_data, verdict)
+    paths = [stem.with_suffix(".png"), stem.with_suffix(".svg")]
+    try:
+        fig.savefig(paths[0], dpi=110)
+        fig.savefig(paths[1])
+    finally:
+        plt.close(fig)
+    return paths
+
+
+def _panel(fig, ax, panel: Panel) -> None:
+    if panel.heatmap is not None:
+        h = panel.heatmap
+        z = np.asarray(h.z, dtype=float)
+        norm = LogNorm(vmin=np.nanmin(z[z > 0]), vmax=np.nanmax(z)) if h.log else None
+        mesh = ax.pcolormesh(h.x, h.y, z, shading="auto", cmap="viridis", norm=norm)
+        fig.colorbar(mesh, ax=ax, label=h.label)
+    if panel.surface is not None:
+        s = panel.surface
+        z = np.log10(s.z - np.min(s.z) + 1e-12) if s.log else s.z
+        ax.contour(s.x, s.y, z, levels=s.levels, cmap="Greys", linewidths=0.6)
+    for series in panel.series:
+        _series(ax, series)
+    for (value, label), dash in zip(panel.vlines, MARKER_LINES):
+        ax.axvline(value, color="#555555", linestyle=dash, linewidth=1, label=label)
+    for (value, label), dash in zip(panel.hlines, MARKER_LINES):
+        ax.axhline(value, color="#555555", linestyle=dash, linewidth=1, label=label)
+    ax.set(title=panel.title, xlabel=panel.xlabel, ylabel=panel.ylabel)
+    ax.set_xscale(panel.xscale)
+    ax.set_yscale(panel.yscale)
+    if any(s.label for s in panel.series) or panel.vlines or panel.hlines:
+        ax.legend(fontsize=7, loc="best")
+    ax.grid(True, alpha=0.3)
+
+
+def _series(ax, s: Series) -> None:
+    style = dict(STYLE[s.role])
+    default = PALETTE["theory"] if s.role == "theory" and s.group is None else None
+    style.setdefault("color", default or colour(s.group, s.label))
+    ax.plot(s.x, s.y, label=s.label, **style)
+
+
+def _verdict_colour(verdict: str | None) -> str:
+    return {"passed": "#1a7f37", "failed": "#cf222e", "error": "#cf222e"}.get(verdict, "black")

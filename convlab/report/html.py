@@ -1,0 +1,75 @@
+"""The self-contained ``index.html``: figures embedded, formulas rendered, no external URL.
+
+Formulas are rendered to inline SVG by matplotlib's mathtext (no MathJax, no CDN), so the
+page opens offline; a statement mathtext cannot parse is shown as LaTeX source.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from pathlib import Path
+
+from matplotlib import mathtext
+
+from convlab.experiments.outcome import Outcome
+
+CSS = """
+body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
+table{border-collapse:collapse;width:100%;font-size:.9em}td,th{border-bottom:1px solid #ddd;
+padding:.3em .5em;text-align:left;vertical-align:top}.passed{color:#1a7f37}.failed,.error
+{color:#cf222e}.claim{border-top:2px solid #eee;margin-top:2em;padding-top:1em}
+img{max-width:100%}pre{white-space:pre-wrap;background:#f6f8fa;padding:.5em;font-size:.8em}
+code{font-size:.85em}
+"""
+
+
+def formula_svg(latex: str) -> str:
+    """``latex`` (mathtext subset) as an inline SVG element, or escaped source if unparsable."""
+    buf = io.BytesIO()
+    try:
+        mathtext.math_to_image(f"${latex}$", buf, format="svg", dpi=100)
+    except (ValueError, RuntimeError):
+        return f"<code>{html.escape(latex)}</code>"
+    svg = buf.getvalue().decode()
+    return svg[svg.index("<svg"):]
+
+
+def image_tag(path: Path, alt: str) -> str:
+    data = base64.b64encode(path.read_bytes()).decode()
+    return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'
+
+
+def page(outcomes: list[Outcome], meta: dict, root: Path) -> str:
+    """The whole page for ``outcomes``; figures are read from below ``root``."""
+    s = meta["summary"]
+    head = (f"<h1>convlab — verified convergence report</h1><p>{s['passed']} of {s['total']} "
+            f"claims passed, {s['failed']} failed. Backend {meta['backend']}, dtype "
+            f"{meta['dtype']}, seed {meta['seed']}, convlab {meta['convlab_version']}, "
+            f"created {meta['created']}.</p>")
+    rows = "".join(
+        f"<tr><td><a href='#{o.id}'>{o.id}</a></td><td>{html.escape(o.title)}</td>"
+        f"<td class='{o.verdict}'>{o.verdict}</td><td>{o.seconds:.2f}</td></tr>"
+        for o in outcomes)
+    table = f"<table><tr><th>claim</th><th>title</th><th>verdict</th><th>s</th></tr>{rows}</table>"
+    body = "".join(_section(o, root) for o in outcomes)
+    return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>convlab report</title>"
+            f"<style>{CSS}</style></head><body>{head}{table}{body}</body></html>")
+
+
+def _section(o: Outcome, root: Path) -> str:
+    fig = image_tag(root / o.figure, o.title) if o.figure else ""
+    err = f"<pre>{html.escape(o.error)}</pre>" if o.error else ""
+    note = f"<p>{html.escape(o.note)}</p>" if o.note else ""
+    facts = "".join(
+        f"<tr><th>{k}</th><td><code>{html.escape(_short(getattr(o, k)))}</code></td></tr>"
+        for k in ("params", "predicted", "measured", "tolerance"))
+    return (f"<div class='claim' id='{o.id}'><h2>{html.escape(o.title)} "
+            f"<span class='{o.verdict}'>[{o.verdict}]</span></h2>"
+            f"<p>{formula_svg(o.statement_latex)}</p>{note}<table>{facts}</table>{fig}{err}</div>")
+
+
+def _short(value: object, limit: int = 400) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -1,0 +1,88 @@
+"""Numeric evaluation of derived expressions: one compiled function per backend.
+
+A derivation's expression is turned into array code with ``sympy.lambdify`` and the printer of the
+backend's own module (``modules="numpy"`` or ``modules="cupy"``), never with a generic array
+namespace: SymPy's printers translate ``Piecewise``, ``Max`` and ``Abs`` into the module's own
+functions, whereas a namespace object falls back to NumPy for them without a word.
+
+Inputs are converted to the backend's arrays (float64, or complex128 where the caller asks for
+complex arithmetic, e.g. the roots of a characteristic polynomial with a negative discriminant),
+broadcast against each other, and every output is broadcast to the common shape, so a grid of
+hyper-parameters gives a grid of predictions even where an output is constant.
+"""
+
+from __future__ import annotations
+
+import importlib
+import keyword
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import sympy as sp
+
+from convlab.errors import ArgumentError, BackendUnavailableError
+
+#: backend name -> name of the module given to ``sympy.lambdify`` and imported for arrays
+BACKENDS: dict[str, str] = {"numpy": "numpy", "cupy": "cupy"}
+
+
+def argument_name(symbol: sp.Symbol) -> str:
+    """The keyword under which a symbol's value is passed: its name, ``_`` appended to keywords.
+
+    ``Symbol("lambda")`` prints as λ but ``lambda`` cannot be a keyword argument, so it is passed
+    as ``lambda_`` (PEP 8's convention for names that clash with keywords).
+    """
+    return symbol.name + "_" if keyword.iskeyword(symbol.name) else symbol.name
+
+
+def array_module(backend: str) -> Any:
+    """The array module of ``backend`` (``numpy`` or ``cupy``), imported on first use."""
+    if backend not in BACKENDS:
+        raise ArgumentError("backend", f"one of {sorted(BACKENDS)}", backend)
+    try:
+        return importlib.import_module(BACKENDS[backend])
+    except ImportError as error:
+        raise BackendUnavailableError(f"backend {backend!r} cannot be imported: {error}") from error
+
+
+def compile_expression(expr: Any, symbols: Sequence[sp.Symbol], backend: str) -> Callable:
+    """``sympy.lambdify(symbols, expr, modules=backend)`` after checking the backend exists.
+
+    A matrix is compiled as nested tuples of its entries; :func:`call_compiled` stacks them into
+    an array of shape ``grid + matrix.shape``.
+    """
+    array_module(backend)
+    if isinstance(expr, sp.MatrixBase):
+        expr = tuple(tuple(expr.row(i)) for i in range(expr.rows))
+    return sp.lambdify(tuple(symbols), expr, modules=BACKENDS[backend])
+
+
+def call_compiled(
+    function: Callable,
+    symbols: Sequence[sp.Symbol],
+    values: Mapping[str, Any],
+    backend: str,
+    complex_inputs: bool = False,
+) -> Any:
+    """Call a compiled expression on broadcast arrays built from ``values`` (keyed by name).
+
+    Every output, a single array or a tuple of them, has the broadcast shape of the inputs.
+    """
+    xp = array_module(backend)
+    dtype = xp.complex128 if complex_inputs else xp.float64
+    inputs = [xp.asarray(values[argument_name(symbol)], dtype=dtype) for symbol in symbols]
+    arrays = xp.broadcast_arrays(*inputs)
+    shape = arrays[0].shape if arrays else ()
+    out = function(*arrays)
+    if isinstance(out, (tuple, list)) and out and isinstance(out[0], (tuple, list)):
+        rows = [xp.stack([_broadcast(xp, item, shape) for item in row], axis=-1) for row in out]
+        return xp.stack(rows, axis=-2)
+    if isinstance(out, (tuple, list)):
+        return tuple(_broadcast(xp, item, shape) for item in out)
+    return _broadcast(xp, out, shape)
+
+
+def _broadcast(xp: Any, value: Any, shape: tuple[int, ...]) -> Any:
+    """``value`` as an array of ``shape`` (a constant output becomes a constant grid)."""
+    array = xp.asarray(value)
+    return array + xp.zeros(shape, dtype=array.dtype)

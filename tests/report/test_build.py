@@ -1,0 +1,80 @@
+"""The report machinery on small stand-in claims: files, schema, atomicity, error capture."""
+
+import json
+import re
+
+import numpy as np
+import pytest
+
+from convlab.experiments import Context, Evidence, Figure, Panel, Series
+from convlab.experiments.claim import Claim
+from convlab.report import build, verdict_table
+
+SCHEMA_KEYS = {"convlab_version", "backend", "dtype", "seed", "created", "claims", "summary"}
+CLAIM_KEYS = {"id", "title", "statement_latex", "params", "predicted", "measured", "tolerance",
+              "passed", "figure", "seconds"}
+
+
+def _good(ctx):
+    rng = np.random.default_rng(ctx.seed)
+    measured = 0.5 + 1e-3 * rng.normal()
+    fig = Figure([Panel("p", "t", "error", [Series([0, 1], [1, 0.5], "theory", "theory"),
+                                            Series([0, 1], [1, measured], "run")])], "good")
+    return Evidence(0.5, measured, 0.01, abs(measured - 0.5) <= 0.01, {"seed": ctx.seed}, fig)
+
+
+def _bad(ctx):
+    raise RuntimeError("this claim is broken")
+
+
+def _interrupt(ctx):
+    raise KeyboardInterrupt
+
+
+GOOD = Claim("good", "A claim that holds", r"\rho = \frac{\kappa-1}{\kappa+1}", "t", _good)
+BAD = Claim("bad", "A claim that raises", r"x", "t", _bad)
+
+
+def test_report_files_and_schema(tmp_path):
+    doc = build([GOOD, BAD], Context(quick=True), tmp_path / "rep", progress=False)
+    out = tmp_path / "rep"
+    on_disk = json.loads((out / "claims.json").read_text())
+    assert set(on_disk) == SCHEMA_KEYS and on_disk["summary"] == doc["summary"]
+    assert on_disk["summary"] == {"total": 2, "passed": 1, "failed": 1}
+    for row in on_disk["claims"]:
+        assert CLAIM_KEYS <= set(row)
+    good, bad = on_disk["claims"]
+    assert good["passed"] and good["figure"] == "figures/good.png"
+    assert (out / "figures" / "good.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (out / "figures" / "good.svg").stat().st_size > 1000
+    assert not bad["passed"] and "this claim is broken" in bad["error"]
+    assert "FAILED" not in verdict_table(doc).splitlines()[1] and "error" in verdict_table(doc)
+
+
+def test_index_html_has_no_external_urls(tmp_path):
+    build([GOOD], Context(), tmp_path / "rep", progress=False)
+    html = (tmp_path / "rep" / "index.html").read_text()
+    assert "data:image/png;base64," in html and "<svg" in html  # figure and formula inline
+    assert not re.search(r"""(src|href)\s*=\s*["']?https?:|@import|url\(\s*["']?https?:""", html)
+
+
+def test_same_seed_same_measurements(tmp_path):
+    a = build([GOOD], Context(seed=3), tmp_path / "a", progress=False)
+    b = build([GOOD], Context(seed=3), tmp_path / "b", progress=False)
+    assert a["claims"][0]["measured"] == b["claims"][0]["measured"]
+
+
+def test_an_interrupted_run_leaves_no_report(tmp_path):
+    stop = Claim("stop", "interrupted", "x", "t", _interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        build([GOOD, stop], Context(), tmp_path / "rep", progress=False)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_interrupted_run_keeps_the_previous_report_untouched(tmp_path):
+    build([GOOD], Context(), tmp_path / "rep", progress=False)
+    before = (tmp_path / "rep" / "claims.json").read_text()
+    with pytest.raises(KeyboardInterrupt):
+        build([GOOD, Claim("stop", "i", "x", "t", _interrupt)], Context(), tmp_path / "rep")
+    assert (tmp_path / "rep" / "claims.json").read_text() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["rep"]
