@@ -53,11 +53,19 @@ def _report_options(p: argparse.ArgumentParser, only: str | None = None) -> None
     p.add_argument("--backend", choices=["numpy", "cupy"], default="numpy")
     p.add_argument("--dtype", choices=["float64", "float32"], default="float64")
     p.add_argument("--quick", action="store_true", help="smaller problems, fewer steps")
-    p.add_argument("--only", default=only, metavar="PATTERN",
-                   help="claims whose id or topic matches (glob or substring; commas for several)")
+    p.add_argument(
+        "--only",
+        default=only,
+        metavar="PATTERN",
+        help="claims whose id or topic matches (glob or substring; commas for several)",
+    )
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1),
-                   help="claims run in this many processes")
+    p.add_argument(
+        "--jobs",
+        type=int,
+        default=min(2, os.cpu_count() or 1),
+        help="claims run in this many processes",
+    )
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
 

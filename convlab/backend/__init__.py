@@ -10,8 +10,8 @@ from convlab.backend.namespace import (
     is_array,
     to_numpy,
 )
-from convlab.backend.sampling import Batch, BatchSampler, take_rows
 from convlab.backend.random import from_host, host_rng, normal, orthogonal, permutation, uniform
+from convlab.backend.sampling import Batch, BatchSampler, take_rows
 
 __all__ = [
     "BACKENDS",

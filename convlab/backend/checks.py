@@ -17,8 +17,9 @@ from convlab.backend.namespace import array_namespace, get_namespace, is_array, 
 from convlab.errors import ArgumentError, ArgumentTypeError, ShapeError
 
 
-def as_array(name: str, value: Any, *, xp: Any = None, dtype: Any = None, device: Any = None,
-             ndim=None) -> Any:
+def as_array(
+    name: str, value: Any, *, xp: Any = None, dtype: Any = None, device: Any = None, ndim=None
+) -> Any:
     """``value`` as a floating array of namespace ``xp`` (default: its own, else the default).
 
     Host data (lists, NumPy arrays when ``xp`` is another namespace) is moved to ``device``;
@@ -55,7 +56,9 @@ def check_finite(name: str, arr: Any) -> None:
 
 def check_shape(name: str, arr: Any, shape: tuple) -> None:
     """Require an exact shape; ``None`` in ``shape`` matches any length."""
-    ok = len(arr.shape) == len(shape) and all(s is None or s == a for s, a in zip(shape, arr.shape))
+    ok = len(arr.shape) == len(shape) and all(
+        s is None or s == a for s, a in zip(shape, arr.shape, strict=True)
+    )
     if not ok:
         want = "(" + ", ".join("*" if s is None else str(s) for s in shape) + ")"
         raise ShapeError(name, f"shape {want}", arr)
@@ -81,7 +84,9 @@ def check_positive_definite(name: str, eigenvalues: Any) -> None:
     lo = float(np.min(to_numpy(eigenvalues)))
     if not lo > 0:
         raise ArgumentError(
-            name, "a positive-definite matrix (all eigenvalues > 0)", f"smallest eigenvalue {lo:.3g}"
+            name,
+            "a positive-definite matrix (all eigenvalues > 0)",
+            f"smallest eigenvalue {lo:.3g}",
         )
 
 

@@ -36,8 +36,16 @@ class Batch(NamedTuple):
 class BatchSampler:
     """Iterate over mini-batches of range(n), epoch after epoch (see the module docstring)."""
 
-    def __init__(self, n: int, batch_size: int, *, seed: int = 0, shuffle: bool = True,
-                 labels: Any = None, drop_last: bool = False) -> None:
+    def __init__(
+        self,
+        n: int,
+        batch_size: int,
+        *,
+        seed: int = 0,
+        shuffle: bool = True,
+        labels: Any = None,
+        drop_last: bool = False,
+    ) -> None:
         self.n = int(hyper("n", n, low=1, high=None))
         self.batch_size = int(hyper("batch_size", batch_size, low=1, high=n, high_open=False))
         self.seed, self.shuffle, self.drop_last = seed, bool(shuffle), bool(drop_last)

@@ -38,8 +38,20 @@ class Outcome:
         return "error" if self.error else ("passed" if self.passed else "failed")
 
     def to_json(self) -> dict:
-        keys = ("id", "title", "statement_latex", "params", "predicted", "measured",
-                "tolerance", "passed", "figure", "seconds", "error", "note")
+        keys = (
+            "id",
+            "title",
+            "statement_latex",
+            "params",
+            "predicted",
+            "measured",
+            "tolerance",
+            "passed",
+            "figure",
+            "seconds",
+            "error",
+            "note",
+        )
         return {k: jsonable(getattr(self, k)) for k in keys}
 
 
@@ -53,10 +65,19 @@ def evaluate(claim: Claim, ctx: Context) -> Outcome:
         ev = Evidence(None, None, None, False)
         error = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=4)}"
     return Outcome(
-        id=claim.id, title=claim.title, statement_latex=claim.statement, topic=claim.topic,
-        params=ev.params, predicted=ev.predicted, measured=ev.measured, tolerance=ev.tolerance,
-        passed=bool(ev.passed) and error is None, seconds=time.perf_counter() - start,
-        error=error, note=ev.note, figure_data=ev.figure,
+        id=claim.id,
+        title=claim.title,
+        statement_latex=claim.statement,
+        topic=claim.topic,
+        params=ev.params,
+        predicted=ev.predicted,
+        measured=ev.measured,
+        tolerance=ev.tolerance,
+        passed=bool(ev.passed) and error is None,
+        seconds=time.perf_counter() - start,
+        error=error,
+        note=ev.note,
+        figure_data=ev.figure,
     )
 
 

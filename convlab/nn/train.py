@@ -13,7 +13,9 @@ Options: ``val_fraction`` holds out a seeded part of the training set and, with
 ``patience``, stops once the validation loss has not improved for that many epochs, restoring
 the best parameters; ``ema`` (a decay d in (0, 1)) keeps θ̄ ← d θ̄ + (1 − d) θ after each
 step and evaluates and returns θ̄ (Polyak averaging).  A tqdm progress bar shows the epochs
-when stderr is a terminal (``progress=False`` turns it off).
+when stderr is a terminal (``progress=False`` turns it off).  A non-finite loss or parameter
+ends training with status ``diverged`` (floating-point warnings are silenced, as in
+``convlab.optim.run``).
 
 The record, :class:`FitRecord`, reuses :class:`convlab.optim.Trace`'s names where they fit
 (``x`` final parameters, ``loss``, ``time``, ``status``, ``message``, ``n_steps``) with one
@@ -83,7 +85,8 @@ def fit(model: Sequential, data: Any, optimizer: Any, epochs: int, *, batch_size
     sampler = BatchSampler(splits["train"][0].shape[0], bs, seed=seed, labels=labels)
     loop = _Loop(model, loss, optimizer, splits, sampler, ema, patience)
     show = sys.stderr.isatty() if progress is None else bool(progress)
-    with tqdm(range(1, epochs + 1), desc="fit", disable=not show, leave=False) as bar:
+    bar = tqdm(range(1, epochs + 1), desc="fit", disable=not show, leave=False)
+    with bar, np.errstate(all="ignore"):
         for e in bar:
             if loop.epoch(e):
                 break
@@ -137,6 +140,8 @@ class _Loop:
         self.status, self.message, self.n_epochs = "max_epochs", "", 0
         self.t0 = time.perf_counter()
         self._evaluate(float("nan"))
+        if "val" in splits:
+            self.best = (self.hist["val_loss"][0], self.best[1], 0)
 
     def epoch(self, e: int) -> bool:
         """One pass over the training batches; True when training should stop."""

@@ -49,7 +49,9 @@ class Optimizer:
             arr = xp.asarray(host, dtype=params.dtype, device=params.device)
             if params.ndim != 2 or arr.shape != (params.shape[0],):
                 runs = params.shape[0] if params.ndim == 2 else "R"
-                raise ShapeError(name, f"one value per run, shape ({runs},), with params (R, d)", arr)
+                raise ShapeError(
+                    name, f"one value per run, shape ({runs},), with params (R, d)", arr
+                )
             cache[key] = arr[:, None]
         return cache[key]
 

@@ -247,7 +247,7 @@ class _Trials:
             h, pred = self.solve(lam)
             trial = self.x + h
             f_new = _half_sq(self.oracle.residual(trial))
-            rho = (self.f - f_new) / xp.where(pred > 0, pred, xp.finfo(h.dtype).tiny)
+            rho = (self.f - f_new) / xp.where(pred > 0, pred, xp.finfo(h.dtype).smallest_normal)
             accept = pending & (rho > 0) & xp.isfinite(f_new)
             tiny = xp.asarray(_small_step(h, self.x, self.D, opt.tol.xtol), device=h.device)
             done |= to_numpy(pending & (accept | tiny)) & (

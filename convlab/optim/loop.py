@@ -40,10 +40,19 @@ GROWTH_LIMIT = 1e10
 RECORDABLE = ("loss", "grad_norm", "dist", "params")
 
 
-def run(problem, optimizer: Optimizer, *, steps: int | None = None, tol: float | None = None,
-        x0: Any = None, callback: Callable | None = None,
-        record: tuple[str, ...] = ("loss", "grad_norm", "dist"),
-        batch_size: int | None = None, seed: int = 0, labels: Any = None) -> Trace:
+def run(
+    problem,
+    optimizer: Optimizer,
+    *,
+    steps: int | None = None,
+    tol: float | None = None,
+    x0: Any = None,
+    callback: Callable | None = None,
+    record: tuple[str, ...] = ("loss", "grad_norm", "dist"),
+    batch_size: int | None = None,
+    seed: int = 0,
+    labels: Any = None,
+) -> Trace:
     """Run ``optimizer`` on ``problem`` and return its :class:`~convlab.optim.trace.Trace`.
 
     steps: the most updates to make (default 1000).  tol: stop a run once ‖∇f(x)‖ ≤ tol.
@@ -71,8 +80,9 @@ def run(problem, optimizer: Optimizer, *, steps: int | None = None, tol: float |
 def _sampler(problem, batch_size: int, seed: int, labels: Any) -> BatchSampler:
     """The mini-batch sampler for ``problem``, after checking it can be cut into batches."""
     if not (hasattr(problem, "n_samples") and hasattr(problem, "batch")):
-        raise ArgumentError("batch_size", "None for a problem without n_samples and batch(idx)",
-                            batch_size)
+        raise ArgumentError(
+            "batch_size", "None for a problem without n_samples and batch(idx)", batch_size
+        )
     n = int(problem.n_samples)
     hyper("batch_size", batch_size, low=1, high=n, high_open=False)
     labels = None if labels is None else to_numpy(labels)
@@ -134,14 +144,20 @@ class _Loop:
         host = to_numpy(xp.stack([f_new, gn, probe]))
         bad = ~np.all(np.isfinite(host), axis=0) | (np.abs(host[0]) > GROWTH_LIMIT * self.f0)
         diverged = self.active & bad
-        self._finish(diverged, "diverged", f"diverged at step {t}: non-finite or exploding "
-                     f"loss; the history ends at the last finite state (step {t - 1})", t - 1)
+        self._finish(
+            diverged,
+            "diverged",
+            f"diverged at step {t}: non-finite or exploding "
+            f"loss; the history ends at the last finite state (step {t - 1})",
+            t - 1,
+        )
         if not self.active.any():
             return
         if not self.active.all():
             keep = xp.asarray(self.active, device=x_new.device)
-            x_new, g_new = (xp.where(keep[..., None], a, b) for a, b in
-                            ((x_new, self.x), (g_new, self.g)))
+            x_new, g_new = (
+                xp.where(keep[..., None], a, b) for a, b in ((x_new, self.x), (g_new, self.g))
+            )
             f_new = xp.where(keep, f_new, self.f)
             gn = xp.where(keep, gn, self._last("grad_norm"))
             dist = None if dist is None else xp.where(keep, dist, self._last("dist"))
@@ -192,9 +208,14 @@ class _Loop:
         if self.sampler is not None:
             epochs = np.asarray(self.seen[:rows], dtype=np.float64) / self.sampler.n
         return Trace(
-            x=self.x, time=np.asarray(self.times), status=unwrap(self.status),
+            x=self.x,
+            time=np.asarray(self.times),
+            status=unwrap(self.status),
             message=unwrap(self.message),
             n_steps=int(self.n_steps) if single else self.n_steps.copy(),
-            counts=dict(self.oracle.counts), iterations=np.arange(rows), epochs=epochs,
-            extra={"state": self.state}, **hist,
+            counts=dict(self.oracle.counts),
+            iterations=np.arange(rows),
+            epochs=epochs,
+            extra={"state": self.state},
+            **hist,
         )

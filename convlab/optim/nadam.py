@@ -39,7 +39,10 @@ class NAdam(Optimizer):
             - \eta\frac{\mu_{t+1}}{1-\Pi_t\mu_{t+1}}\frac{m_t}{\sigma_t}
 
     Weight decay is coupled (g + λθ), or decoupled θ(1 − ηλ) with
-    ``decoupled_weight_decay=True`` (NAdamW).  Defaults: lr=2e-3, betas=(0.9, 0.999),
+    ``decoupled_weight_decay=True`` (NAdamW).  Deliberate difference: Π_t is a float64
+    number here; torch keeps it in its default scalar dtype (float32 unless
+    ``torch.set_default_dtype(torch.float64)``), which shifts its iterates by ~1e-10.
+    Defaults: lr=2e-3, betas=(0.9, 0.999),
     eps=1e-8, weight_decay=0, momentum_decay=4e-3 (torch's).
     """
 

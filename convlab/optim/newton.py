@@ -77,7 +77,7 @@ def newton_direction(H, g, min_curvature: float = 1e-8):
     H = xp.where(finite[..., None, None], H, xp.zeros_like(H))
     lam = xp.linalg.eigvalsh(H)
     lowest, top = lam[..., 0], xp.max(xp.abs(lam), axis=-1)
-    delta = min_curvature * top + xp.finfo(g.dtype).tiny
+    delta = min_curvature * top + xp.finfo(g.dtype).smallest_normal
     target = xp.where(-lowest > delta, -lowest, delta)
     tau = xp.where(lowest >= delta, xp.zeros_like(lowest), target - lowest)
     eye = xp.eye(g.shape[-1], dtype=g.dtype, device=g.device)

@@ -58,7 +58,7 @@ class Rprop(Optimizer):
         minus, plus = (item_per_run(self, "etas", i, params) for i in (0, 1))
         lo, hi = (item_per_run(self, "step_sizes", i, params) for i in (0, 1))
         s = xp.sign(grad * state.prev)
-        factor = xp.where(s > 0, plus, xp.where(s < 0, minus, 1.0))
+        factor = xp.where(s > 0, plus, xp.where(s < 0, minus, xp.ones_like(s)))
         step_size = xp.minimum(xp.maximum(state.step_size * factor, lo), hi)
         g = xp.where(s < 0, 0.0, grad)
         return params - xp.sign(g) * step_size, RpropState(state.count + 1, g, step_size)

@@ -58,29 +58,56 @@ class Trace:
         if not self.batched:
             raise ValueError("run(r): this trace holds a single run")
         n = int(self.n_steps[r]) + 1
-        cut = {k: None if v is None else v[:n, r] for k, v in (
-            ("loss", self.loss), ("grad_norm", self.grad_norm), ("dist", self.dist),
-            ("params", self.params))}
-        per_row = {k: None if v is None else v[:n] for k, v in (
-            ("time", self.time), ("iterations", self.iterations), ("epochs", self.epochs))}
-        return replace(self, x=self.x[r, ...], status=self.status[r], message=self.message[r],
-                       n_steps=n - 1, extra={}, **cut, **per_row)
+        cut = {
+            k: None if v is None else v[:n, r]
+            for k, v in (
+                ("loss", self.loss),
+                ("grad_norm", self.grad_norm),
+                ("dist", self.dist),
+                ("params", self.params),
+            )
+        }
+        per_row = {
+            k: None if v is None else v[:n]
+            for k, v in (
+                ("time", self.time),
+                ("iterations", self.iterations),
+                ("epochs", self.epochs),
+            )
+        }
+        return replace(
+            self,
+            x=self.x[r, ...],
+            status=self.status[r],
+            message=self.message[r],
+            n_steps=n - 1,
+            extra={},
+            **cut,
+            **per_row,
+        )
 
     def error(self) -> np.ndarray:
         """The error whose decay defines the rate: distance to x* if known, else ‖∇f‖."""
         return self.dist if self.dist is not None else self.grad_norm
 
-    def rate(self, *, model: str = "exp", floor: float | None = None,
-             window: tuple[int, int] | None = None):
+    def rate(
+        self,
+        *,
+        model: str = "exp",
+        floor: float | None = None,
+        window: tuple[int, int] | None = None,
+    ):
         """The measured asymptotic linear rate ρ of the error (see :func:`fit_rate`).
 
         For a batched trace, a list with one :class:`RateFit` per run.
         """
         if self.batched:
-            return [self.run(r).rate(model=model, floor=floor, window=window)
-                    for r in range(self.runs)]
-        return fit_rate(self.error(), model=model, floor=floor, window=window,
-                        dtype_eps=self._eps())
+            return [
+                self.run(r).rate(model=model, floor=floor, window=window) for r in range(self.runs)
+            ]
+        return fit_rate(
+            self.error(), model=model, floor=floor, window=window, dtype_eps=self._eps()
+        )
 
     def _eps(self) -> float:
         dt = getattr(self.x, "dtype", np.float64)

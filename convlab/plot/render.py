@@ -8,6 +8,7 @@ figure of a report; the verdict is in the figure's title.
 from __future__ import annotations
 
 import hashlib
+import textwrap
 from pathlib import Path
 
 import matplotlib
@@ -20,10 +21,21 @@ from matplotlib.colors import LogNorm  # noqa: E402
 from convlab.experiments.figure import Figure, Panel, Series  # noqa: E402
 
 PALETTE = {
-    "gd": "#1f77b4", "heavy-ball": "#d62728", "momentum": "#d62728", "nesterov": "#2ca02c",
-    "adam": "#9467bd", "rmsprop": "#8c564b", "rprop": "#e377c2", "sgd": "#17becf",
-    "newton": "#ff7f0e", "bfgs": "#bcbd22", "l-bfgs": "#7f7f7f", "cg": "#000000",
-    "lm": "#ff7f0e", "gauss-newton": "#1f77b4", "theory": "#000000",
+    "gd": "#1f77b4",
+    "heavy-ball": "#d62728",
+    "momentum": "#d62728",
+    "nesterov": "#2ca02c",
+    "adam": "#9467bd",
+    "rmsprop": "#8c564b",
+    "rprop": "#e377c2",
+    "sgd": "#17becf",
+    "newton": "#ff7f0e",
+    "bfgs": "#bcbd22",
+    "l-bfgs": "#7f7f7f",
+    "cg": "#000000",
+    "lm": "#ff7f0e",
+    "gauss-newton": "#1f77b4",
+    "theory": "#000000",
 }
 CYCLE = plt.rcParams["axes.prop_cycle"].by_key()["color"]
 STYLE = {
@@ -34,6 +46,7 @@ STYLE = {
     "reference": dict(linestyle="-", linewidth=0.8, marker=None, color="#999999"),
 }
 
+DENSE = 80  # measured series longer than this are drawn as lines, not markers
 MARKER_LINES = (":", "-.", (0, (5, 2, 1, 2)), (0, (1, 4)))
 
 
@@ -46,17 +59,20 @@ def colour(group: str | None, label: str) -> str:
 
 
 def draw(fig_data: Figure, verdict: str | None = None) -> plt.Figure:
-    """A matplotlib figure for ``fig_data``, with ``verdict`` appended to its title."""
+    """A matplotlib figure for ``fig_data``; ``verdict`` ("passed", "failed", "error"), if
+    given, is appended to its title in words and colours it."""
     n = len(fig_data.panels)
     cols = min(n, 3)
     rows = -(-n // cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(4.6 * cols, 3.6 * rows), squeeze=False)
-    for ax, panel in zip(axes.flat, fig_data.panels):
+    width = max(6.4, 4.6 * cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(width, 3.6 * rows + 0.4), squeeze=False)
+    for ax, panel in zip(axes.flat, fig_data.panels, strict=False):
         _panel(fig, ax, panel)
     for ax in list(axes.flat)[n:]:
         ax.set_visible(False)
-    title = fig_data.title + (f" — {verdict}" if verdict else "")
-    fig.suptitle(title, fontsize=11, color=_verdict_colour(verdict))
+    title = fig_data.title + (f" — {VERDICT_WORDS[verdict]}" if verdict else "")
+    wrapped = textwrap.fill(title, width=int(width * 11))
+    fig.suptitle(wrapped, fontsize=11, color=_verdict_colour(verdict))
     fig.tight_layout()
     return fig
 
@@ -86,9 +102,9 @@ def _panel(fig, ax, panel: Panel) -> None:
         ax.contour(s.x, s.y, z, levels=s.levels, cmap="Greys", linewidths=0.6)
     for series in panel.series:
         _series(ax, series)
-    for (value, label), dash in zip(panel.vlines, MARKER_LINES):
+    for (value, label), dash in zip(panel.vlines, MARKER_LINES, strict=False):
         ax.axvline(value, color="#555555", linestyle=dash, linewidth=1, label=label)
-    for (value, label), dash in zip(panel.hlines, MARKER_LINES):
+    for (value, label), dash in zip(panel.hlines, MARKER_LINES, strict=False):
         ax.axhline(value, color="#555555", linestyle=dash, linewidth=1, label=label)
     ax.set(title=panel.title, xlabel=panel.xlabel, ylabel=panel.ylabel)
     ax.set_xscale(panel.xscale)
@@ -100,6 +116,8 @@ def _panel(fig, ax, panel: Panel) -> None:
 
 def _series(ax, s: Series) -> None:
     style = dict(STYLE[s.role])
+    if s.role == "measured" and s.x.size > DENSE:  # a long history: a line reads better
+        style.update(linestyle="-", linewidth=2.2, marker=None, alpha=0.75)
     default = PALETTE["theory"] if s.role == "theory" and s.group is None else None
     style.setdefault("color", default or colour(s.group, s.label))
     ax.plot(s.x, s.y, label=s.label, **style)
@@ -107,3 +125,6 @@ def _series(ax, s: Series) -> None:
 
 def _verdict_colour(verdict: str | None) -> str:
     return {"passed": "#1a7f37", "failed": "#cf222e", "error": "#cf222e"}.get(verdict, "black")
+
+
+VERDICT_WORDS = {"passed": "verified ✓", "failed": "FAILED ✗", "error": "ERROR ✗"}

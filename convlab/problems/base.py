@@ -9,8 +9,8 @@ that a sweep is one array program — to
   Hessian-vector product;
 * ``value_and_grad(x)``: both, sharing work where the maths allows.
 
-Attributes: ``dim``, ``xp`` (the array namespace), ``dtype``, ``device``, ``x0`` (the default start),
-``minimizer`` and ``min_value`` (``None`` where unknown).  Problems built from data
+Attributes: ``dim``, ``xp`` (the array namespace), ``dtype``, ``device``, ``x0`` (the default
+start), ``minimizer`` and ``min_value`` (``None`` where unknown).  Problems built from data
 (regressions) also have ``n_samples`` and ``batch(idx)``, the same problem restricted to the
 samples ``idx``, which is how mini-batch methods see them.
 """

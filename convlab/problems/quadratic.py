@@ -7,8 +7,6 @@ which is why its rate is set by κ = λ_M/λ₁ (see ``convlab.symbolic``).
 
 from __future__ import annotations
 
-from typing import Any
-
 from convlab.backend import get_namespace, resolve_dtype, to_numpy
 from convlab.backend.checks import as_array, check_positive_definite, check_shape, check_symmetric
 from convlab.backend.random import from_host, host_rng, orthogonal
@@ -25,8 +23,18 @@ class Quadratic(Problem):
 
     name = "quadratic"
 
-    def __init__(self, A, b=None, *, x0=None, seed=0, backend=None, dtype=None, device=None,
-                 allow_indefinite=False) -> None:
+    def __init__(
+        self,
+        A,
+        b=None,
+        *,
+        x0=None,
+        seed=0,
+        backend=None,
+        dtype=None,
+        device=None,
+        allow_indefinite=False,
+    ) -> None:
         xp = get_namespace(backend)
         self.xp, self.dtype = xp, resolve_dtype(xp, dtype)
         self.A = as_array("A", A, xp=xp, dtype=self.dtype, device=device, ndim=2)
@@ -50,8 +58,17 @@ class Quadratic(Problem):
             self.x0 = self.start(x0)
 
     @classmethod
-    def from_spectrum(cls, eigenvalues, *, seed=0, minimizer=None, backend=None, dtype=None,
-                      device=None, allow_indefinite=False) -> Quadratic:
+    def from_spectrum(
+        cls,
+        eigenvalues,
+        *,
+        seed=0,
+        minimizer=None,
+        backend=None,
+        dtype=None,
+        device=None,
+        allow_indefinite=False,
+    ) -> Quadratic:
         """A = Q diag(λ) Qᵀ with Q Haar-random (seeded) and b = A w*.
 
         ``minimizer`` (w*) defaults to a seeded standard-normal draw, so the problem is not
@@ -63,10 +80,21 @@ class Quadratic(Problem):
         q = to_numpy(orthogonal(lam.size, seed=rng, xp=get_namespace("numpy")))
         A = (q * lam) @ q.T
         A = 0.5 * (A + A.T)
-        w = rng.normal(size=lam.size) if minimizer is None else to_numpy(as_array("minimizer", minimizer, ndim=1))
+        w = (
+            rng.normal(size=lam.size)
+            if minimizer is None
+            else to_numpy(as_array("minimizer", minimizer, ndim=1))
+        )
         check_shape("minimizer", w, lam.shape)
-        return cls(A, A @ w, seed=rng, backend=xp, dtype=dtype, device=device,
-                   allow_indefinite=allow_indefinite)
+        return cls(
+            A,
+            A @ w,
+            seed=rng,
+            backend=xp,
+            dtype=dtype,
+            device=device,
+            allow_indefinite=allow_indefinite,
+        )
 
     def value(self, x):
         return self.xp.sum(x * (0.5 * (x @ self.A) - self.b), axis=-1)

@@ -12,7 +12,7 @@ import shutil
 import tempfile
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from fnmatch import fnmatch
 from multiprocessing import get_context
 from pathlib import Path
@@ -26,8 +26,6 @@ from convlab.experiments.registry import all_claims
 from convlab.plot import save
 from convlab.report.html import page
 
-VERDICT_WORDS = {"passed": "verified ✓", "failed": "FAILED ✗", "error": "ERROR ✗"}
-
 
 def select(pattern: str | None = None) -> list[Claim]:
     """The registered claims whose id or topic matches the glob ``pattern`` (all if None)."""
@@ -38,8 +36,9 @@ def select(pattern: str | None = None) -> list[Claim]:
     return [c for c in claims if any(fnmatch(c.id, p) or fnmatch(c.topic, p) for p in pats)]
 
 
-def build(claims: list[Claim], ctx: Context, out: Path, *, jobs: int = 1,
-          progress: bool | None = None) -> dict:
+def build(
+    claims: list[Claim], ctx: Context, out: Path, *, jobs: int = 1, progress: bool | None = None
+) -> dict:
     """Run ``claims`` and write the report to ``out``; return the claims.json document."""
     out = Path(out).resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -92,7 +91,7 @@ def _run_one(claim: Claim, ctx: Context, tmp: Path) -> Outcome:
     outcome = evaluate(claim, ctx)
     if outcome.figure_data is not None:
         try:
-            save(outcome.figure_data, tmp / "figures" / claim.id, VERDICT_WORDS[outcome.verdict])
+            save(outcome.figure_data, tmp / "figures" / claim.id, outcome.verdict)
             outcome = replace(outcome, figure=f"figures/{claim.id}.png")
         except Exception as exc:  # a figure that cannot be drawn is an error of its claim
             outcome = replace(outcome, passed=False, error=f"figure: {type(exc).__name__}: {exc}")
@@ -103,8 +102,11 @@ def document(outcomes: list[Outcome], ctx: Context) -> dict:
     """The claims.json document for ``outcomes`` run in ``ctx``."""
     passed = sum(o.passed for o in outcomes)
     return {
-        "convlab_version": __version__, "backend": ctx.backend, "dtype": ctx.dtype,
-        "seed": ctx.seed, "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "convlab_version": __version__,
+        "backend": ctx.backend,
+        "dtype": ctx.dtype,
+        "seed": ctx.seed,
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "claims": [o.to_json() for o in outcomes],
         "summary": {"total": len(outcomes), "passed": passed, "failed": len(outcomes) - passed},
     }

@@ -33,7 +33,7 @@ def formula_svg(latex: str) -> str:
     except (ValueError, RuntimeError):
         return f"<code>{html.escape(latex)}</code>"
     svg = buf.getvalue().decode()
-    return svg[svg.index("<svg"):]
+    return svg[svg.index("<svg") :]
 
 
 def image_tag(path: Path, alt: str) -> str:
@@ -44,18 +44,23 @@ def image_tag(path: Path, alt: str) -> str:
 def page(outcomes: list[Outcome], meta: dict, root: Path) -> str:
     """The whole page for ``outcomes``; figures are read from below ``root``."""
     s = meta["summary"]
-    head = (f"<h1>convlab — verified convergence report</h1><p>{s['passed']} of {s['total']} "
-            f"claims passed, {s['failed']} failed. Backend {meta['backend']}, dtype "
-            f"{meta['dtype']}, seed {meta['seed']}, convlab {meta['convlab_version']}, "
-            f"created {meta['created']}.</p>")
+    head = (
+        f"<h1>convlab — verified convergence report</h1><p>{s['passed']} of {s['total']} "
+        f"claims passed, {s['failed']} failed. Backend {meta['backend']}, dtype "
+        f"{meta['dtype']}, seed {meta['seed']}, convlab {meta['convlab_version']}, "
+        f"created {meta['created']}.</p>"
+    )
     rows = "".join(
         f"<tr><td><a href='#{o.id}'>{o.id}</a></td><td>{html.escape(o.title)}</td>"
         f"<td class='{o.verdict}'>{o.verdict}</td><td>{o.seconds:.2f}</td></tr>"
-        for o in outcomes)
+        for o in outcomes
+    )
     table = f"<table><tr><th>claim</th><th>title</th><th>verdict</th><th>s</th></tr>{rows}</table>"
     body = "".join(_section(o, root) for o in outcomes)
-    return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>convlab report</title>"
-            f"<style>{CSS}</style></head><body>{head}{table}{body}</body></html>")
+    return (
+        f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>convlab report</title>"
+        f"<style>{CSS}</style></head><body>{head}{table}{body}</body></html>"
+    )
 
 
 def _section(o: Outcome, root: Path) -> str:
@@ -64,10 +69,13 @@ def _section(o: Outcome, root: Path) -> str:
     note = f"<p>{html.escape(o.note)}</p>" if o.note else ""
     facts = "".join(
         f"<tr><th>{k}</th><td><code>{html.escape(_short(getattr(o, k)))}</code></td></tr>"
-        for k in ("params", "predicted", "measured", "tolerance"))
-    return (f"<div class='claim' id='{o.id}'><h2>{html.escape(o.title)} "
-            f"<span class='{o.verdict}'>[{o.verdict}]</span></h2>"
-            f"<p>{formula_svg(o.statement_latex)}</p>{note}<table>{facts}</table>{fig}{err}</div>")
+        for k in ("params", "predicted", "measured", "tolerance")
+    )
+    return (
+        f"<div class='claim' id='{o.id}'><h2>{html.escape(o.title)} "
+        f"<span class='{o.verdict}'>[{o.verdict}]</span></h2>"
+        f"<p>{formula_svg(o.statement_latex)}</p>{note}<table>{facts}</table>{fig}{err}</div>"
+    )
 
 
 def _short(value: object, limit: int = 400) -> str:

@@ -1,0 +1,68 @@
+"""convlab.symbolic: convergence results derived with SymPy, each with its steps and source.
+
+Every public function returns a :class:`Derivation`; its ``evaluate`` / ``lambdify`` compile the
+derived expressions for NumPy or CuPy, the single source of the predictions convlab measures.
+"""
+
+from convlab.symbolic.initialization import he, variance_propagation, xavier
+from convlab.symbolic.linear_iteration import linear_iteration, spectral_radius
+from convlab.symbolic.long_term import long_term_dynamics
+from convlab.symbolic.losses import mean_squared_error, softmax_cross_entropy, softmax_jacobian
+from convlab.symbolic.momentum import heavy_ball, heavy_ball_rate, nesterov, nesterov_rate
+from convlab.symbolic.quadratic import gd_quadratic, gd_quadratic_matrix, gd_rate, quadratic_model
+from convlab.symbolic.regression import centring_and_scaling, linear_regression, whitening
+from convlab.symbolic.result import Derivation
+from convlab.symbolic.second_order import (
+    conjugate_gradient_bound,
+    levenberg_shrinkage,
+    newton_family,
+)
+from convlab.symbolic.splitting import gauss_seidel, jacobi
+from convlab.symbolic.stochastic import (
+    adam_bias_correction,
+    adam_step_bound,
+    minibatch_standard_error,
+    robbins_monro,
+    terminal_velocity,
+)
+from convlab.symbolic.taylor import CriticalPoint, classify_critical_points, taylor_step
+from convlab.symbolic.topics import TOPICS, derive
+
+__all__ = [
+    "TOPICS",
+    "CriticalPoint",
+    "Derivation",
+    "adam_bias_correction",
+    "adam_step_bound",
+    "centring_and_scaling",
+    "classify_critical_points",
+    "conjugate_gradient_bound",
+    "derive",
+    "gauss_seidel",
+    "gd_quadratic",
+    "gd_quadratic_matrix",
+    "gd_rate",
+    "he",
+    "heavy_ball",
+    "heavy_ball_rate",
+    "jacobi",
+    "levenberg_shrinkage",
+    "linear_iteration",
+    "linear_regression",
+    "long_term_dynamics",
+    "mean_squared_error",
+    "minibatch_standard_error",
+    "nesterov",
+    "nesterov_rate",
+    "newton_family",
+    "quadratic_model",
+    "robbins_monro",
+    "softmax_cross_entropy",
+    "softmax_jacobian",
+    "spectral_radius",
+    "taylor_step",
+    "terminal_velocity",
+    "variance_propagation",
+    "whitening",
+    "xavier",
+]

@@ -87,8 +87,10 @@ def _on_mode(update: sp.Expr, current: sp.Symbol, gradient: Any, eigenvalue: sp.
         return update
     if isinstance(gradient, sp.Symbol):
         return update.subs(gradient, eigenvalue * current)
-    return update.replace(lambda e: isinstance(e, sp.Function) and e.func == gradient,
-                          lambda e: eigenvalue * e.args[0])
+    return update.replace(
+        lambda e: isinstance(e, sp.Function) and e.func == gradient,
+        lambda e: eigenvalue * e.args[0],
+    )
 
 
 def _coefficients(mode: sp.Expr, current: sp.Symbol, previous: sp.Symbol, update: sp.Expr):
@@ -96,7 +98,9 @@ def _coefficients(mode: sp.Expr, current: sp.Symbol, previous: sp.Symbol, update
     a, b = sp.diff(mode, current), sp.diff(mode, previous)
     linear = not ({current, previous} & (a.free_symbols | b.free_symbols))
     if not (linear and sp.simplify(mode - a * current - b * previous) == 0):
-        expected = f"an update linear and homogeneous in ({current}, {previous}) on a quadratic mode"
+        expected = (
+            f"an update linear and homogeneous in ({current}, {previous}) on a quadratic mode"
+        )
         raise ArgumentError("update", expected, update)
     return sp.simplify(a), sp.simplify(b)
 

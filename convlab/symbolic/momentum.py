@@ -1,18 +1,20 @@
 r"""Heavy-ball momentum and Nesterov's method on a quadratic, through :func:`linear_iteration`.
 
 Heavy ball (Polyak 1964), in convlab's form :math:`v_{t+1} = \beta v_t - \eta\nabla f(w_t)`,
-:math:`w_{t+1} = w_t + v_{t+1}`, i.e. :math:`w_{t+1} = w_t - \eta\nabla f(w_t) + \beta(w_t-w_{t-1})`;
+:math:`w_{t+1} = w_t + v_{t+1}`, i.e.
+:math:`w_{t+1} = w_t - \eta\nabla f(w_t) + \beta(w_t-w_{t-1})`;
 on a mode with eigenvalue λ its companion matrix is
 :math:`\begin{pmatrix}1+\beta-\eta\lambda & -\beta\\ 1 & 0\end{pmatrix}`.
 
-Nesterov (1983; 2004, §2.2), look-ahead form :math:`v_{t+1} = \beta v_t - \eta\nabla f(w_t+\beta v_t)`,
+Nesterov (1983; 2004, §2.2), look-ahead form
+:math:`v_{t+1} = \beta v_t - \eta\nabla f(w_t+\beta v_t)`,
 :math:`w_{t+1} = w_t + v_{t+1}`.  Throughout, μ = λ₁ and L = λ_M are the extreme eigenvalues and
 κ = λ_M/λ₁.
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 import sympy as sp
@@ -27,7 +29,7 @@ _GRAD = sp.Function("g")
 _JURY = "a monic z^2 + c1 z + c0 has both roots in |z| < 1 iff |c0| < 1 and |c1| < 1 + c0 (Jury)"
 
 
-@lru_cache(maxsize=None)
+@cache
 def _heavy_ball_general() -> Derivation:
     """The derivation behind :func:`heavy_ball`, with λ₁, λ_M, κ symbolic."""
     update = _W - ETA * _G + BETA * (_W - _W_PREV)
@@ -53,8 +55,13 @@ def _heavy_ball_general() -> Derivation:
         ("optimal momentum beta* = s^2 with lambda_M = kappa lambda_1", beta_star),
         ("optimal rate sqrt(beta*)", rate_star),
     )
-    expr = dict(base.expr, stable_region=region, optimal_step=eta_star,
-                optimal_momentum=beta_star, optimal_rate=rate_star)
+    expr = dict(
+        base.expr,
+        stable_region=region,
+        optimal_step=eta_star,
+        optimal_momentum=beta_star,
+        optimal_rate=rate_star,
+    )
     source = "Polyak 1964; Goh 2017, 'Why Momentum Really Works', Distill, §'The critical damping'"
     return Derivation("heavy-ball momentum", expr, steps=steps, source=source)
 
@@ -75,7 +82,7 @@ def heavy_ball(lambda_1: Any = LAM_1, lambda_M: Any = LAM_M) -> Derivation:
     return general.subs(lambda_1=low, lambda_M=high, kappa=high / low)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _nesterov_general() -> Derivation:
     """The derivation behind :func:`nesterov`, with λ₁, λ_M, κ symbolic."""
     look_ahead = _W + BETA * (_W - _W_PREV)
@@ -85,8 +92,12 @@ def _nesterov_general() -> Derivation:
     optimal = _nesterov_optimal()
     expr = dict(base.expr, standard_rate=standard[-1][1], **optimal[-1][1])
     source = "Nesterov 1983; Nesterov 2004, §2.2; Lessard, Recht & Packard 2016, §3 (quadratics)"
-    return Derivation("Nesterov's accelerated gradient", expr,
-                      steps=base.steps + standard + optimal, source=source)
+    return Derivation(
+        "Nesterov's accelerated gradient",
+        expr,
+        steps=base.steps + standard + optimal,
+        source=source,
+    )
 
 
 def _nesterov_standard(charpoly: sp.Expr) -> tuple:
@@ -99,11 +110,15 @@ def _nesterov_standard(charpoly: sp.Expr) -> tuple:
     modulus_sq = sp.factor(sp.Poly(charpoly, Z).all_coeffs()[2])
     rate = sp.simplify(root).subs(q, sp.sqrt(KAPPA))
     return (
-        ("Nesterov's choice eta = 1/L, beta = (sqrt(kappa)-1)/(sqrt(kappa)+1), q = sqrt(kappa)",
-         choice),
+        (
+            "Nesterov's choice eta = 1/L, beta = (sqrt(kappa)-1)/(sqrt(kappa)+1), q = sqrt(kappa)",
+            choice,
+        ),
         ("discriminant at lambda = mu (critically damped)", discriminant),
-        ("for lambda > mu the roots are complex with |z|^2 = c0, decreasing in lambda",
-         (modulus_sq, sp.diff(modulus_sq, LAM))),
+        (
+            "for lambda > mu the roots are complex with |z|^2 = c0, decreasing in lambda",
+            (modulus_sq, sp.diff(modulus_sq, LAM)),
+        ),
         ("rate: the double root at lambda = mu", rate),
     )
 
@@ -120,12 +135,16 @@ def _nesterov_optimal() -> tuple:
     solutions = sp.solve(conditions, [h, beta, rho], dict=True)
     best = next(sol for sol in solutions if sol[rho].subs(KAPPA, 2) < 1)
     eta_star = sp.simplify((best[h] / LAM_1).subs(KAPPA, LAM_M / LAM_1))
-    optimum = {"optimal_step": eta_star,
-               "optimal_momentum": _in_roots(best[beta], (KAPPA, 3 * KAPPA + 1)),
-               "optimal_rate": best[rho]}
+    optimum = {
+        "optimal_step": eta_star,
+        "optimal_momentum": _in_roots(best[beta], (KAPPA, 3 * KAPPA + 1)),
+        "optimal_rate": best[rho],
+    }
     return (
-        ("equal rates: double root -rho... at mu (critical damping), root -rho at L; h = eta mu",
-         conditions),
+        (
+            "equal rates: double root -rho... at mu (critical damping), root -rho at L; h = eta mu",
+            conditions,
+        ),
         ("solve for (h, beta, rho); keep rho < 1", optimum),
     )
 

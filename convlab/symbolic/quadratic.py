@@ -12,7 +12,7 @@ Distill (2017), §"First steps: gradient descent".
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 import sympy as sp
@@ -26,7 +26,7 @@ from convlab.symbolic.validation import as_symmetric_matrix, eigenvalue_bounds
 _SOURCE_GD = "Nocedal & Wright 2006, §3.3; Goh 2017, 'Why Momentum Really Works', Distill"
 
 
-@lru_cache(maxsize=None)
+@cache
 def quadratic_model(dim: int = 2) -> Derivation:
     r"""Gradient :math:`Aw-b`, Hessian :math:`A` and minimizer :math:`A^{-1}b` of the quadratic.
 
@@ -60,7 +60,7 @@ def quadratic_model(dim: int = 2) -> Derivation:
     return Derivation("quadratic model", expr, steps=steps, source="Nocedal & Wright 2006, §2.1")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _gd_general() -> Derivation:
     """The symbolic derivation behind :func:`gd_quadratic` (bounds λ₁, λ_M kept as symbols)."""
     iteration = _gd_iteration_matrix()
@@ -81,7 +81,10 @@ def _gd_general() -> Derivation:
     rate_kappa = sp.simplify(rate_star.subs(LAM_M, KAPPA * LAM_1))
     steps = (
         ("GD update is affine in w; its Jacobian maps e_t = w_t - w* to e_{t+1}", iteration),
-        ("in the eigenbasis z = Q^T e (2-D example, A = Q diag(lambda_1, lambda_2) Q^T)", decoupled),
+        (
+            "in the eigenbasis z = Q^T e (2-D example, A = Q diag(lambda_1, lambda_2) Q^T)",
+            decoupled,
+        ),
         ("each mode: z_{t+1} = (1 - eta lambda) z_t, solved", mode),
         ("per-mode rate", per_mode),
         ("mode converges iff |1 - eta lambda| < 1, i.e. (eta > 0)", stable_mode),
@@ -109,11 +112,12 @@ def _gd_iteration_matrix() -> sp.Matrix:
 
 
 def gd_quadratic(lambda_1: Any = LAM_1, lambda_M: Any = LAM_M) -> Derivation:
-    r"""Convergence of gradient descent on a quadratic with spectrum in :math:`[\lambda_1,\lambda_M]`.
+    r"""Convergence of gradient descent on a quadratic, spectrum in :math:`[\lambda_1,\lambda_M]`.
 
     Parts: ``per_mode_rate`` :math:`|1-\eta\lambda|`, ``stable_steps``
     :math:`0<\eta<2/\lambda_M`, ``rate`` :math:`\max(|1-\eta\lambda_1|,|1-\eta\lambda_M|)`,
-    ``optimal_step`` :math:`2/(\lambda_1+\lambda_M)`, ``optimal_rate`` :math:`(\kappa-1)/(\kappa+1)`.
+    ``optimal_step`` :math:`2/(\lambda_1+\lambda_M)`,
+    ``optimal_rate`` :math:`(\kappa-1)/(\kappa+1)`.
     Numbers given for the bounds are substituted (κ = λ_M/λ₁). Source: Nocedal & Wright 2006
     §3.3; Goh 2017.
     """
@@ -161,5 +165,7 @@ def gd_rate(eta: Any, eigenvalues: Any, backend: str = "numpy") -> Any:
     if lam.ndim != 1:
         raise ShapeError("eigenvalues", "a 1-D array", eigenvalues)
     eta_grid = xp.asarray(eta, dtype=xp.float64)[..., None]
-    per_mode = _gd_general().evaluate(backend=backend, part="per_mode_rate", eta=eta_grid, lambda_=lam)
+    per_mode = _gd_general().evaluate(
+        backend=backend, part="per_mode_rate", eta=eta_grid, lambda_=lam
+    )
     return xp.max(per_mode, axis=-1)

@@ -12,7 +12,7 @@ Strimmer, "Optimal whitening and decorrelation" (2018) for PCA / ZCA.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 import sympy as sp
 
@@ -23,14 +23,16 @@ from convlab.symbolic.result import Derivation
 _SOURCE = "LeCun, Bottou, Orr & Müller 1998, 'Efficient BackProp', §4.3, §5"
 
 
-@lru_cache(maxsize=None)
+@cache
 def linear_regression(n_samples: int = 3, n_features: int = 2) -> Derivation:
-    r"""Gradient :math:`\frac1N X^\top(Xw - y)`, Hessian :math:`C_x = \frac1N X^\top X`, and Newton's
-    step equal to the normal-equations solution, for explicit sizes. Source: LeCun et al. 1998, §5.
+    r"""Gradient :math:`\frac1N X^\top(Xw - y)`, Hessian :math:`C_x = \frac1N X^\top X`, and
+    Newton's step equal to the normal-equations solution, for explicit sizes.
+    Source: LeCun et al. 1998, §5.
     """
-    if not (isinstance(n_samples, int) and isinstance(n_features, int)) or min(
-        n_samples, n_features
-    ) < 1:
+    if (
+        not (isinstance(n_samples, int) and isinstance(n_features, int))
+        or min(n_samples, n_features) < 1
+    ):
         raise ArgumentError("n_samples, n_features", "positive integers", (n_samples, n_features))
     N = n_samples
     X = sp.Matrix(N, n_features, lambda n, i: sp.Symbol(f"x_{n + 1}{i + 1}", real=True))
@@ -47,15 +49,21 @@ def linear_regression(n_samples: int = 3, n_features: int = 2) -> Derivation:
         ("gradient", gradient),
         ("Hessian minus C_x = (1/N) sum x x^T", (hessian - second_moment).applyfunc(sp.expand)),
         ("normal equations X^T X w = X^T y, solved", normal),
-        ("Newton's step w - H^{-1} g minus the normal-equations solution",
-         (newton - normal).applyfunc(sp.simplify)),
+        (
+            "Newton's step w - H^{-1} g minus the normal-equations solution",
+            (newton - normal).applyfunc(lambda e: sp.cancel(sp.together(e))),
+        ),
     )
-    expr = {"gradient": gradient, "hessian": hessian, "second_moment": second_moment,
-            "normal_equations": normal}
+    expr = {
+        "gradient": gradient,
+        "hessian": hessian,
+        "second_moment": second_moment,
+        "normal_equations": normal,
+    }
     return Derivation("linear regression", expr, steps=steps, source=_SOURCE)
 
 
-@lru_cache(maxsize=None)
+@cache
 def centring_and_scaling(n_samples: int = 3) -> Derivation:
     r"""With inputs :math:`(x, 1)` (a bias), :math:`H = \begin{pmatrix}\overline{x^2} & \bar x\\
     \bar x & 1\end{pmatrix}`; centring makes it block-diagonal, scaling to unit variance makes it
@@ -66,7 +74,9 @@ def centring_and_scaling(n_samples: int = 3) -> Derivation:
     ys = sp.symbols(f"y_1:{n_samples + 1}", real=True)
 
     def hessian(inputs):
-        loss = sum((yn - w * xn - bias) ** 2 for xn, yn in zip(inputs, ys)) / (2 * n_samples)
+        loss = sum((yn - w * xn - bias) ** 2 for xn, yn in zip(inputs, ys, strict=True)) / (
+            2 * n_samples
+        )
         return sp.hessian(loss, (w, bias)).applyfunc(sp.simplify)
 
     mean = sum(xs) / n_samples
@@ -83,11 +93,11 @@ def centring_and_scaling(n_samples: int = 3) -> Derivation:
     return Derivation("centring and scaling", expr, steps=steps, source=_SOURCE)
 
 
-@lru_cache(maxsize=None)
+@cache
 def whitening() -> Derivation:
-    r"""PCA whitening :math:`\Lambda^{-1/2}Q^\top` and ZCA whitening :math:`Q\Lambda^{-1/2}Q^\top` of
-    centred inputs with covariance :math:`C = Q\Lambda Q^\top` give :math:`H = I`, κ = 1, and the
-    GD iteration matrix :math:`I - \eta H` vanishes at η = 1 (one step). Derived on 2-D inputs with
+    r"""PCA whitening :math:`\Lambda^{-1/2}Q^\top` and ZCA whitening
+    :math:`Q\Lambda^{-1/2}Q^\top` of centred inputs with covariance :math:`C = Q\Lambda Q^\top`
+    give :math:`H = I`, κ = 1, and the GD iteration matrix :math:`I - \eta H` vanishes at η = 1 (one step). Derived on 2-D inputs with
     :math:`Q` a rotation. Sources: LeCun et al. 1998, §4.3; Kessy, Lewin & Strimmer 2018.
     """
     theta = sp.Symbol("theta", real=True)
@@ -108,7 +118,11 @@ def whitening() -> Derivation:
         ("condition number", kappa),
         ("GD error matrix I - eta H at eta = 1: converged after one step", iteration),
     )
-    expr = {"pca_hessian": h_pca, "zca_hessian": h_zca, "condition_number": kappa,
-            "gd_iteration_matrix": iteration}
+    expr = {
+        "pca_hessian": h_pca,
+        "zca_hessian": h_zca,
+        "condition_number": kappa,
+        "gd_iteration_matrix": iteration,
+    }
     source = _SOURCE + "; Kessy, Lewin & Strimmer 2018"
     return Derivation("whitening", expr, steps=steps, source=source)

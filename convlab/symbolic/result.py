@@ -55,7 +55,9 @@ class Derivation:
         try:
             return self.expr[key]
         except (KeyError, IndexError, TypeError):
-            raise ArgumentError("part", f"a key of {self.name!r}: {_keys(self.expr)}", key) from None
+            raise ArgumentError(
+                "part", f"a key of {self.name!r}: {_keys(self.expr)}", key
+            ) from None
 
     def symbol(self, name: str) -> sp.Basic:
         """The free symbol called ``name`` (or passed as ``name``, e.g. ``lambda_``)."""
@@ -70,7 +72,10 @@ class Derivation:
 
     def _repr_latex_(self) -> str:
         rows = [rf"\textbf{{{_escape(self.name)}}}"]
-        rows += [rf"\text{{{i}. {_escape(d)}:}}\quad {_latex(o)}" for i, (d, o) in enumerate(self.steps, 1)]
+        rows += [
+            rf"\text{{{i}. {_escape(d)}:}}\quad {_latex(o)}"
+            for i, (d, o) in enumerate(self.steps, 1)
+        ]
         rows.append(rf"\text{{result:}}\quad {self.latex()}")
         if self.source:
             rows.append(rf"\text{{source: {_escape(self.source)}}}")
@@ -114,7 +119,12 @@ class Derivation:
         return tuple(s for s in self.symbols if s in present)
 
     def evaluate(
-        self, *, backend: str = "numpy", part: Any = None, complex_inputs: bool = False, **values: Any
+        self,
+        *,
+        backend: str = "numpy",
+        part: Any = None,
+        complex_inputs: bool = False,
+        **values: Any,
     ) -> Any:
         """Evaluate the result (or one part) on arrays of values, broadcast against each other.
 
@@ -128,7 +138,7 @@ class Derivation:
             raise ArgumentError("values", f"values for {sorted(names)}", sorted(values))
         out = call_compiled(self.lambdify(backend, part), symbols, values, backend, complex_inputs)
         expr = self.part(part)
-        return dict(zip(expr, out)) if isinstance(expr, Mapping) else out
+        return dict(zip(expr, out, strict=True)) if isinstance(expr, Mapping) else out
 
 
 def _sorted_symbols(obj: Any) -> tuple[sp.Basic, ...]:
@@ -161,7 +171,9 @@ def _subs(obj: Any, mapping: dict) -> Any:
 def _check_numeric(expr: Any, part: Any) -> None:
     """Reject parts that are not SymPy expressions, matrices or tuples of expressions."""
     items = expr if isinstance(expr, tuple) else (expr,)
-    if not all(isinstance(item, (sp.Expr, sp.MatrixBase, sp.logic.boolalg.Boolean)) for item in items):
+    if not all(
+        isinstance(item, (sp.Expr, sp.MatrixBase, sp.logic.boolalg.Boolean)) for item in items
+    ):
         raise ArgumentError("part", "a part holding SymPy expressions", part)
 
 

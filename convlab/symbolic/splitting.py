@@ -70,7 +70,8 @@ def _splitting_iteration(method: str, A: sp.ImmutableMatrix) -> Derivation:
 
 def jacobi(A: Any) -> Derivation:
     """Jacobi iteration matrix :math:`M_J = -D^{-1}(L+U)` of a square ``A``, its eigenvalues and
-    spectral radius (parts ``matrix``, ``eigenvalues``, ``spectral_radius``). Source: Saad 2003, §4.1.
+    spectral radius (parts ``matrix``, ``eigenvalues``, ``spectral_radius``).
+    Source: Saad 2003, §4.1.
     """
     return _splitting_iteration("jacobi", as_square_matrix("A", A))
 

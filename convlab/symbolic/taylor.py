@@ -6,12 +6,13 @@ the loss increases once :math:`\varepsilon > 2 g^\top g / g^\top H g`, the best 
 gives Newton's step :math:`-H^{-1}g`.  A critical point is a minimum, maximum or saddle according to
 the signs of the Hessian's eigenvalues (degenerate when one is zero).
 
-Sources: Goodfellow, Bengio & Courville, *Deep Learning* (2016), §4.3.1; Nocedal & Wright (2006), §2.1.
+Sources: Goodfellow, Bengio & Courville, *Deep Learning* (2016), §4.3.1;
+Nocedal & Wright (2006), §2.1.
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any, NamedTuple
 
 import sympy as sp
@@ -23,11 +24,12 @@ from convlab.symbolic.validation import as_expression, as_symbols
 _SOURCE = "Goodfellow, Bengio & Courville 2016, §4.3.1; Nocedal & Wright 2006, §2.1"
 
 
-@lru_cache(maxsize=None)
+@cache
 def taylor_step() -> Derivation:
     r"""Parts ``change`` :math:`-\varepsilon\,g^\top g + \tfrac12\varepsilon^2 g^\top Hg`,
     ``increase_beyond`` :math:`2g^\top g/g^\top Hg`, ``best_step`` :math:`g^\top g/g^\top Hg`,
-    ``best_change`` and ``newton_step`` :math:`-H^{-1}g` (2-D). Source: Goodfellow et al. 2016, §4.3.1.
+    ``best_change`` and ``newton_step`` :math:`-H^{-1}g` (2-D).
+    Source: Goodfellow et al. 2016, §4.3.1.
     """
     eps = sp.Symbol("epsilon", positive=True)
     gTg, gTHg = sp.Symbol("gTg", positive=True), sp.Symbol("gTHg", positive=True)
@@ -45,13 +47,18 @@ def taylor_step() -> Derivation:
     steps = (
         ("second-order Taylor change along delta = -epsilon g (2-D)", second_order),
         ("minus the model -eps gTg + eps^2 gTHg / 2 (identified)", second_order - identified),
-        ("loss increases (gTHg > 0)", increase),
+        ("loss increases (gTHg > 0) beyond the non-zero root of the change", increase),
         ("best step: d/d eps = 0", sp.Eq(eps, best)),
         ("minimize g^T d + d^T H d / 2 over d: Newton's step", sp.Matrix(newton)),
     )
-    expr = {"change": change, "increase_beyond": increase.lhs if increase.rhs == eps else
-            increase.rhs, "best_step": best, "best_change": sp.simplify(change.subs(eps, best)),
-            "newton_step": sp.Matrix(newton)}
+    (threshold,) = [root for root in sp.solve(change, eps) if root != 0]
+    expr = {
+        "change": change,
+        "increase_beyond": threshold,
+        "best_step": best,
+        "best_change": sp.simplify(change.subs(eps, best)),
+        "newton_step": sp.Matrix(newton),
+    }
     return Derivation("second-order Taylor model", expr, steps=steps, source=_SOURCE)
 
 
@@ -97,16 +104,27 @@ def _classify(expr: sp.Expr, variables: tuple) -> Derivation:
     gradient = [sp.diff(expr, v) for v in variables]
     solutions = sp.solve(gradient, variables, dict=True)
     if not solutions:
-        raise ArgumentError("expr", "an expression with isolated critical points SymPy can solve", expr)
+        raise ArgumentError(
+            "expr", "an expression with isolated critical points SymPy can solve", expr
+        )
     hessian = sp.hessian(expr, variables)
     points = []
     for solution in solutions:
         point = tuple(solution.get(v, v) for v in variables)
-        at = hessian.subs(dict(zip(variables, point)))
+        at = hessian.subs(dict(zip(variables, point, strict=True)))
         eigenvalues = tuple(sp.simplify(lam) for lam in at.eigenvals(multiple=True))
         points.append(CriticalPoint(point, eigenvalues, _kind(eigenvalues)))
-    steps = (("gradient", tuple(gradient)), ("solve gradient = 0", tuple(solutions)),
-             ("Hessian", hessian))
+    steps = (
+        ("gradient", tuple(gradient)),
+        ("solve gradient = 0", tuple(solutions)),
+        ("Hessian", hessian),
+    )
     kinds = ", ".join(f"{p.point}: {p.kind}" for p in points)
-    return Derivation("critical points", tuple(points), symbols=tuple(variables), steps=steps,
-                      source=_SOURCE, conclusion=kinds)
+    return Derivation(
+        "critical points",
+        tuple(points),
+        symbols=tuple(variables),
+        steps=steps,
+        source=_SOURCE,
+        conclusion=kinds,
+    )

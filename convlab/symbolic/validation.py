@@ -46,7 +46,9 @@ def as_square_matrix(name: str, value: Any) -> sp.ImmutableMatrix:
     try:
         matrix = sp.ImmutableMatrix(value)
     except (TypeError, ValueError, sp.SympifyError):
-        raise ArgumentTypeError(name, "a square matrix (SymPy Matrix or 2-D array)", value) from None
+        raise ArgumentTypeError(
+            name, "a square matrix (SymPy Matrix or 2-D array)", value
+        ) from None
     if matrix.rows != matrix.cols or matrix.rows == 0:
         raise ShapeError(name, "a non-empty square matrix", value)
     return matrix

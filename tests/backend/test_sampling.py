@@ -13,8 +13,9 @@ def test_each_epoch_covers_every_sample_once_and_reshuffles():
     assert len(e0) == s.batches_per_epoch == 11
     np.testing.assert_array_equal(np.sort(np.concatenate(e0)), np.arange(103))
     assert not np.array_equal(np.concatenate(e0), np.concatenate(e1))
-    np.testing.assert_array_equal(np.concatenate(BatchSampler(103, 10, seed=4).epoch(0)),
-                                  np.concatenate(e0))
+    np.testing.assert_array_equal(
+        np.concatenate(BatchSampler(103, 10, seed=4).epoch(0)), np.concatenate(e0)
+    )
 
 
 def test_drop_last_and_no_shuffle():

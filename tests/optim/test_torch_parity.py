@@ -70,15 +70,23 @@ def _logistic(backend):
 PROBLEMS = {"quadratic": _quadratic, "logistic": _logistic}
 
 
+@pytest.fixture(autouse=True)
+def torch_float64():
+    """torch in float64 throughout: NAdam's μ-product lives in torch's default scalar dtype."""
+    before = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    yield
+    torch.set_default_dtype(before)
+
+
 def _torch_path(problem, name, kwargs, x0):
-    """torch.optim's iterates, with gradients from ``problem`` evaluated on the host."""
-    host = problem  # the problem's own gradient, computed on its backend
+    """torch.optim's iterates, with gradients from ``problem`` (on its own backend)."""
     p = torch.tensor(x0, dtype=torch.float64, requires_grad=True)
     opt = getattr(torch.optim, name)([p], **kwargs)
     path = []
     for _ in range(STEPS):
         x = problem.xp.asarray(p.detach().numpy(), device=problem.device)
-        p.grad = torch.from_numpy(to_numpy(host.grad(x)).copy())
+        p.grad = torch.from_numpy(to_numpy(problem.grad(x)).copy())
         opt.step()
         path.append(p.detach().numpy().copy())
     return np.array(path)

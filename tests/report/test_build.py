@@ -11,15 +11,37 @@ from convlab.experiments.claim import Claim
 from convlab.report import build, verdict_table
 
 SCHEMA_KEYS = {"convlab_version", "backend", "dtype", "seed", "created", "claims", "summary"}
-CLAIM_KEYS = {"id", "title", "statement_latex", "params", "predicted", "measured", "tolerance",
-              "passed", "figure", "seconds"}
+CLAIM_KEYS = {
+    "id",
+    "title",
+    "statement_latex",
+    "params",
+    "predicted",
+    "measured",
+    "tolerance",
+    "passed",
+    "figure",
+    "seconds",
+}
 
 
 def _good(ctx):
     rng = np.random.default_rng(ctx.seed)
     measured = 0.5 + 1e-3 * rng.normal()
-    fig = Figure([Panel("p", "t", "error", [Series([0, 1], [1, 0.5], "theory", "theory"),
-                                            Series([0, 1], [1, measured], "run")])], "good")
+    fig = Figure(
+        [
+            Panel(
+                "p",
+                "t",
+                "error",
+                [
+                    Series([0, 1], [1, 0.5], "theory", "theory"),
+                    Series([0, 1], [1, measured], "run"),
+                ],
+            )
+        ],
+        "good",
+    )
     return Evidence(0.5, measured, 0.01, abs(measured - 0.5) <= 0.01, {"seed": ctx.seed}, fig)
 
 

@@ -1,3 +1,3 @@
 """The built-in claims; importing this package registers them all (in report order)."""
 
-from convlab.experiments.claims import gd_quadratic  # noqa: F401
+from convlab.experiments.claims import gd_quadratic, momentum  # noqa: F401

@@ -27,8 +27,9 @@ def gapped_spectrum(kappa: float, d: int) -> np.ndarray:
 
 def quadratic(ctx: Context, kappa: float, d: int = 30, seed_offset: int = 0) -> Quadratic:
     """A seeded quadratic with :func:`gapped_spectrum` on the context's backend and dtype."""
-    return Quadratic.from_spectrum(gapped_spectrum(kappa, d), seed=ctx.seed + seed_offset,
-                                   backend=ctx.backend, dtype=ctx.dtype)
+    return Quadratic.from_spectrum(
+        gapped_spectrum(kappa, d), seed=ctx.seed + seed_offset, backend=ctx.backend, dtype=ctx.dtype
+    )
 
 
 def repeat_start(problem, runs: int):

@@ -17,14 +17,17 @@ RATE_TOL = 1e-3  # the rate of the slowest mode, measured after its competitors 
 def _sweep_rates(ctx: Context, kappa: float, etas: np.ndarray):
     """Measured rates of GD at each η (one batched run), and each run's status."""
     problem = quadratic(ctx, kappa)
-    trace = run(problem, GD(etas), x0=repeat_start(problem, etas.size),
-                steps=ctx.pick(4000, 1500))
+    trace = run(problem, GD(etas), x0=repeat_start(problem, etas.size), steps=ctx.pick(4000, 1500))
     rates = np.array([fit.rate for fit in trace.rate()])
     return rates, np.array(trace.status), problem
 
 
-@claim("gd-rate-vs-eta", "GD's measured rate follows max|1 − ηλ| over a sweep of η",
-       r"\rho(\eta) = \max_i |1-\eta\lambda_i|", "gd-quadratic")
+@claim(
+    "gd-rate-vs-eta",
+    "GD's measured rate follows max|1 − ηλ| over a sweep of η",
+    r"\rho(\eta) = \max_i |1-\eta\lambda_i|",
+    "gd-quadratic",
+)
 def rate_vs_eta(ctx: Context) -> Evidence:
     panels, worst, params = [], 0.0, {}
     for kappa in (10, 100):
@@ -33,19 +36,41 @@ def rate_vs_eta(ctx: Context) -> Evidence:
         predicted = host(gd_rate(etas, host(problem.eigenvalues)))
         worst = max(worst, float(np.max(np.abs(rates - predicted))))
         grid = np.linspace(0.01, 2.2, 200) / kappa
-        panels.append(Panel(f"κ = {kappa}", "step size η", "rate ρ", [
-            Series(grid, host(gd_rate(grid, host(problem.eigenvalues))), "max|1−ηλ| (theory)",
-                   "theory"),
-            Series(etas, rates, "measured", "measured", "gd")],
-            vlines=[(2 / (1 + kappa), "η* = 2/(λ₁+λ_M)"), (2 / kappa, "2/λ_M")]))
+        panels.append(
+            Panel(
+                f"κ = {kappa}",
+                "step size η",
+                "rate ρ",
+                [
+                    Series(
+                        grid,
+                        host(gd_rate(grid, host(problem.eigenvalues))),
+                        "max|1−ηλ| (theory)",
+                        "theory",
+                    ),
+                    Series(etas, rates, "measured", "measured", "gd"),
+                ],
+                vlines=[(2 / (1 + kappa), "η* = 2/(λ₁+λ_M)"), (2 / kappa, "2/λ_M")],
+            )
+        )
         params[f"kappa_{kappa}_etas"] = etas
-    return Evidence(0.0, worst, RATE_TOL, worst <= RATE_TOL, params,
-                    Figure(panels, "GD rate vs step size"),
-                    note="predicted/measured: the largest |measured − theory| over the sweep")
+    return Evidence(
+        0.0,
+        worst,
+        RATE_TOL,
+        worst <= RATE_TOL,
+        params,
+        Figure(panels, "GD rate vs step size"),
+        note="predicted/measured: the largest |measured − theory| over the sweep",
+    )
 
 
-@claim("gd-divergence", "GD diverges iff η > 2/λ_M",
-       r"\text{converges} \iff 0 < \eta < 2/\lambda_M", "gd-quadratic")
+@claim(
+    "gd-divergence",
+    "GD diverges iff η > 2/λ_M",
+    r"\text{converges} \iff 0 < \eta < 2/\lambda_M",
+    "gd-quadratic",
+)
 def divergence(ctx: Context) -> Evidence:
     kappa = 10.0
     d = gd_quadratic(1, kappa)
@@ -55,13 +80,22 @@ def divergence(ctx: Context) -> Evidence:
     _, status, problem = _sweep_rates(ctx, kappa, etas)
     predicted = [bool(stable.subs(eta_symbol, eta)) for eta in etas]
     measured = [s != "diverged" for s in status]
-    return Evidence(predicted, measured, "exact", predicted == measured,
-                    {"kappa": kappa, "eta_over_2_lambda_M": factors},
-                    note="True = converges (no divergence within the step limit)")
+    return Evidence(
+        predicted,
+        measured,
+        "exact",
+        predicted == measured,
+        {"kappa": kappa, "eta_over_2_lambda_M": factors},
+        note="True = converges (no divergence within the step limit)",
+    )
 
 
-@claim("gd-best-step", "The measured best η of a sweep is 2/(λ₁+λ_M)",
-       r"\eta^* = \frac{2}{\lambda_1+\lambda_M}", "gd-quadratic")
+@claim(
+    "gd-best-step",
+    "The measured best η of a sweep is 2/(λ₁+λ_M)",
+    r"\eta^* = \frac{2}{\lambda_1+\lambda_M}",
+    "gd-quadratic",
+)
 def best_step(ctx: Context) -> Evidence:
     kappa = 10.0
     d = gd_quadratic(1, kappa)
@@ -70,50 +104,89 @@ def best_step(ctx: Context) -> Evidence:
     rates, _, _ = _sweep_rates(ctx, kappa, etas)
     measured = float(etas[np.argmin(rates)])
     spacing = float(etas[1] - etas[0])
-    panel = Panel("rate near the optimum (κ = 10)", "step size η", "measured rate", [
-        Series(etas, rates, "measured", "measured", "gd")],
-        vlines=[(predicted, "η* (theory)"), (measured, "measured argmin")])
-    return Evidence(predicted, measured, spacing / 2, within(predicted, measured, atol=spacing / 2),
-                    {"kappa": kappa, "grid_spacing": spacing},
-                    Figure([panel], "The best step size"),
-                    note="tolerance: half the sweep's grid spacing")
+    panel = Panel(
+        "rate near the optimum (κ = 10)",
+        "step size η",
+        "measured rate",
+        [Series(etas, rates, "measured", "measured", "gd")],
+        vlines=[(predicted, "η* (theory)"), (measured, "measured argmin")],
+    )
+    return Evidence(
+        predicted,
+        measured,
+        spacing / 2,
+        within(predicted, measured, atol=spacing / 2),
+        {"kappa": kappa, "grid_spacing": spacing},
+        Figure([panel], "The best step size"),
+        note="tolerance: half the sweep's grid spacing",
+    )
 
 
 def _rate_at_optimum(kappa: float):
     def check(ctx: Context) -> Evidence:
         d = gd_quadratic(1, kappa)
-        eta, predicted = float(d.evaluate(part="optimal_step")), float(d.evaluate(part="optimal_rate"))
+        eta, predicted = (
+            float(d.evaluate(part="optimal_step")),
+            float(d.evaluate(part="optimal_rate")),
+        )
         problem = quadratic(ctx, kappa, d=20)
         trace = run(problem, GD(eta), steps=int(40 / (1 - predicted)) + 50)
         fit = trace.rate()
         err = relative_error(trace)
         t = np.arange(err.size)
-        panel = Panel(f"κ = {kappa}", "step t", "‖x_t − x*‖ / ‖x_0 − x*‖", [
-            Series(t, err, "GD at η*", "measured", "gd"),
-            Series(t, predicted ** t, "ρᵗ, ρ = (κ−1)/(κ+1)", "bound")], yscale="log")
-        return Evidence(predicted, fit.rate, RATE_TOL, within(predicted, fit.rate, atol=RATE_TOL),
-                        {"kappa": kappa, "eta": eta, "fit_window": [fit.start, fit.stop]},
-                        Figure([panel], f"GD at the optimal step, κ = {kappa}"))
+        panel = Panel(
+            f"κ = {kappa}",
+            "step t",
+            "‖x_t − x*‖ / ‖x_0 − x*‖",
+            [
+                Series(t, err, "GD at η*", "measured", "gd"),
+                Series(t, predicted**t, "ρᵗ, ρ = (κ−1)/(κ+1)", "bound"),
+            ],
+            yscale="log",
+        )
+        return Evidence(
+            predicted,
+            fit.rate,
+            RATE_TOL,
+            within(predicted, fit.rate, atol=RATE_TOL),
+            {"kappa": kappa, "eta": eta, "fit_window": [fit.start, fit.stop]},
+            Figure([panel], f"GD at the optimal step, κ = {kappa}"),
+        )
 
     return check
 
 
 for _kappa in KAPPAS:
-    claim(f"gd-rate-kappa-{_kappa}", f"GD at η* contracts by (κ−1)/(κ+1) for κ = {_kappa}",
-          r"\rho^* = \frac{\kappa-1}{\kappa+1}", "gd-quadratic")(_rate_at_optimum(_kappa))
+    claim(
+        f"gd-rate-kappa-{_kappa}",
+        f"GD at η* contracts by (κ−1)/(κ+1) for κ = {_kappa}",
+        r"\rho^* = \frac{\kappa-1}{\kappa+1}",
+        "gd-quadratic",
+    )(_rate_at_optimum(_kappa))
 
 
-@claim("gd-kappa-1", "With κ = 1, GD at η = 1/λ converges in one step",
-       r"\kappa = 1 \Rightarrow \rho^* = 0,\ \eta^* = 1/\lambda", "gd-quadratic")
+@claim(
+    "gd-kappa-1",
+    "With κ = 1, GD at η = 1/λ converges in one step",
+    r"\kappa = 1 \Rightarrow \rho^* = 0,\ \eta^* = 1/\lambda",
+    "gd-quadratic",
+)
 def one_step(ctx: Context) -> Evidence:
     lam = 3.0
     d = gd_quadratic(lam, lam)
     eta, predicted = float(d.evaluate(part="optimal_step")), float(d.evaluate(part="optimal_rate"))
     problem = quadratic(ctx, 1.0, d=10)
-    problem = type(problem)(lam * np.eye(10), host(problem.b) * lam, backend=ctx.backend,
-                            dtype=ctx.dtype)
+    problem = type(problem)(
+        lam * np.eye(10), host(problem.b) * lam, backend=ctx.backend, dtype=ctx.dtype
+    )
     trace = run(problem, GD(eta), steps=1)
     measured = float(relative_error(trace)[1])
     tol = 100 * float(np.finfo(ctx.dtype).eps)
-    return Evidence(predicted, measured, tol, measured <= tol, {"lambda": lam, "eta": eta},
-                    note="measured: ‖x_1 − x*‖ / ‖x_0 − x*‖ after one step")
+    return Evidence(
+        predicted,
+        measured,
+        tol,
+        measured <= tol,
+        {"lambda": lam, "eta": eta},
+        note="measured: ‖x_1 − x*‖ / ‖x_0 − x*‖ after one step",
+    )

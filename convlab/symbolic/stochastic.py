@@ -1,0 +1,172 @@
+r"""Stochastic-gradient facts: Adam's bias correction and step bound, momentum's terminal velocity,
+the standard error of a mini-batch mean, and the Robbins–Monro step-size conditions.
+
+* Adam: :math:`m_t = \beta_1 m_{t-1} + (1-\beta_1) g_t`, :math:`m_0 = 0`, so
+  :math:`m_t = (1-\beta_1)\sum_{i=1}^t \beta_1^{t-i} g_i` and, for a stationary gradient,
+  :math:`E[m_t] = (1-\beta_1^t)E[g]`; dividing by :math:`1-\beta_1^t` removes the bias.  The
+  effective step :math:`\eta\,E[g]/\sqrt{E[g^2]}` is at most η because :math:`E[g]^2 \le E[g^2]`.
+* Momentum with a constant gradient reaches the terminal velocity :math:`\eta\|g\|/(1-\alpha)`.
+* The mean of B independent gradients has standard error :math:`\sigma/\sqrt B`.
+* Robbins–Monro: :math:`\sum_t \alpha_t = \infty` and :math:`\sum_t \alpha_t^2 < \infty`.
+
+Sources: Kingma & Ba, ICLR (2015), §2–3; Goodfellow, Bengio & Courville (2016), §8.3.2 and §8.1.3;
+Robbins & Monro, Ann. Math. Statist. (1951).
+"""
+
+from __future__ import annotations
+
+from functools import cache, lru_cache
+from typing import Any
+
+import sympy as sp
+
+from convlab.errors import ArgumentError
+from convlab.symbolic.notation import ETA, T
+from convlab.symbolic.result import Derivation
+from convlab.symbolic.validation import as_expression, as_symbol
+
+_I = sp.Symbol("i", integer=True, positive=True)
+_K = sp.Symbol("k", integer=True, nonnegative=True)
+
+
+@cache
+def adam_bias_correction() -> Derivation:
+    r"""Parts ``first_moment`` :math:`(1-\beta_1^t)E[g]`, ``second_moment``
+    :math:`(1-\beta_2^t)E[g^2]`, ``corrected`` :math:`E[\hat m_t] = E[g]`.
+    Source: Kingma & Ba 2015, §3.
+    """
+    b1, b2 = sp.Symbol("beta_1", positive=True), sp.Symbol("beta_2", positive=True)
+    mean_g, mean_g2 = sp.Symbol("E[g]", real=True), sp.Symbol("E[g^2]", positive=True)
+    weights = (1 - b1) * b1 ** (T - _I)
+    first = sp.simplify(sp.summation(weights, (_I, 1, T))) * mean_g
+    second = sp.simplify(sp.summation((1 - b2) * b2 ** (T - _I), (_I, 1, T))) * mean_g2
+    corrected = sp.simplify(first / (1 - b1**T))
+    steps = (
+        ("unrolled EMA with m_0 = 0: weight of g_i in m_t", weights),
+        ("E[m_t] for a stationary gradient: the geometric sum", first),
+        ("same for v_t with beta_2 and g^2", second),
+        ("bias-corrected m_t / (1 - beta_1^t)", corrected),
+    )
+    expr = {"first_moment": first, "second_moment": second, "corrected": corrected}
+    return Derivation("Adam bias correction", expr, steps=steps, source="Kingma & Ba 2015, §3")
+
+
+@cache
+def adam_step_bound() -> Derivation:
+    r"""Part ``ratio`` :math:`|E[g]|/\sqrt{E[g^2]} \le 1`, so :math:`|\Delta| \le \eta`; ``slack``
+    :math:`1 - \text{ratio}^2 = s^2/(\mu^2+s^2) \ge 0`. Source: Kingma & Ba 2015, §2.1.
+    """
+    mu, s = sp.Symbol("mu", real=True), sp.Symbol("s", positive=True)
+    second_moment = mu**2 + s**2  # E[g^2] = E[g]^2 + var g
+    ratio = sp.Abs(mu) / sp.sqrt(second_moment)
+    slack = sp.factor(sp.simplify(1 - ratio**2))
+    steps = (
+        ("E[g^2] = E[g]^2 + var g with mean mu, standard deviation s", second_moment),
+        ("effective step / eta = |E[g]| / sqrt(E[g^2])", ratio),
+        ("1 - ratio^2 (non-negative: ratio <= 1)", slack),
+        ("so |Delta| <= eta", sp.Le(ETA * ratio, ETA)),
+    )
+    expr = {"ratio": ratio, "slack": slack, "nonnegative": slack.is_nonnegative}
+    return Derivation("Adam step bound", expr, steps=steps, source="Kingma & Ba 2015, §2.1")
+
+
+@cache
+def terminal_velocity() -> Derivation:
+    r"""Part ``speed`` :math:`\eta\|g\|/(1-\alpha)`: the limit of
+    :math:`\|v_t\| = \eta\|g\|\sum_{k<t}\alpha^k`.
+    Source: Goodfellow et al. 2016, §8.3.2 (eq. 8.17).
+    """
+    alpha = sp.Symbol("alpha", positive=True)
+    norm_g = sp.Symbol("||g||", positive=True)
+    partial = ETA * norm_g * sp.summation(alpha**_K, (_K, 0, T - 1))
+    series = sp.Sum(alpha**_K, (_K, 0, sp.oo)).doit()
+    convergent = next(value for value, condition in series.args if condition != sp.true)
+    speed = sp.simplify(ETA * norm_g * convergent)
+    steps = (
+        ("speed after t steps of v <- alpha v - eta g", partial),
+        ("geometric series", series),
+        ("terminal speed for alpha < 1", speed),
+    )
+    return Derivation(
+        "momentum terminal velocity",
+        {"speed": speed},
+        steps=steps,
+        source="Goodfellow, Bengio & Courville 2016, §8.3.2",
+    )
+
+
+@cache
+def minibatch_standard_error() -> Derivation:
+    r"""Part ``standard_error`` :math:`\sigma/\sqrt B` of the mean of B i.i.d. gradients with
+    standard deviation σ. Source: Goodfellow et al. 2016, §8.1.3 (eq. 8.3).
+    """
+    batch, sigma = sp.Symbol("B", positive=True, integer=True), sp.Symbol("sigma", positive=True)
+    variance = sp.summation(sigma**2, (_I, 1, batch)) / batch**2
+    steps = (
+        ("var of the mean: (1/B^2) sum of B variances", variance),
+        ("standard error", sp.sqrt(variance)),
+    )
+    return Derivation(
+        "mini-batch standard error",
+        {"standard_error": sp.sqrt(variance)},
+        steps=steps,
+        source="Goodfellow, Bengio & Courville 2016, §8.1.3",
+    )
+
+
+#: (sum of alpha_t diverges, sum of alpha_t^2 converges) -> verdict
+_VERDICTS: dict[tuple[bool, bool], str] = {
+    (True, True): "satisfies both Robbins-Monro conditions",
+    (False, True): "fails sum alpha_t = oo (steps too small to reach the optimum)",
+    (True, False): "fails sum alpha_t^2 < oo (noise is never averaged out)",
+    (False, False): "fails both sum alpha_t = oo and sum alpha_t^2 < oo",
+}
+
+
+def robbins_monro(schedule: Any, variable: Any = T) -> Derivation:
+    r"""Decide the Robbins–Monro conditions :math:`\sum\alpha_t = \infty`, :math:`\sum\alpha_t^2 <
+    \infty` for a positive schedule :math:`\alpha_t` (an expression in ``variable``, t ≥ 1).
+
+    Parts ``sum_diverges`` and ``sum_of_squares_converges`` (SymPy booleans), ``sum`` and
+    ``sum_of_squares`` (the series, evaluated where SymPy can); ``conclusion`` names any failing
+    condition. ``c/t`` passes; a constant and ``c/sqrt(t)`` fail the second; ``c/t**2`` the first.
+    Other symbols are positive constant factors. Source: Robbins & Monro 1951.
+    """
+    schedule = as_expression("schedule", schedule)
+    variable = as_symbol("variable", variable)
+    if variable not in schedule.free_symbols and schedule.free_symbols:
+        raise ArgumentError("schedule", f"an expression in {variable} (or a number)", schedule)
+    return _robbins_monro(schedule, variable)
+
+
+@lru_cache(maxsize=64)
+def _robbins_monro(schedule: sp.Expr, variable: sp.Symbol) -> Derivation:
+    t = sp.Symbol(variable.name, integer=True, positive=True)
+    alpha = schedule.subs(variable, t)
+    factor, shape = alpha.as_independent(t, as_Add=False)
+    try:
+        diverges = not sp.Sum(shape, (t, 1, sp.oo)).is_convergent()
+        squares = bool(sp.Sum(shape**2, (t, 1, sp.oo)).is_convergent())
+    except NotImplementedError:
+        raise ArgumentError(
+            "schedule", "a schedule whose series SymPy can decide", schedule
+        ) from None
+    total, total_sq = (sp.Sum(alpha**p, (t, 1, sp.oo)).doit() for p in (1, 2))
+    steps = (
+        ("schedule = constant factor x shape in t", (factor, shape)),
+        ("sum alpha_t (convergence decided on the shape)", total),
+        ("sum alpha_t^2", total_sq),
+    )
+    expr = {
+        "sum_diverges": sp.true if diverges else sp.false,
+        "sum_of_squares_converges": sp.true if squares else sp.false,
+        "sum": total,
+        "sum_of_squares": total_sq,
+    }
+    return Derivation(
+        "Robbins-Monro conditions",
+        expr,
+        steps=steps,
+        source="Robbins & Monro 1951",
+        conclusion=_VERDICTS[(diverges, squares)],
+    )

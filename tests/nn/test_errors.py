@@ -1,0 +1,113 @@
+"""Bad input: each case raises a convlab error whose message names the argument."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from convlab.errors import ArgumentError, ArgumentTypeError, ShapeError
+from convlab.nn import BatchNorm1d, Linear, Objective, fit, mlp
+from convlab.optim import GD
+
+X = np.random.default_rng(0).normal(size=(8, 4))
+Y = np.array([0, 1, 2, 0, 1, 2, 0, 1])
+
+
+def test_wrong_input_width_names_x():
+    with pytest.raises(ShapeError, match=r"^x: .*\(n, 3\)"):
+        Linear(3, 2).forward(X)
+
+
+def test_wrong_input_width_in_fit_names_X_train():
+    with pytest.raises(ShapeError, match="^X_train: .*input width 5"):
+        fit(mlp([5, 3]), (X, Y), GD(0.1), 1, progress=False)
+
+
+def test_labels_outside_the_classes_name_y():
+    with pytest.raises(ArgumentError, match=r"^y_train: expected class labels in \[0, 3\), got 3"):
+        fit(mlp([4, 3]), (X, np.array([0, 1, 2, 3, 0, 1, 2, 0])), GD(0.1), 1, progress=False)
+
+
+def test_negative_label_names_y():
+    with pytest.raises(ArgumentError, match=r"^y: .*\[0, 3\), got -1"):
+        Objective(mlp([4, 3]), "cross_entropy", X, np.array([0, 1, 2, -1, 0, 1, 2, 0]))
+
+
+def test_non_integer_labels_name_y():
+    with pytest.raises(ArgumentTypeError, match="^y: expected integer class labels"):
+        Objective(mlp([4, 3]), "cross_entropy", X, Y + 0.5)
+
+
+def test_nan_in_data_names_X():
+    bad = X.copy()
+    bad[2, 1] = np.nan
+    with pytest.raises(ArgumentError, match="^X: expected finite values"):
+        Objective(mlp([4, 3]), "cross_entropy", bad, Y)
+
+
+def test_nan_in_test_data_names_X_test():
+    bad = X.copy()
+    bad[0, 0] = np.nan
+    with pytest.raises(ArgumentError, match="^X_test: expected finite values"):
+        fit(mlp([4, 3]), (X, Y, bad, Y), GD(0.1), 1, progress=False)
+
+
+def test_batchnorm_batch_of_one_in_train_mode_names_x():
+    with pytest.raises(ShapeError, match="^x: expected a batch of at least 2 samples"):
+        BatchNorm1d(4).forward(X[:1])
+
+
+def test_batchnorm_eval_before_any_training_batch_is_refused():
+    bn = BatchNorm1d(4).eval()
+    with pytest.raises(ArgumentError, match="^mode: expected train mode for at least one batch"):
+        bn.forward(X)
+
+
+def test_mismatched_lengths_name_y():
+    with pytest.raises(ShapeError, match=r"^y_train: expected one label per row of X \(8 rows\)"):
+        fit(mlp([4, 3]), (X, Y[:5]), GD(0.1), 1, progress=False)
+
+
+def test_mismatched_regression_lengths_name_y():
+    with pytest.raises(ShapeError, match=r"^y: expected one target per row of X"):
+        Objective(mlp([4, 1]), "mse", X, np.zeros(7))
+
+
+def test_unknown_init_names_init():
+    with pytest.raises(ArgumentError, match="^init: expected one of"):
+        Linear(3, 2, init="glorot")
+
+
+def test_unknown_activation_names_activation():
+    with pytest.raises(ArgumentError, match="^activation: expected one of"):
+        mlp([3, 4, 2], activation="gelu")
+
+
+def test_unknown_loss_names_loss():
+    with pytest.raises(ArgumentError, match="^loss: expected one of"):
+        Objective(mlp([4, 3]), "hinge", X, Y)
+
+
+def test_bad_momentum_names_momentum():
+    with pytest.raises(ArgumentError, match=r"^momentum: expected a value in \[0, 1\)"):
+        BatchNorm1d(4, momentum=1.0)
+
+
+def test_flat_vector_of_the_wrong_length_names_v():
+    with pytest.raises(ShapeError, match="^v: expected a flat parameter vector of shape"):
+        mlp([4, 3]).set_flat(np.zeros(3))
+
+
+def test_patience_without_validation_split_names_patience():
+    with pytest.raises(ArgumentError, match="^patience: "):
+        fit(mlp([4, 3]), (X, Y), GD(0.1), 2, batch_size=4, patience=1, progress=False)
+
+
+def test_data_of_the_wrong_arity_names_data():
+    with pytest.raises(ArgumentTypeError, match="^data: "):
+        fit(mlp([4, 3]), (X, Y, X), GD(0.1), 2, progress=False)
+
+
+def test_batch_size_larger_than_the_data_names_batch_size():
+    with pytest.raises(ArgumentError, match="^batch_size: "):
+        fit(mlp([4, 3]), (X, Y), GD(0.1), 1, batch_size=9, progress=False)

@@ -1,0 +1,104 @@
+"""Training: digits to ≥ 95 % test accuracy with Adam; the network under convlab.optim.run;
+early stopping, EMA, balanced batches, the record."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from convlab.backend import to_numpy
+from convlab.data import Standardize, digits, teacher_student, train_test_split
+from convlab.nn import Objective, fit, mlp
+from convlab.optim import GD, SGD, Adam, run
+
+
+@pytest.fixture(scope="module")
+def split():
+    d = digits(dtype="float32")
+    sp = train_test_split(d.X, d.y, test_fraction=0.25, seed=0)
+    std = Standardize().fit(sp.X_train)
+    return sp._replace(X_train=std.transform(sp.X_train), X_test=std.transform(sp.X_test))
+
+
+def test_mlp_on_standardised_digits_with_adam_reaches_95_percent(split):
+    net = mlp([64, 128, 10], seed=0, dtype="float32")
+    rec = fit(net, split, Adam(lr=1e-3), 15, batch_size=32, seed=0, progress=False)
+    assert rec.test_accuracy[-1] >= 0.95
+    assert rec.status == "max_epochs" and rec.n_steps == 15
+    assert rec.loss[-1] < rec.loss[0] / 10
+    assert rec.x.dtype == np.float32
+
+
+def test_gd_lowers_the_training_loss_every_epoch(split):
+    net = mlp([64, 32, 10], seed=1, dtype="float32")
+    rec = fit(net, split[:2], GD(0.05), 4, batch_size=64, progress=False)
+    assert np.all(np.diff(rec.loss) < 0)
+    assert rec.test_loss is None and rec.accuracy.shape == (5,)
+
+
+def test_network_trains_under_convlab_optim_run(backend):
+    data = teacher_student(64, dim=3, hidden=4, seed=0, backend=backend.xp,
+                           device=backend.device)
+    net = mlp([3, 8, 1], activation="tanh", seed=0, backend=backend.xp, device=backend.device)
+    problem = Objective(net, "mse", data.X, data.y)
+    trace = run(problem, GD(0.2), steps=200)
+    assert trace.loss[-1] < 0.3 * trace.loss[0]
+    assert trace.status == "max_steps"
+
+
+def test_objective_gradient_matches_finite_differences():
+    data = teacher_student(10, dim=2, hidden=3, seed=1)
+    net = mlp([2, 3, 1], activation="sigmoid", seed=2)
+    problem = Objective(net, "mse", data.X, data.y)
+    theta = problem.x0.copy()
+    _, g = problem.value_and_grad(theta)
+    g = g.copy()
+    h = 1e-6
+    num = [(float(problem.value(theta + h * e)) - float(problem.value(theta - h * e))) / (2 * h)
+           for e in np.eye(theta.size)]
+    np.testing.assert_allclose(g, num, rtol=1e-6, atol=1e-9)
+
+
+def test_batch_objective_is_the_objective_on_those_rows():
+    data = teacher_student(20, dim=2, seed=1)
+    net = mlp([2, 4, 1], seed=0)
+    problem = Objective(net, "mse", data.X, data.y)
+    sub = problem.batch([0, 5, 7])
+    direct = Objective(net, "mse", data.X[[0, 5, 7]], data.y[[0, 5, 7]])
+    assert float(sub.value(problem.x0)) == pytest.approx(float(direct.value(problem.x0)))
+
+
+def test_early_stopping_restores_the_best_parameters(split):
+    net = mlp([64, 64, 10], seed=0, dtype="float32")
+    # a step far too large makes the validation loss worse after the first epochs
+    rec = fit(net, split[:2], SGD(lr=2.0, momentum=0.9), 30, val_fraction=0.2, patience=2,
+              progress=False)
+    assert rec.status == "early_stopped"
+    best = rec.extra["best_epoch"]
+    assert rec.n_steps == best + 2
+    assert rec.val_loss[best] == np.nanmin(rec.val_loss)
+    np.testing.assert_array_equal(net.get_flat(), rec.x)
+
+
+def test_ema_parameters_are_returned_and_evaluated(split):
+    net = mlp([64, 16, 10], seed=0, dtype="float32")
+    rec = fit(net, split[:2], Adam(lr=1e-2), 2, ema=0.9, progress=False)
+    plain = mlp([64, 16, 10], seed=0, dtype="float32")
+    rec_plain = fit(plain, split[:2], Adam(lr=1e-2), 2, progress=False)
+    assert not np.allclose(rec.x, rec_plain.x)
+    assert rec.loss[-1] < rec.loss[0]
+
+
+def test_balanced_batches_and_batchnorm_train_on_array_api_strict(backend):
+    d = digits(backend=backend.xp, device=backend.device)
+    X, y = d.X[:200, ...] / 16.0, d.y[:200]
+    net = mlp([64, 32, 10], batchnorm=True, seed=0, backend=backend.xp, device=backend.device)
+    rec = fit(net, (X, y), Adam(lr=1e-2), 3, batch_size=50, balanced=True, progress=False)
+    assert rec.loss[-1] < rec.loss[0]
+    assert to_numpy(rec.x).shape == (net.num_params,)
+
+
+def test_divergence_is_a_status(split):
+    net = mlp([64, 16, 10], init="standard_normal", seed=0, dtype="float32")
+    rec = fit(net, split[:2], GD(1e6), 3, progress=False)
+    assert rec.status == "diverged"

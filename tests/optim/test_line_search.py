@@ -1,0 +1,92 @@
+"""Line searches: the conditions each promises, the exact quadratic step, bad input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from convlab.backend import to_numpy
+from convlab.errors import ArgumentError, ShapeError
+from convlab.optim.line_search import Backtracking, ExactQuadratic, StrongWolfe, make_line_search
+from convlab.optim.oracle import CountingOracle
+from convlab.problems import Quadratic
+from convlab.problems.surfaces import Rosenbrock
+
+
+def _setup(problem, x):
+    oracle = CountingOracle(problem)
+    f, g = oracle.value_and_grad(x)
+    return oracle, f, g
+
+
+def test_strong_wolfe_conditions_hold_on_rosenbrock(backend):
+    prob = Rosenbrock(backend=backend.xp, device=backend.device)
+    for start in ([-1.2, 1.0], [0.0, 0.0], [2.0, 3.0], [-0.5, 2.0]):
+        x = backend.asarray(start)
+        oracle, f, g = _setup(prob, x)
+        p = -g
+        out = StrongWolfe(c1=1e-4, c2=0.9)(oracle, x, f, g, p, step0=1.0)
+        assert out.ok
+        slope, new_slope = float(backend.xp.sum(g * p)), float(backend.xp.sum(out.g * p))
+        assert float(out.f) <= float(f) + 1e-4 * out.step * slope
+        assert abs(new_slope) <= 0.9 * abs(slope)
+        np.testing.assert_allclose(to_numpy(out.x), to_numpy(x + out.step * p))
+
+
+def test_strong_wolfe_with_a_small_c2_nearly_minimizes_along_the_line():
+    q = Quadratic.from_spectrum([1.0, 10.0, 100.0], seed=1)
+    oracle, f, g = _setup(q, q.x0)
+    out = StrongWolfe(c2=1e-3)(oracle, q.x0, f, g, -g, step0=1.0)
+    exact = ExactQuadratic()(oracle, q.x0, f, g, -g)
+    assert out.ok and out.step == pytest.approx(float(exact.step), rel=1e-2)
+
+
+def test_backtracking_satisfies_armijo_per_run(backend):
+    prob = Rosenbrock(backend=backend.xp, device=backend.device)
+    x = backend.asarray([[-1.2, 1.0], [0.5, 0.5], [2.0, 1.0]])
+    oracle, f, g = _setup(prob, x)
+    out = Backtracking(c1=1e-4)(oracle, x, f, g, -g, step0=1.0)
+    step, fn, f0 = to_numpy(out.step), to_numpy(out.f), to_numpy(f)
+    slope = -np.sum(to_numpy(g) ** 2, axis=1)
+    assert out.ok and np.all(fn <= f0 + 1e-4 * step * slope)
+    before = to_numpy(prob.value(x - 2 * out.step[:, None] * g))  # the previous trial, 2α
+    assert np.all(before > f0 + 1e-4 * 2 * step * slope)
+    assert np.unique(step).size > 1  # runs backtrack independently
+
+
+def test_exact_step_is_gtg_over_gtag(backend):
+    # N&W eq. 3.25: the exact steepest-descent step on a quadratic is gᵀg / gᵀAg.
+    q = Quadratic.from_spectrum([1.0, 3.0, 30.0], seed=2, backend=backend.xp,
+                                device=backend.device)
+    oracle, f, g = _setup(q, q.x0)
+    out = ExactQuadratic()(oracle, q.x0, f, g, -g)
+    A, gh = to_numpy(q.A), to_numpy(g)
+    assert float(out.step) == pytest.approx(gh @ gh / (gh @ A @ gh), rel=1e-12)
+    g_new = to_numpy(q.grad(out.x))
+    assert abs(g_new @ gh) <= 1e-10 * (gh @ gh)  # the new gradient is orthogonal to p
+
+
+def test_exact_step_rejects_negative_curvature():
+    q = Quadratic(np.diag([1.0, -1.0]), allow_indefinite=True)
+    x = np.array([0.0, 1.0])
+    oracle, f, g = _setup(q, x)
+    with pytest.raises(ArgumentError, match="problem"):
+        ExactQuadratic()(oracle, x, f, g, -g)
+
+
+def test_strong_wolfe_refuses_a_batch():
+    prob = Rosenbrock()
+    x = np.zeros((2, 2))
+    oracle, f, g = _setup(prob, x)
+    with pytest.raises(ShapeError, match="x"):
+        StrongWolfe()(oracle, x, f, g, -g)
+
+
+def test_unknown_line_search_name_is_named():
+    with pytest.raises(ArgumentError, match="line_search"):
+        make_line_search("golden")
+
+
+def test_wolfe_c2_must_exceed_c1():
+    with pytest.raises(ArgumentError, match="c2"):
+        StrongWolfe(c1=0.5, c2=0.1)
