@@ -42,7 +42,7 @@ def _parser() -> argparse.ArgumentParser:
     demo.set_defaults(handler=_demo)
     der = sub.add_parser("derive", help="print a derivation with its steps")
     der.add_argument("topic", help="a topic name (see `convlab list`)")
-    der.add_argument("--latex", action="store_true", help="print LaTeX instead of text")
+    der.add_argument("--latex", action="store_true", help="print LaTeX (the steps and the result) instead of text")
     der.set_defaults(handler=_derive)
     lst = sub.add_parser("list", help="list derivation topics and claims")
     lst.set_defaults(handler=_list)
@@ -113,7 +113,7 @@ def _derive(args) -> int:
     if args.topic not in TOPICS:
         raise KeyError(f"unknown topic {args.topic!r}; choose from: {', '.join(sorted(TOPICS))}")
     result = TOPICS[args.topic]()
-    print(result.latex() if args.latex else str(result))
+    print(result._repr_latex_() if args.latex else str(result))  # LaTeX with the steps
     return 0
 
 

@@ -62,8 +62,17 @@ def breast_cancer(*, backend=None, dtype=None, device=None) -> Dataset:
     return _place(X, y, backend, dtype, device)
 
 
-def blobs(n: int = 500, *, classes: int = 3, dim: int = 2, std: float = 1.0, seed: int = 0,
-          backend=None, dtype=None, device=None) -> Dataset:
+def blobs(
+    n: int = 500,
+    *,
+    classes: int = 3,
+    dim: int = 2,
+    std: float = 1.0,
+    seed: int = 0,
+    backend=None,
+    dtype=None,
+    device=None,
+) -> Dataset:
     """``n`` points in ``classes`` Gaussian clusters of standard deviation ``std`` in R^dim."""
     n = int(hyper("n", n, low=1, high=None))
     classes = int(hyper("classes", classes, low=1, high=None))
@@ -76,26 +85,39 @@ def blobs(n: int = 500, *, classes: int = 3, dim: int = 2, std: float = 1.0, see
     return _place(X, y, backend, dtype, device)
 
 
-def two_moons(n: int = 500, *, noise: float = 0.1, seed: int = 0, backend=None, dtype=None,
-              device=None) -> Dataset:
+def two_moons(
+    n: int = 500, *, noise: float = 0.1, seed: int = 0, backend=None, dtype=None, device=None
+) -> Dataset:
     """``n`` points on two interleaved half circles (labels 0 and 1), plus Gaussian noise."""
     n = int(hyper("n", n, low=2, high=None))
     noise = hyper("noise", noise, low=0.0, high=None)
     rng = host_rng(seed)
     y = np.arange(n) % 2
     t = rng.uniform(0.0, np.pi, size=n)
-    X = np.where(y[:, None] == 0, np.c_[np.cos(t), np.sin(t)],
-                 np.c_[1.0 - np.cos(t), 0.5 - np.sin(t)])
+    X = np.where(
+        y[:, None] == 0, np.c_[np.cos(t), np.sin(t)], np.c_[1.0 - np.cos(t), 0.5 - np.sin(t)]
+    )
     return _place(X + rng.normal(0.0, noise, size=(n, 2)), y, backend, dtype, device)
 
 
-def teacher_student(n: int = 1000, *, dim: int = 10, hidden: int = 32, outputs: int = 1,
-                    noise: float = 0.1, seed: int = 0, backend=None, dtype=None,
-                    device=None) -> Dataset:
+def teacher_student(
+    n: int = 1000,
+    *,
+    dim: int = 10,
+    hidden: int = 32,
+    outputs: int = 1,
+    noise: float = 0.1,
+    seed: int = 0,
+    backend=None,
+    dtype=None,
+    device=None,
+) -> Dataset:
     """Regression targets of a random tanh teacher ``W₂ tanh(W₁ x)`` plus N(0, noise²) noise."""
     n = int(hyper("n", n, low=1, high=None))
-    dim, hidden = int(hyper("dim", dim, low=1, high=None)), int(hyper("hidden", hidden, low=1,
-                                                                       high=None))
+    dim, hidden = (
+        int(hyper("dim", dim, low=1, high=None)),
+        int(hyper("hidden", hidden, low=1, high=None)),
+    )
     outputs = int(hyper("outputs", outputs, low=1, high=None))
     noise = hyper("noise", noise, low=0.0, high=None)
     rng = host_rng(seed)

@@ -18,14 +18,24 @@ from convlab.errors import ShapeError
 class DataLoader:
     """Iterate over shuffled mini-batches of ``(X, y)``, one epoch per ``for`` loop."""
 
-    def __init__(self, X: Any, y: Any, batch_size: int, *, seed: int = 0, balanced: bool = False,
-                 shuffle: bool = True, drop_last: bool = False) -> None:
+    def __init__(
+        self,
+        X: Any,
+        y: Any,
+        batch_size: int,
+        *,
+        seed: int = 0,
+        balanced: bool = False,
+        shuffle: bool = True,
+        drop_last: bool = False,
+    ) -> None:
         if y.shape[0] != X.shape[0]:
             raise ShapeError("y", f"one target per row of X ({X.shape[0]} rows)", y)
         self.X, self.y = X, y
         labels = to_numpy(y) if balanced else None
-        self.sampler = BatchSampler(X.shape[0], batch_size, seed=seed, shuffle=shuffle,
-                                    labels=labels, drop_last=drop_last)
+        self.sampler = BatchSampler(
+            X.shape[0], batch_size, seed=seed, shuffle=shuffle, labels=labels, drop_last=drop_last
+        )
         self.epoch = 0
 
     def __len__(self) -> int:

@@ -21,8 +21,9 @@ class Split(NamedTuple):
     y_test: Any
 
 
-def train_test_split(X: Any, y: Any, *, test_fraction: float = 0.25, seed: int = 0,
-                     stratify: bool = True) -> Split:
+def train_test_split(
+    X: Any, y: Any, *, test_fraction: float = 0.25, seed: int = 0, stratify: bool = True
+) -> Split:
     """Split rows of ``(X, y)`` at random (seeded) into training and test sets.
 
     test_fraction in (0, 1): the share of rows in the test set (rounded, at least one row
@@ -39,15 +40,20 @@ def train_test_split(X: Any, y: Any, *, test_fraction: float = 0.25, seed: int =
     rng = host_rng(seed)
     labels = to_numpy(y)
     if stratify and labels.dtype.kind in "iu":
-        test = np.concatenate([_pick(rng, np.nonzero(labels == c)[0], frac)
-                               for c in np.unique(labels)])
+        test = np.concatenate(
+            [_pick(rng, np.nonzero(labels == c)[0], frac) for c in np.unique(labels)]
+        )
     else:
         test = _pick(rng, np.arange(n), frac)
     mask = np.zeros(n, dtype=bool)
     mask[test] = True
     train_idx, test_idx = np.nonzero(~mask)[0], np.sort(test)
-    return Split(take_rows(X, train_idx), take_rows(y, train_idx),
-                 take_rows(X, test_idx), take_rows(y, test_idx))
+    return Split(
+        take_rows(X, train_idx),
+        take_rows(y, train_idx),
+        take_rows(X, test_idx),
+        take_rows(y, test_idx),
+    )
 
 
 def _pick(rng: np.random.Generator, members: np.ndarray, frac: float) -> np.ndarray:

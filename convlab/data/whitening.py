@@ -43,8 +43,11 @@ class _Fitted:
 
     def transform(self, X: Any) -> Any:
         if self.mean is None:
-            raise ArgumentError("X", f"{type(self).__name__}.fit(X_train) called before transform",
-                                "transform before fit")
+            raise ArgumentError(
+                "X",
+                f"{type(self).__name__}.fit(X_train) called before transform",
+                "transform before fit",
+            )
         X = as_array("X", X, ndim=2)
         if X.shape[1] != self.mean.shape[0]:
             raise ShapeError("X", f"rows of width {self.mean.shape[0]} (as fitted)", X)

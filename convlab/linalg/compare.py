@@ -38,16 +38,18 @@ def heavy_ball(A, b, step: float, momentum: float, *, tol=1e-10, max_iter=None) 
     hist = [relative(r, bnorm)]
     for it in range(1, max_iter + 1):
         if hist[-1] <= tol:
-            return SolveResult(x, it - 1, np.asarray(hist), "converged",
-                               f"relative residual ≤ tol = {tol:g}")
+            return SolveResult(
+                x, it - 1, np.asarray(hist), "converged", f"relative residual ≤ tol = {tol:g}"
+            )
         x, prev = x + step * r + momentum * (x - prev), x
         r = b - A @ x
         hist.append(relative(r, bnorm))
         if not math.isfinite(hist[-1]):
             return SolveResult(x, it, np.asarray(hist), "diverged", "non-finite residual")
     status = "converged" if hist[-1] <= tol else "max_iter"
-    return SolveResult(x, max_iter, np.asarray(hist), status,
-                       f"stopped after max_iter = {max_iter} iterations")
+    return SolveResult(
+        x, max_iter, np.asarray(hist), status, f"stopped after max_iter = {max_iter} iterations"
+    )
 
 
 def optimal_parameters(A) -> dict:
@@ -57,8 +59,12 @@ def optimal_parameters(A) -> dict:
     check_positive_definite("A", lam)
     lo, hi = float(lam[0]), float(lam[-1])
     root = math.sqrt(hi / lo)
-    return {"gd_step": 2.0 / (lo + hi), "hb_step": 4.0 / (math.sqrt(hi) + math.sqrt(lo)) ** 2,
-            "hb_momentum": ((root - 1.0) / (root + 1.0)) ** 2, "kappa": hi / lo}
+    return {
+        "gd_step": 2.0 / (lo + hi),
+        "hb_step": 4.0 / (math.sqrt(hi) + math.sqrt(lo)) ** 2,
+        "hb_momentum": ((root - 1.0) / (root + 1.0)) ** 2,
+        "kappa": hi / lo,
+    }
 
 
 def compare_solvers(A, b, *, tol: float = 1e-10, max_iter: int = 100_000) -> list[dict]:
@@ -73,8 +79,9 @@ def compare_solvers(A, b, *, tol: float = 1e-10, max_iter: int = 100_000) -> lis
     par = optimal_parameters(A)
     runs = {
         "gd (η*)": lambda: gradient_descent(A, b, par["gd_step"], tol=tol, max_iter=max_iter),
-        "heavy ball (α*, β*)": lambda: heavy_ball(A, b, par["hb_step"], par["hb_momentum"],
-                                                  tol=tol, max_iter=max_iter),
+        "heavy ball (α*, β*)": lambda: heavy_ball(
+            A, b, par["hb_step"], par["hb_momentum"], tol=tol, max_iter=max_iter
+        ),
         "cg": lambda: cg(A, b, tol=tol, max_iter=max_iter),
         "cholesky": lambda: solve(A, b, "cholesky"),
     }
@@ -83,7 +90,14 @@ def compare_solvers(A, b, *, tol: float = 1e-10, max_iter: int = 100_000) -> lis
         start = time.perf_counter()
         out = go()
         float(array_namespace(out.x).sum(out.x))  # wait for the device before stopping the clock
-        rows.append({"method": name, "iterations": out.iterations,
-                     "seconds": time.perf_counter() - start, "residual": float(out.residuals[-1]),
-                     "status": out.status, "kappa": par["kappa"]})
+        rows.append(
+            {
+                "method": name,
+                "iterations": out.iterations,
+                "seconds": time.perf_counter() - start,
+                "residual": float(out.residuals[-1]),
+                "status": out.status,
+                "kappa": par["kappa"],
+            }
+        )
     return rows

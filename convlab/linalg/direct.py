@@ -68,12 +68,19 @@ def solve(A, b, method: str = "cholesky") -> SolveResult:
         with np.errstate(all="ignore"):
             x = DIRECT_METHODS[method](A, b)
     except np.linalg.LinAlgError as exc:
-        return SolveResult(xp.full_like(b, float("nan")), 0, np.asarray([np.nan]), "breakdown",
-                           f"{method} factorization failed: {exc}")
+        return SolveResult(
+            xp.full_like(b, float("nan")),
+            0,
+            np.asarray([np.nan]),
+            "breakdown",
+            f"{method} factorization failed: {exc}",
+        )
     res = b - xp.matmul(A, x[..., None])[..., 0]
-    rel = np.asarray([relative(res[i, ...], float(xp.linalg.vector_norm(b[i, ...])))
-                      for i in range(b.shape[0])] if b.ndim == 2 else
-                     [relative(res, float(xp.linalg.vector_norm(b)))])
+    rel = np.asarray(
+        [relative(res[i, ...], float(xp.linalg.vector_norm(b[i, ...]))) for i in range(b.shape[0])]
+        if b.ndim == 2
+        else [relative(res, float(xp.linalg.vector_norm(b)))]
+    )
     if not np.all(np.isfinite(rel)):
         return SolveResult(x, 0, rel, "breakdown", f"{method}: non-finite solution (A singular?)")
     return SolveResult(x, 0, rel, "direct", f"solved by {method}")

@@ -17,8 +17,10 @@ from convlab.linalg.result import SolveResult, check_iteration, check_system, re
 def cg(A, b, x0=None, *, tol: float = 1e-10, max_iter: int | None = None) -> SolveResult:
     r"""Conjugate gradients (N&W Alg. 5.2) for SPD A:
 
-    .. math:: \alpha = r^\top r / p^\top A p,\; x \leftarrow x + \alpha p,\;
-              r \leftarrow r - \alpha A p,\; \beta = r_+^\top r_+ / r^\top r,\; p \leftarrow r + \beta p.
+    .. math:: \alpha = r^\top r / p^\top A p,\quad x \leftarrow x + \alpha p,\quad
+              r \leftarrow r - \alpha A p,
+
+    .. math:: \beta = r_+^\top r_+ / r^\top r,\quad p \leftarrow r_+ + \beta p.
 
     Stops when ‖b − Ax‖/‖b‖ ≤ ``tol`` (default 1e-10) or after ``max_iter`` (default 10n)
     iterations.  A must be square and symmetric (else :class:`~convlab.errors.ShapeError` /
@@ -28,8 +30,15 @@ def cg(A, b, x0=None, *, tol: float = 1e-10, max_iter: int | None = None) -> Sol
     return pcg(A, b, x0, tol=tol, max_iter=max_iter, preconditioner=None)
 
 
-def pcg(A, b, x0=None, *, tol: float = 1e-10, max_iter: int | None = None,
-        preconditioner: str | None = "jacobi") -> SolveResult:
+def pcg(
+    A,
+    b,
+    x0=None,
+    *,
+    tol: float = 1e-10,
+    max_iter: int | None = None,
+    preconditioner: str | None = "jacobi",
+) -> SolveResult:
     r"""Preconditioned CG (N&W Alg. 5.3) with the Jacobi preconditioner M = diag(A):
     z = M⁻¹r, α = rᵀz / pᵀAp, β = r₊ᵀz₊ / rᵀz, p ← z + βp.  CG on M^{-1/2} A M^{-1/2}, whose
     condition number is smaller when A's diagonal varies a lot.  A diagonal entry ≤ 0 means
@@ -43,8 +52,13 @@ def pcg(A, b, x0=None, *, tol: float = 1e-10, max_iter: int | None = None,
     if preconditioner is not None:
         diag = xp.linalg.diagonal(A)
         if not bool(xp.all(diag > 0)):
-            return SolveResult(x, 0, _hist(b - A @ x, bnorm), "breakdown",
-                               "A has a diagonal entry ≤ 0: it is not positive definite")
+            return SolveResult(
+                x,
+                0,
+                _hist(b - A @ x, bnorm),
+                "breakdown",
+                "A has a diagonal entry ≤ 0: it is not positive definite",
+            )
         inv_diag = 1.0 / diag
     return _iterate(A, b, x, inv_diag, tol, max_iter, bnorm)
 
@@ -65,8 +79,13 @@ def _iterate(A, b, x, inv_diag, tol, max_iter, bnorm) -> SolveResult:
         Ap = A @ p
         curv = float(xp.sum(p * Ap))
         if not curv > 0:
-            return _result(x, it - 1, hist, "breakdown", f"pᵀAp = {curv:.3g} ≤ 0 at iteration "
-                           f"{it}: A is not positive definite")
+            return _result(
+                x,
+                it - 1,
+                hist,
+                "breakdown",
+                f"pᵀAp = {curv:.3g} ≤ 0 at iteration {it}: A is not positive definite",
+            )
         alpha = rz / curv
         x, r = x + alpha * p, r - alpha * Ap
         z = r if inv_diag is None else inv_diag * r

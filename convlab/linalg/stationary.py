@@ -28,14 +28,14 @@ def jacobi(A, b, x0=None, *, tol: float = 1e-10, max_iter: int | None = None) ->
     xp = array_namespace(A)
     diag = xp.linalg.diagonal(A)
     if not bool(xp.all(diag != 0)):
-        raise ArgumentError("A", "a matrix with a non-zero diagonal (Jacobi divides by it)",
-                            "a zero diagonal entry")
+        raise ArgumentError(
+            "A", "a matrix with a non-zero diagonal (Jacobi divides by it)", "a zero diagonal entry"
+        )
     inv = 1.0 / diag
     return _iterate(A, b, x, lambda r: inv * r, *check_iteration(tol, max_iter, A.shape[0]))
 
 
-def gauss_seidel(A, b, x0=None, *, tol: float = 1e-10,
-                 max_iter: int | None = None) -> SolveResult:
+def gauss_seidel(A, b, x0=None, *, tol: float = 1e-10, max_iter: int | None = None) -> SolveResult:
     r"""Gauss–Seidel :math:`x_{t+1} = x_t + (D + L)^{-1}(b - A x_t)`, L the strict lower
     triangle of A (Saad §4.1): the forward sweep, written with one triangular solve per
     iteration.  Defaults as :func:`jacobi`; a zero diagonal raises ``ArgumentError``.
@@ -43,11 +43,19 @@ def gauss_seidel(A, b, x0=None, *, tol: float = 1e-10,
     A, b, x = check_system(A, b, x0)
     xp = array_namespace(A)
     if not bool(xp.all(xp.linalg.diagonal(A) != 0)):
-        raise ArgumentError("A", "a matrix with a non-zero diagonal (Gauss–Seidel divides by "
-                            "it)", "a zero diagonal entry")
+        raise ArgumentError(
+            "A",
+            "a matrix with a non-zero diagonal (Gauss–Seidel divides by it)",
+            "a zero diagonal entry",
+        )
     lower = xp.tril(A)
-    return _iterate(A, b, x, lambda r: triangular_solve(lower, r, lower=True),
-                    *check_iteration(tol, max_iter, A.shape[0]))
+    return _iterate(
+        A,
+        b,
+        x,
+        lambda r: triangular_solve(lower, r, lower=True),
+        *check_iteration(tol, max_iter, A.shape[0]),
+    )
 
 
 def _iterate(A, b, x, correct, tol: float, max_iter: int) -> SolveResult:
@@ -57,15 +65,23 @@ def _iterate(A, b, x, correct, tol: float, max_iter: int) -> SolveResult:
     hist = [relative(r, bnorm)]
     for it in range(1, max_iter + 1):
         if hist[-1] <= tol:
-            return SolveResult(x, it - 1, np.asarray(hist), "converged",
-                               f"relative residual ≤ tol = {tol:g}")
+            return SolveResult(
+                x, it - 1, np.asarray(hist), "converged", f"relative residual ≤ tol = {tol:g}"
+            )
         x = x + correct(r)
         r = b - A @ x
         hist.append(relative(r, bnorm))
         if not hist[-1] <= GROWTH_LIMIT:
-            return SolveResult(x, it, np.asarray(hist), "diverged", "the residual grew past "
-                               f"{GROWTH_LIMIT:g}·‖b‖: the iteration matrix has spectral "
-                               "radius ≥ 1 (A not diagonally dominant?)")
+            return SolveResult(
+                x,
+                it,
+                np.asarray(hist),
+                "diverged",
+                "the residual grew past "
+                f"{GROWTH_LIMIT:g}·‖b‖: the iteration matrix has spectral "
+                "radius ≥ 1 (A not diagonally dominant?)",
+            )
     status = "converged" if hist[-1] <= tol else "max_iter"
-    return SolveResult(x, max_iter, np.asarray(hist), status,
-                       f"stopped after max_iter = {max_iter} iterations")
+    return SolveResult(
+        x, max_iter, np.asarray(hist), status, f"stopped after max_iter = {max_iter} iterations"
+    )

@@ -42,8 +42,16 @@ class BatchNorm1d(Module):
 
     param_names = ("weight", "bias")
 
-    def __init__(self, num_features: int, *, momentum: float = 0.9, eps: float = 1e-5,
-                 backend: Any = None, dtype: Any = None, device: Any = None) -> None:
+    def __init__(
+        self,
+        num_features: int,
+        *,
+        momentum: float = 0.9,
+        eps: float = 1e-5,
+        backend: Any = None,
+        dtype: Any = None,
+        device: Any = None,
+    ) -> None:
         self.num_features = d = int(hyper("num_features", num_features, low=1, high=None))
         self.momentum = hyper("momentum", momentum, low=0.0, high=1.0)
         self.eps = hyper("eps", eps, low=0.0, high=None, low_open=True)
@@ -64,8 +72,12 @@ class BatchNorm1d(Module):
             inv = self._batch_statistics(xp, x)
         else:
             if self.num_batches_tracked == 0:
-                raise ArgumentError("mode", "train mode for at least one batch before eval() "
-                                    "(the running statistics are still unset)", "eval")
+                raise ArgumentError(
+                    "mode",
+                    "train mode for at least one batch before eval() "
+                    "(the running statistics are still unset)",
+                    "eval",
+                )
             inv = 1.0 / xp.sqrt(self.running_var + self.eps)
             self.xhat = (x - self.running_mean) * inv
         self.inv, self.used_batch_stats = inv, self.training
@@ -110,7 +122,7 @@ def statistics_kept(model: Module) -> Iterator[None]:
     try:
         yield
     finally:
-        for b, (m, v, k) in zip(blocks, saved):
+        for b, (m, v, k) in zip(blocks, saved, strict=True):
             b.running_mean, b.running_var, b.num_batches_tracked = m, v, k
         model.train(mode)
 

@@ -29,9 +29,19 @@ class ModesResult(NamedTuple):
     verdict: dict[str, bool]
 
 
-def bn_modes(*, momentum: float = 0.9, steps: int = 60, batch_size: int = 256, width: int = 8,
-             mean: float = 3.0, std: float = 2.0, predicted: np.ndarray | None = None,
-             seed: int = 0, backend: Any = None, dtype: Any = "float64") -> ModesResult:
+def bn_modes(
+    *,
+    momentum: float = 0.9,
+    steps: int = 60,
+    batch_size: int = 256,
+    width: int = 8,
+    mean: float = 3.0,
+    std: float = 2.0,
+    predicted: np.ndarray | None = None,
+    seed: int = 0,
+    backend: Any = None,
+    dtype: Any = "float64",
+) -> ModesResult:
     """Feed ``steps`` batches of N(mean, std²) data through one BatchNorm1d in train mode and,
     after each, compare its train-mode and eval-mode outputs on a fixed batch of 512.
 
@@ -46,8 +56,9 @@ def bn_modes(*, momentum: float = 0.9, steps: int = 60, batch_size: int = 256, w
     X_eval = from_host(rng.normal(mean, std, size=(512, width)), xp, dtype)
     gaps, errors = [], []
     for _ in range(steps):
-        bn.train().forward(from_host(rng.normal(mean, std, size=(batch_size, width)), xp, dtype,
-                                     X_eval.device))
+        bn.train().forward(
+            from_host(rng.normal(mean, std, size=(batch_size, width)), xp, dtype, X_eval.device)
+        )
         with statistics_kept(bn):
             y_train = bn.forward(X_eval)
         y_eval = bn.eval().forward(X_eval)
@@ -61,6 +72,7 @@ def bn_modes(*, momentum: float = 0.9, steps: int = 60, batch_size: int = 256, w
         "train and eval outputs differ after one batch": bool(gaps[0] > 0.5),
         "they agree once the running statistics converge": bool(gaps[-1] < 0.1),
         "the running-mean error follows alpha^t |mu|": bool(
-            np.all(np.abs(np.log2(errors[early] / pred[early])) <= 1.0)),
+            np.all(np.abs(np.log2(errors[early] / pred[early])) <= 1.0)
+        ),
     }
     return ModesResult(gaps, errors, pred, verdict)

@@ -38,8 +38,14 @@ class ConditioningResult(NamedTuple):
     verdict: dict[str, bool]
 
 
-def whitening_conditioning(*, tol: float = 1e-6, max_iter: int = 20_000, eps: float = 0.0,
-                           backend: Any = None, dtype: Any = "float64") -> ConditioningResult:
+def whitening_conditioning(
+    *,
+    tol: float = 1e-6,
+    max_iter: int = 20_000,
+    eps: float = 0.0,
+    backend: Any = None,
+    dtype: Any = "float64",
+) -> ConditioningResult:
     """κ(C_x) and GD iterations to ‖w − w*‖ ≤ tol ‖w*‖ (from w = 0) for raw, standardised,
     PCA- and ZCA-whitened digits (``eps`` for the transforms; 0 is safe after dropping the
     constant pixels).  Verdict: whitening gives κ = 1 (to 1e-6) and converges in one step;
@@ -63,7 +69,8 @@ def whitening_conditioning(*, tol: float = 1e-6, max_iter: int = 20_000, eps: fl
     verdict = {
         "whitening gives kappa = 1": all(abs(kappa[k] - 1) < 1e-6 for k in ("pca", "zca")),
         "whitened GD converges in one step at lr = 1": its["pca"] == its["zca"] == 1,
-        "kappa falls raw > standardised > whitened": kappa["raw"] > kappa["standardised"]
+        "kappa falls raw > standardised > whitened": kappa["raw"]
+        > kappa["standardised"]
         > kappa["zca"],
         "iterations fall with kappa": its["raw"] >= its["standardised"] > its["zca"],
     }

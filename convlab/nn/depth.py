@@ -49,10 +49,17 @@ class VarianceResult:
     verdict: dict[str, bool]
 
 
-def variance_through_depth(*, depth: int = 20, width: int = 256, n: int = 512,
-                           inits: Sequence[str] = ("xavier_uniform", "standard_normal", "tiny"),
-                           gains: dict[str, tuple[float, float]] | None = None, seed: int = 0,
-                           backend: Any = None, dtype: Any = "float64") -> VarianceResult:
+def variance_through_depth(
+    *,
+    depth: int = 20,
+    width: int = 256,
+    n: int = 512,
+    inits: Sequence[str] = ("xavier_uniform", "standard_normal", "tiny"),
+    gains: dict[str, tuple[float, float]] | None = None,
+    seed: int = 0,
+    backend: Any = None,
+    dtype: Any = "float64",
+) -> VarianceResult:
     """Push N(0, I) inputs forward and N(0, I) gradients backward through ``depth`` linear
     layers of ``width`` units for each init, recording the variance after every layer.
 
@@ -67,8 +74,12 @@ def variance_through_depth(*, depth: int = 20, width: int = 256, n: int = 512,
     dy = from_host(rng.normal(size=(n, width)), xp, dtype, x.device)
     fwd, bwd, pf, pb = [], [], [], []
     for name in inits:
-        net = Sequential(*[Linear(width, width, init=name, seed=rng, backend=xp, dtype=dtype,
-                                  device=x.device) for _ in range(depth)])
+        net = Sequential(
+            *[
+                Linear(width, width, init=name, seed=rng, backend=xp, dtype=dtype, device=x.device)
+                for _ in range(depth)
+            ]
+        )
         f, b = _layer_variances(net, x, dy)
         g_f, g_b = (gains or {}).get(name, (width * weight_variance(name, width, width),) * 2)
         fwd.append(f)
@@ -121,9 +132,17 @@ class RankResult:
     verdict: dict[str, bool]
 
 
-def rank_collapse(*, depth: int = 50, width: int = 32, n: int = 128, init: str = "xavier_normal",
-                  rtol: float = 1e-3, seed: int = 0, backend: Any = None,
-                  dtype: Any = "float64") -> RankResult:
+def rank_collapse(
+    *,
+    depth: int = 50,
+    width: int = 32,
+    n: int = 128,
+    init: str = "xavier_normal",
+    rtol: float = 1e-3,
+    seed: int = 0,
+    backend: Any = None,
+    dtype: Any = "float64",
+) -> RankResult:
     """Rank and conditioning of H_ℓ through a deep random net on whitened d = ``width`` inputs.
 
     The input batch (n × width, Gaussian) is whitened to sample covariance I, so rank and
@@ -149,7 +168,9 @@ def rank_collapse(*, depth: int = 50, width: int = 32, n: int = 128, init: str =
     verdict = {
         "deep linear net without BN collapses in rank": bool(rank["linear"][-1] < width / 2),
         "deep ReLU net without BN collapses in rank": bool(rank["relu"][-1] < width / 2),
-        "BN keeps a higher rank in the linear net": bool(rank["linear+bn"][-1] > rank["linear"][-1]),
+        "BN keeps a higher rank in the linear net": bool(
+            rank["linear+bn"][-1] > rank["linear"][-1]
+        ),
         "BN keeps a higher rank in the ReLU net": bool(rank["relu+bn"][-1] > rank["relu"][-1]),
     }
     return RankResult(rank, cond, spectra, verdict)
@@ -159,8 +180,9 @@ def _deep_net(act, bn, depth, width, init, rng, xp, dtype, device) -> list[Seque
     """One Sequential per layer: Linear, then BatchNorm1d (if ``bn``), then the activation."""
     layers = []
     for _ in range(depth):
-        blocks: list[Module] = [Linear(width, width, init=init, seed=rng, backend=xp, dtype=dtype,
-                                       device=device)]
+        blocks: list[Module] = [
+            Linear(width, width, init=init, seed=rng, backend=xp, dtype=dtype, device=device)
+        ]
         if bn:
             blocks.append(BatchNorm1d(width, backend=xp, dtype=dtype, device=device))
         if act != "linear":

@@ -9,18 +9,18 @@ With ``Var(w) = v`` and unit-variance inputs, one linear layer multiplies the fo
 activation variance by ``N_x v`` and the backward gradient variance by ``N_y v``
 (Glorot & Bengio 2010, §4.2).  Hence:
 
-=====================  =====================================  ===================
-name                   distribution                           keeps
-=====================  =====================================  ===================
-``xavier_uniform``     U[−√(6/(N_x+N_y)), +√(6/(N_x+N_y))]     both (compromise)
-``xavier_normal``      N(0, 2/(N_x+N_y))                      both (compromise)
-``lecun_normal``       N(0, 1/N_x)                            forward (LeCun 1998)
-``lecun_uniform``      U[−√(3/N_x), +√(3/N_x)]                 forward
-``he_normal``          N(0, 2/N_x)                            forward through ReLU (He 2015)
-``he_uniform``         U[−√(6/N_x), +√(6/N_x)]                 forward through ReLU
-``standard_normal``    N(0, 1)  — deliberately bad: explodes   neither
+=====================  =========================================  ===================
+name                   distribution                               keeps
+=====================  =========================================  ===================
+``xavier_uniform``     U[−√(6/(N_x+N_y)), +√(6/(N_x+N_y))]        both (compromise)
+``xavier_normal``      N(0, 2/(N_x+N_y))                          both (compromise)
+``lecun_normal``       N(0, 1/N_x)                                forward (LeCun 1998)
+``lecun_uniform``      U[−√(3/N_x), +√(3/N_x)]                    forward
+``he_normal``          N(0, 2/N_x)                                forward through ReLU (He 2015)
+``he_uniform``         U[−√(6/N_x), +√(6/N_x)]                    forward through ReLU
+``standard_normal``    N(0, 1)  — deliberately bad: explodes      neither
 ``tiny``               N(0, 0.01²) — deliberately bad: vanishes neither
-=====================  =====================================  ===================
+=====================  =========================================  ===================
 """
 
 from __future__ import annotations

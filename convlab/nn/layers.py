@@ -29,8 +29,17 @@ class Linear(Module):
 
     param_names = ("weight", "bias")
 
-    def __init__(self, in_features: int, out_features: int, *, init: str = "xavier_uniform",
-                 seed: Any = 0, backend: Any = None, dtype: Any = None, device: Any = None) -> None:
+    def __init__(
+        self,
+        in_features: int,
+        out_features: int,
+        *,
+        init: str = "xavier_uniform",
+        seed: Any = 0,
+        backend: Any = None,
+        dtype: Any = None,
+        device: Any = None,
+    ) -> None:
         self.in_features = int(hyper("in_features", in_features, low=1, high=None))
         self.out_features = int(hyper("out_features", out_features, low=1, high=None))
         if init not in INITS:
@@ -51,8 +60,12 @@ class Linear(Module):
         return y
 
     def backward(self, dy: Any) -> Any:
-        self.grads = {"weight": dy.T @ self.x, "bias": _sum_rows(dy)}
+        self.backward_params(dy)
         return dy @ self.weight
+
+    def backward_params(self, dy: Any) -> None:
+        """Only ∂L/∂W and ∂L/∂b (for a first layer, whose input needs no gradient)."""
+        self.grads = {"weight": dy.T @ self.x, "bias": _xp(dy).sum(dy, axis=0)}
 
     def __repr__(self) -> str:
         return f"Linear({self.in_features}, {self.out_features}, init={self.init!r})"
@@ -95,7 +108,3 @@ class Sigmoid(Module):
 
 
 ACTIVATIONS: dict[str, type[Module]] = {"relu": ReLU, "tanh": Tanh, "sigmoid": Sigmoid}
-
-
-def _sum_rows(a: Any) -> Any:
-    return _xp(a).sum(a, axis=0)

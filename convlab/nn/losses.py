@@ -30,8 +30,9 @@ class CrossEntropyLoss:
 
     def forward(self, logits: Any, labels: Any) -> Any:
         if logits.ndim != 2 or labels.shape != (logits.shape[0],):
-            raise ShapeError("labels", f"one label per row of the logits, shape ({logits.shape[0]},)",
-                             labels)
+            raise ShapeError(
+                "labels", f"one label per row of the logits, shape ({logits.shape[0]},)", labels
+            )
         xp = array_namespace(logits)
         shifted = logits - xp.max(logits, axis=1, keepdims=True)
         logp = shifted - xp.log(xp.sum(xp.exp(shifted), axis=1, keepdims=True))

@@ -19,9 +19,18 @@ from convlab.nn.layers import ACTIVATIONS, Linear
 from convlab.nn.module import Module, Sequential
 
 
-def mlp(sizes: Sequence[int], *, activation: str = "relu", batchnorm: bool = False,
-        init: str = "xavier_uniform", seed: Any = 0, bn_momentum: float = 0.9,
-        backend: Any = None, dtype: Any = None, device: Any = None) -> Sequential:
+def mlp(
+    sizes: Sequence[int],
+    *,
+    activation: str = "relu",
+    batchnorm: bool = False,
+    init: str = "xavier_uniform",
+    seed: Any = 0,
+    bn_momentum: float = 0.9,
+    backend: Any = None,
+    dtype: Any = None,
+    device: Any = None,
+) -> Sequential:
     """An MLP with widths ``sizes = [N_in, hidden..., N_out]`` (see the module docstring).
 
     activation: one of ``convlab.nn.ACTIVATIONS`` (``relu``, ``tanh``, ``sigmoid``).
@@ -36,7 +45,7 @@ def mlp(sizes: Sequence[int], *, activation: str = "relu", batchnorm: bool = Fal
     rng = host_rng(seed)
     place = {"backend": backend, "dtype": dtype, "device": device}
     blocks: list[Module] = []
-    for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+    for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
         blocks.append(Linear(n_in, n_out, init=init, seed=rng, **place))
         if i < len(sizes) - 2:
             if batchnorm:

@@ -86,10 +86,16 @@ class Sequential(Module):
             x = block.forward(x)
         return x
 
-    def backward(self, dy: Any) -> Any:
-        for block in reversed(self.blocks):
+    def backward(self, dy: Any, *, input_grad: bool = True) -> Any:
+        """∂L/∂x from ∂L/∂y, filling every block's ``grads``.  ``input_grad=False`` skips
+        ∂L/∂x of a first Linear block (a third of its backward cost) and returns ``None``."""
+        first = self.blocks[0] if self.blocks else None
+        for block in reversed(self.blocks[1:]):
             dy = block.backward(dy)
-        return dy
+        if not input_grad and hasattr(first, "backward_params"):
+            first.backward_params(dy)
+            return None
+        return first.backward(dy) if first is not None else dy
 
     def train(self, mode: bool = True) -> Sequential:
         self.training = bool(mode)
@@ -114,7 +120,7 @@ class Sequential(Module):
         if tuple(v.shape) != (self.num_params,):
             raise ShapeError("v", f"a flat parameter vector of shape ({self.num_params},)", v)
         xp, start = self.xp, 0
-        for (block, name), shape in zip(self.parameters(), self.shapes):
+        for (block, name), shape in zip(self.parameters(), self.shapes, strict=True):
             stop = start + _size(shape)
             setattr(block, name, xp.reshape(v[start:stop], shape))
             start = stop
@@ -122,7 +128,9 @@ class Sequential(Module):
     def flat_grad(self) -> Any:
         """The gradients of the last :meth:`backward`, in flat-vector order."""
         xp = self.xp
-        return xp.concat([xp.reshape(block.grads[name], (-1,)) for block, name in self.parameters()])
+        return xp.concat(
+            [xp.reshape(block.grads[name], (-1,)) for block, name in self.parameters()]
+        )
 
     def __len__(self) -> int:
         return len(self.blocks)

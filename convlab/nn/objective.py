@@ -41,7 +41,7 @@ class Objective:
     def value_and_grad(self, theta: Any) -> tuple[Any, Any]:
         self._load(theta)
         value = self.loss(self.model.forward(self.X), self.y)
-        self.model.backward(self.loss.backward())
+        self.model.backward(self.loss.backward(), input_grad=False)
         return value, self.model.flat_grad()
 
     def value(self, theta: Any) -> Any:
@@ -53,8 +53,9 @@ class Objective:
 
     def batch(self, idx: Any) -> Objective:
         """The same objective on rows ``idx`` (host or device integers)."""
-        return Objective(self.model, self.loss, take_rows(self.X, idx), take_rows(self.y, idx),
-                         check=False)
+        return Objective(
+            self.model, self.loss, take_rows(self.X, idx), take_rows(self.y, idx), check=False
+        )
 
     def start(self, x0: Any = None) -> Any:
         if x0 is None:
@@ -130,4 +131,3 @@ def output_width(model: Sequential) -> int:
         if hasattr(block, "out_features"):
             return block.out_features
     raise ArgumentError("model", "a network with at least one Linear block", model)
-

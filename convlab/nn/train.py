@@ -65,22 +65,35 @@ class FitRecord:
     extra: dict = field(default_factory=dict)
 
 
-def fit(model: Sequential, data: Any, optimizer: Any, epochs: int, *, batch_size: int = 64,
-        loss: Any = "cross_entropy", seed: int = 0, balanced: bool = False,
-        val_fraction: float | None = None, patience: int | None = None, ema: float | None = None,
-        progress: bool | None = None) -> FitRecord:
+def fit(
+    model: Sequential,
+    data: Any,
+    optimizer: Any,
+    epochs: int,
+    *,
+    batch_size: int = 64,
+    loss: Any = "cross_entropy",
+    seed: int = 0,
+    balanced: bool = False,
+    val_fraction: float | None = None,
+    patience: int | None = None,
+    ema: float | None = None,
+    progress: bool | None = None,
+) -> FitRecord:
     """Train ``model`` on ``data`` = ``(X_train, y_train)`` or ``(X_train, y_train, X_test,
     y_test)`` (a :class:`convlab.data.Split` works) for ``epochs`` epochs; see the module
     docstring.  The model is left holding the returned parameters ``record.x``."""
     epochs = int(hyper("epochs", epochs, low=1, high=None))
     loss = make_loss(loss)
     splits = _splits(model, loss, data, val_fraction, seed)
-    bs = int(hyper("batch_size", batch_size, low=1, high=splits["train"][0].shape[0],
-                   high_open=False))
+    bs = int(
+        hyper("batch_size", batch_size, low=1, high=splits["train"][0].shape[0], high_open=False)
+    )
     ema = None if ema is None else hyper("ema", ema, low=0.0, high=1.0, low_open=True)
     if patience is not None and "val" not in splits:
-        raise ArgumentError("patience", "val_fraction given too (early stopping needs a "
-                            "validation split)", patience)
+        raise ArgumentError(
+            "patience", "val_fraction given too (early stopping needs a validation split)", patience
+        )
     labels = to_numpy(splits["train"][1]) if balanced else None
     sampler = BatchSampler(splits["train"][0].shape[0], bs, seed=seed, labels=labels)
     loop = _Loop(model, loss, optimizer, splits, sampler, ema, patience)
@@ -96,8 +109,9 @@ def fit(model: Sequential, data: Any, optimizer: Any, epochs: int, *, batch_size
 
 def _splits(model, loss, data, val_fraction, seed) -> dict[str, tuple[Any, Any]]:
     if not isinstance(data, tuple) or len(data) not in (2, 4):
-        raise ArgumentTypeError("data", "a tuple (X_train, y_train) or (X_train, y_train, "
-                                "X_test, y_test)", data)
+        raise ArgumentTypeError(
+            "data", "a tuple (X_train, y_train) or (X_train, y_train, X_test, y_test)", data
+        )
     splits = {"train": check_data(model, loss, data[0], data[1], ("X_train", "y_train"))}
     if len(data) == 4:
         splits["test"] = check_data(model, loss, data[2], data[3], ("X_test", "y_test"))
@@ -150,8 +164,9 @@ class _Loop:
         self.model.train()
         batches = self.sampler.epoch(e - 1)
         for idx in batches:
-            batch = Objective(self.model, self.loss, take_rows(X, idx), take_rows(y, idx),
-                              check=False)
+            batch = Objective(
+                self.model, self.loss, take_rows(X, idx), take_rows(y, idx), check=False
+            )
             value, grad = batch.value_and_grad(self.params)
             total = total + value
             self.params, self.state = self.optimizer.step(self.params, grad, self.state, batch)
@@ -194,8 +209,10 @@ class _Loop:
             self.best = (val, self.ema if self.ema is not None else self.params, e)
         if self.patience is not None and e - self.best[2] >= self.patience:
             self.status = "early_stopped"
-            self.message = (f"validation loss did not improve for {self.patience} epochs; "
-                            f"parameters restored from epoch {self.best[2]}")
+            self.message = (
+                f"validation loss did not improve for {self.patience} epochs; "
+                f"parameters restored from epoch {self.best[2]}"
+            )
             return True
         return False
 
@@ -209,8 +226,16 @@ class _Loop:
         h = {k: np.asarray(v, dtype=float) for k, v in self.hist.items()}
         ce = isinstance(self.loss, CrossEntropyLoss)
         return FitRecord(
-            x=final, loss=h["loss"], accuracy=h["accuracy"] if ce else None,
-            test_loss=h.get("test_loss"), test_accuracy=h.get("test_accuracy") if ce else None,
-            val_loss=h.get("val_loss"), batch_loss=h["batch_loss"], time=h["time"],
-            status=self.status, message=self.message, n_steps=self.n_epochs,
-            extra={"val_accuracy": h.get("val_accuracy"), "best_epoch": self.best[2]})
+            x=final,
+            loss=h["loss"],
+            accuracy=h["accuracy"] if ce else None,
+            test_loss=h.get("test_loss"),
+            test_accuracy=h.get("test_accuracy") if ce else None,
+            val_loss=h.get("val_loss"),
+            batch_loss=h["batch_loss"],
+            time=h["time"],
+            status=self.status,
+            message=self.message,
+            n_steps=self.n_epochs,
+            extra={"val_accuracy": h.get("val_accuracy"), "best_epoch": self.best[2]},
+        )

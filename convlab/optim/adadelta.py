@@ -30,8 +30,9 @@ class Adadelta(Optimizer):
     Deliberate difference from torch: no ``maximize``/``foreach``.
     """
 
-    def __init__(self, lr: Any = 1.0, rho: Any = 0.9, eps: Any = 1e-6,
-                 weight_decay: Any = 0.0) -> None:
+    def __init__(
+        self, lr: Any = 1.0, rho: Any = 0.9, eps: Any = 1e-6, weight_decay: Any = 0.0
+    ) -> None:
         self.lr = check_lr(lr)
         self.rho = check("rho", rho, 0.0, 1.0, high_open=False)
         self.eps = check("eps", eps)

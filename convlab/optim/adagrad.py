@@ -28,13 +28,20 @@ class Adagrad(Optimizer):
     Deliberate difference from torch: no sparse gradients, no ``maximize``/``foreach``.
     """
 
-    def __init__(self, lr: Any = 1e-2, lr_decay: Any = 0.0, weight_decay: Any = 0.0,
-                 initial_accumulator_value: Any = 0.0, eps: Any = 1e-10) -> None:
+    def __init__(
+        self,
+        lr: Any = 1e-2,
+        lr_decay: Any = 0.0,
+        weight_decay: Any = 0.0,
+        initial_accumulator_value: Any = 0.0,
+        eps: Any = 1e-10,
+    ) -> None:
         self.lr = check_lr(lr)
         self.lr_decay = check("lr_decay", lr_decay)
         self.weight_decay = check("weight_decay", weight_decay)
-        self.initial_accumulator_value = check("initial_accumulator_value",
-                                               initial_accumulator_value)
+        self.initial_accumulator_value = check(
+            "initial_accumulator_value", initial_accumulator_value
+        )
         self.eps = check("eps", eps)
 
     def init(self, params: Any) -> AdagradState:
@@ -45,7 +52,8 @@ class Adagrad(Optimizer):
         xp = array_namespace(params)
         g = decay(self, grad, params)
         clr = lr_at(self, params, state.count) / (
-            1.0 + state.count * self.per_run("lr_decay", params))
+            1.0 + state.count * self.per_run("lr_decay", params)
+        )
         s = state.sum + g * g
         std = xp.sqrt(s) + self.per_run("eps", params)
         return params - clr * (g / std), AdagradState(state.count + 1, s)

@@ -46,9 +46,16 @@ class Adam(Optimizer):
     ``foreach``, ``fused``, ``capturable``.
     """
 
-    def __init__(self, lr: Any = 1e-3, betas: Any = (0.9, 0.999), eps: Any = 1e-8,
-                 weight_decay: Any = 0.0, amsgrad: bool = False, *,
-                 decoupled_weight_decay: bool = False) -> None:
+    def __init__(
+        self,
+        lr: Any = 1e-3,
+        betas: Any = (0.9, 0.999),
+        eps: Any = 1e-8,
+        weight_decay: Any = 0.0,
+        amsgrad: bool = False,
+        *,
+        decoupled_weight_decay: bool = False,
+    ) -> None:
         self.lr = check_lr(lr)
         self.betas = check_betas(betas)
         self.eps = check("eps", eps)
@@ -84,6 +91,12 @@ class AdamW(Adam):
     Defaults: lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False.
     """
 
-    def __init__(self, lr: Any = 1e-3, betas: Any = (0.9, 0.999), eps: Any = 1e-8,
-                 weight_decay: Any = 1e-2, amsgrad: bool = False) -> None:
+    def __init__(
+        self,
+        lr: Any = 1e-3,
+        betas: Any = (0.9, 0.999),
+        eps: Any = 1e-8,
+        weight_decay: Any = 1e-2,
+        amsgrad: bool = False,
+    ) -> None:
         super().__init__(lr, betas, eps, weight_decay, amsgrad, decoupled_weight_decay=True)

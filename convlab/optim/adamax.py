@@ -30,8 +30,9 @@ class Adamax(Optimizer):
     Defaults: lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0 (torch's).
     """
 
-    def __init__(self, lr: Any = 2e-3, betas: Any = (0.9, 0.999), eps: Any = 1e-8,
-                 weight_decay: Any = 0.0) -> None:
+    def __init__(
+        self, lr: Any = 2e-3, betas: Any = (0.9, 0.999), eps: Any = 1e-8, weight_decay: Any = 0.0
+    ) -> None:
         self.lr = check_lr(lr)
         self.betas = check_betas(betas)
         self.eps = check("eps", eps)

@@ -17,8 +17,15 @@ from convlab.errors import ArgumentTypeError
 from convlab.optim.schedules import Schedule
 
 
-def check(name: str, value: Any, low: float | None = 0.0, high: float | None = None, *,
-          low_open: bool = False, high_open: bool = True) -> Any:
+def check(
+    name: str,
+    value: Any,
+    low: float | None = 0.0,
+    high: float | None = None,
+    *,
+    low_open: bool = False,
+    high_open: bool = True,
+) -> Any:
     """``value`` (scalar or per-run 1-D array) checked to lie in the range; see ``hyper``."""
     return hyper(name, value, low=low, high=high, low_open=low_open, high_open=high_open)
 

@@ -22,7 +22,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from convlab.backend import array_namespace, to_numpy
+from convlab.backend import array_namespace, backend_name, to_numpy
 from convlab.backend.checks import hyper
 from convlab.errors import ArgumentError, ShapeError
 from convlab.optim.base import Optimizer
@@ -53,8 +53,12 @@ class LMState(NamedTuple):
 
 
 def _tolerances(ftol, xtol, gtol) -> Tolerances:
-    return Tolerances(*(hyper(n, v, low=0.0, high=None) for n, v in
-                        (("ftol", ftol), ("xtol", xtol), ("gtol", gtol))))
+    return Tolerances(
+        *(
+            hyper(n, v, low=0.0, high=None)
+            for n, v in (("ftol", ftol), ("xtol", xtol), ("gtol", gtol))
+        )
+    )
 
 
 def _residual_and_jacobian(oracle, x):
@@ -66,12 +70,12 @@ def _residual_and_jacobian(oracle, x):
     return r, J
 
 
-def _gradient_test(J, r, gtol: float):
-    """Host bool per run: the scaled gradient test of MINPACK (or a zero residual)."""
+def _gradient_test(g, colsq, r, gtol: float):
+    """Host bool per run: MINPACK's scaled gradient test max_j |J_jᵀr| / (‖J_j‖‖r‖) ≤ gtol
+    (or a zero residual), from g = Jᵀr and the squared column norms of J."""
     xp = array_namespace(r)
-    g = xp.matmul(r[..., None, :], J)[..., 0, :]
     rn = xp.linalg.vector_norm(r, axis=-1)
-    cn = xp.linalg.vector_norm(J, axis=-2)
+    cn = xp.sqrt(colsq)
     cos = xp.abs(g) / xp.where(cn > 0, cn, 1.0) / xp.where(rn > 0, rn, 1.0)[..., None]
     return to_numpy((xp.max(cos, axis=-1) <= gtol) | (rn == 0))
 
@@ -95,8 +99,15 @@ class GaussNewton(Optimizer):
     :class:`LevenbergMarquardt` there.
     """
 
-    def __init__(self, *, line_search=None, rcond: float | None = None, ftol: float = 1e-8,
-                 xtol: float = 1e-8, gtol: float = 1e-8) -> None:
+    def __init__(
+        self,
+        *,
+        line_search=None,
+        rcond: float | None = None,
+        ftol: float = 1e-8,
+        xtol: float = 1e-8,
+        gtol: float = 1e-8,
+    ) -> None:
         self.line_search = make_line_search(line_search)
         self.rcond = None if rcond is None else hyper("rcond", rcond, low=0.0, high=1.0)
         self.tol = _tolerances(ftol, xtol, gtol)
@@ -105,28 +116,36 @@ class GaussNewton(Optimizer):
         return GNState(count=0, rank=None)
 
     def step(self, params, grad, state, oracle=None):
-        xp = array_namespace(params)
         r, J = _residual_and_jacobian(oracle, params)
-        U, s, Vt = xp.linalg.svd(J, full_matrices=False)
-        rcond = self.rcond if self.rcond is not None else max(J.shape[-2:]) * xp.finfo(
-            J.dtype).eps
-        keep = s > rcond * s[..., :1]
-        inv = xp.where(keep, 1.0 / xp.where(keep, s, 1.0), 0.0)
-        coef = xp.matmul(r[..., None, :], U)[..., 0, :] * inv
-        h = -xp.matmul(coef[..., None, :], Vt)[..., 0, :]
+        h, rank = min_norm_step(J, r, self.rcond)
         if self.line_search is None:
             new = params + h
-            f_new = _half_sq(oracle.residual(new))
         else:
-            res = self.line_search(oracle, params, _half_sq(r), grad, h, step0=1.0)
-            new, f_new = res.x, _half_sq(oracle.residual(res.x))
-        done = _gradient_test(J, r, self.tol.gtol) | _small_step(
-            new - params, params, None, self.tol.xtol) | _small_reduction(
-            _half_sq(r), f_new, None, self.tol.ftol)
-        stop = Stop(done, "converged", "Gauss–Newton met ftol, xtol or gtol") if done.any() else None
-        return new, GNState(state.count + 1, to_numpy(xp.sum(xp.astype(keep, xp.int64),
-                                                             axis=-1)), stop)
+            new = self.line_search(oracle, params, _half_sq(r), grad, h, step0=1.0).x
+        f, f_new = _half_sq(r), _half_sq(oracle.residual(new))
+        colsq = array_namespace(J).sum(J * J, axis=-2)
+        done = (
+            _gradient_test(grad, colsq, r, self.tol.gtol)
+            | _small_step(new - params, params, None, self.tol.xtol)
+            | _small_reduction(f, f_new, None, self.tol.ftol)
+        )
+        stop = (
+            Stop(done, "converged", "Gauss–Newton met ftol, xtol or gtol") if done.any() else None
+        )
+        return new, GNState(state.count + 1, rank, stop)
 
+
+def min_norm_step(J, r, rcond=None):
+    """h = −J⁺r through the SVD of J, singular values ≤ rcond·σ_max dropped (default
+    rcond = max(m, d)·ε); returns h and the rank used (host) per run."""
+    xp = array_namespace(J)
+    U, s, Vt = xp.linalg.svd(J, full_matrices=False)
+    rcond = max(J.shape[-2:]) * xp.finfo(J.dtype).eps if rcond is None else rcond
+    keep = s > rcond * s[..., :1]
+    inv = xp.where(keep, 1.0 / xp.where(keep, s, 1.0), 0.0)
+    coef = xp.matmul(r[..., None, :], U)[..., 0, :] * inv
+    h = -xp.matmul(coef[..., None, :], Vt)[..., 0, :]
+    return h, to_numpy(xp.sum(xp.astype(keep, xp.int64), axis=-1))
 
 
 def _small_step(h, x, D, xtol: float):
@@ -139,7 +158,6 @@ def _small_step(h, x, D, xtol: float):
 
 def _small_reduction(f, f_new, pred, ftol: float):
     """Host bool: actual (and predicted, when given) relative reduction ≤ ftol, and a descent."""
-    xp = array_namespace(f)
     actual = f - f_new
     ok = (actual >= 0) & (actual <= ftol * f)
     if pred is not None:
@@ -174,8 +192,16 @@ class LevenbergMarquardt(Optimizer):
 
     SCALINGS = ("marquardt", "levenberg")
 
-    def __init__(self, *, tau: float = 1e-3, scaling: str = "marquardt", ftol: float = 1e-8,
-                 xtol: float = 1e-8, gtol: float = 1e-8, max_trials: int = 50) -> None:
+    def __init__(
+        self,
+        *,
+        tau: float = 1e-3,
+        scaling: str = "marquardt",
+        ftol: float = 1e-8,
+        xtol: float = 1e-8,
+        gtol: float = 1e-8,
+        max_trials: int = 50,
+    ) -> None:
         if scaling not in self.SCALINGS:
             raise ArgumentError("scaling", f"one of {self.SCALINGS}", scaling)
         self.tau = hyper("tau", tau, low=0.0, high=None, low_open=True)
@@ -189,19 +215,27 @@ class LevenbergMarquardt(Optimizer):
     def step(self, params, grad, state, oracle=None):
         r, J = _residual_and_jacobian(oracle, params)
         if self.scaling == "marquardt" and J.shape[-2] < J.shape[-1]:
-            raise ArgumentError("problem", "at least as many residuals as parameters (m ≥ d) "
-                                "for Levenberg–Marquardt; use Levenberg or GaussNewton",
-                                f"m = {J.shape[-2]} < d = {J.shape[-1]}")
-        state = self._prepare(J, state)
-        if bool(_gradient_test(J, r, self.tol.gtol).all()):
-            return params, state._replace(count=state.count + 1, stop=Stop(
-                True, "converged", "the gradient test (gtol) holds"))
-        return _Trials(self, oracle, params, r, J, state).run()
+            raise ArgumentError(
+                "problem",
+                "at least as many residuals as parameters (m ≥ d) "
+                "for Levenberg–Marquardt; use Levenberg or GaussNewton",
+                f"m = {J.shape[-2]} < d = {J.shape[-1]}",
+            )
+        xp, d = array_namespace(J), J.shape[-1]
+        aug = r_factor(xp.concat([J, r[..., None]], axis=-1))  # [[R, Qᵀr], [0, ρ]]
+        R, qtr = aug[..., :d], aug[..., :d, d]
+        colsq = xp.sum(R * R, axis=-2)  # ‖J_j‖² = ‖R_j‖²: Q is orthonormal
+        state = self._prepare(colsq, state)
+        if bool(_gradient_test(grad, colsq, r, self.tol.gtol).all()):
+            return params, state._replace(
+                count=state.count + 1,
+                stop=Stop(True, "converged", "the gradient test (gtol) holds"),
+            )
+        return _Trials(self, oracle, params, _half_sq(r), R[..., :d, :], qtr, state).run()
 
-    def _prepare(self, J, state: LMState) -> LMState:
-        """Update D² and set λ₀, ν₀ at the first step."""
-        xp = array_namespace(J)
-        colsq = xp.sum(J * J, axis=-2)
+    def _prepare(self, colsq, state: LMState) -> LMState:
+        """Update D² from the squared column norms of J; set λ₀, ν₀ at the first step."""
+        xp = array_namespace(colsq)
         if self.scaling == "levenberg":
             scale = xp.ones_like(colsq)
         else:
@@ -214,25 +248,33 @@ class LevenbergMarquardt(Optimizer):
         return state._replace(lam=lam, nu=xp.full_like(lam, 2.0), scale=scale)
 
 
-
 class _Trials:
     """The trial loop of one LM iteration: solve, evaluate, accept or raise λ, per run."""
 
-    def __init__(self, opt: LevenbergMarquardt, oracle, x, r, J, state: LMState) -> None:
-        xp = self.xp = array_namespace(x)
+    def __init__(self, opt: LevenbergMarquardt, oracle, x, f, R, qtr, state: LMState) -> None:
+        self.xp = array_namespace(x)
         self.opt, self.oracle, self.x, self.state = opt, oracle, x, state
-        self.f = _half_sq(r)
-        Q, self.R = xp.linalg.qr(J)
-        self.qtr = xp.matmul(r[..., None, :], Q)[..., 0, :]
-        self.D = xp.sqrt(state.scale)
+        self.f, self.R, self.qtr = f, R, qtr
+        self.D = self.xp.sqrt(state.scale)
+        xp, d = self.xp, R.shape[-1]
+        self.top = xp.concat([R, -qtr[..., :, None]], axis=-1)  # [R, −Qᵀr]
+        self.eye = xp.concat(
+            [
+                xp.eye(d, dtype=R.dtype, device=R.device),
+                xp.zeros((d, 1), dtype=R.dtype, device=R.device),
+            ],
+            axis=-1,
+        )
 
     def solve(self, lam):
-        """h minimizing ‖[R; √λ D] h + [Qᵀr; 0]‖, and the predicted reduction L(0) − L(h)."""
-        xp = self.xp
-        stacked = xp.concat([self.R, xp.sqrt(lam)[..., None, None] * _diag(self.D)], axis=-2)
-        Q2, R2 = xp.linalg.qr(stacked)
-        rhs = -xp.matmul(self.qtr[..., None, :], Q2[..., : self.R.shape[-2], :])[..., 0, :]
-        h = xp.linalg.solve(R2, rhs[..., None])[..., 0]
+        """h minimizing ‖[R; √λ D] h + [Qᵀr; 0]‖, and the predicted reduction L(0) − L(h).
+
+        One R-factor of [[R, −Qᵀr], [√λ D, 0]]: its leading block is R₂ and its last column
+        Q₂ᵀ[−Qᵀr; 0], so h = R₂⁻¹(Q₂ᵀ[−Qᵀr; 0]) with no Q₂ formed."""
+        xp, d = self.xp, self.R.shape[-1]
+        low = (xp.sqrt(lam)[..., None] * self.D)[..., :, None] * self.eye
+        aug = r_factor(xp.concat([self.top, low], axis=-2))
+        h = xp.linalg.solve(aug[..., :d, :d], aug[..., :d, d:])[..., 0]
         Rh = xp.matmul(self.R, h[..., None])[..., 0]
         pred = -xp.sum(self.qtr * Rh, axis=-1) - 0.5 * xp.sum(Rh * Rh, axis=-1)
         return h, pred
@@ -251,7 +293,8 @@ class _Trials:
             accept = pending & (rho > 0) & xp.isfinite(f_new)
             tiny = xp.asarray(_small_step(h, self.x, self.D, opt.tol.xtol), device=h.device)
             done |= to_numpy(pending & (accept | tiny)) & (
-                to_numpy(tiny) | _small_reduction(self.f, f_new, pred, opt.tol.ftol))
+                to_numpy(tiny) | _small_reduction(self.f, f_new, pred, opt.tol.ftol)
+            )
             if self.x.ndim == 1:  # keep the evaluated array itself (the oracle's memo)
                 new = trial if bool(accept) else new
             else:
@@ -267,8 +310,12 @@ class _Trials:
         st = self.state
         stuck = to_numpy(pending)
         if stuck.any():
-            stop = Stop(stuck | done, "stopped", f"no acceptable step in {self.opt.max_trials} "
-                        "trials (λ keeps growing): raise max_trials or check the Jacobian")
+            stop = Stop(
+                stuck | done,
+                "stopped",
+                f"no acceptable step in {self.opt.max_trials} "
+                "trials (λ keeps growing): raise max_trials or check the Jacobian",
+            )
         elif done.any():
             stop = Stop(done, "converged", "Levenberg–Marquardt met ftol or xtol")
         else:
@@ -276,22 +323,27 @@ class _Trials:
         return LMState(st.count + 1, lam, nu, st.scale, st.n_rejected + rejected, stop)
 
 
+def r_factor(A):
+    """R of A = QR (reduced), without forming Q: NumPy's ``mode="r"`` (one Householder pass)
+    where available, else the namespace's ``qr``.  For A = [J, r] the last column of R holds
+    Qᵀr on top, which is all the damped solves need (Moré 1977, §3)."""
+    xp = array_namespace(A)
+    if backend_name(xp) == "numpy":
+        return xp.asarray(np.linalg.qr(A, mode="r"))
+    return xp.linalg.qr(A).R
+
+
 def _update_damping(lam, nu, rho, accept, pending):
     """MNT 2004 eq. (3.16)-(3.17): shrink λ smoothly on success, grow it by ν on failure."""
     xp = array_namespace(lam)
     safe = xp.where(xp.isfinite(rho), rho, 0.0)
-    shrink = xp.maximum(xp.asarray(1.0 / 3.0, dtype=lam.dtype, device=lam.device),
-                        1.0 - (2.0 * safe - 1.0) ** 3)
+    shrink = xp.maximum(
+        xp.asarray(1.0 / 3.0, dtype=lam.dtype, device=lam.device), 1.0 - (2.0 * safe - 1.0) ** 3
+    )
     grow = pending & ~accept
     lam = xp.where(accept, lam * shrink, xp.where(grow, lam * nu, lam))
     nu = xp.where(accept, xp.full_like(nu, 2.0), xp.where(grow, 2.0 * nu, nu))
     return lam, nu
-
-
-def _diag(v):
-    xp = array_namespace(v)
-    eye = xp.eye(v.shape[-1], dtype=v.dtype, device=v.device)
-    return v[..., None] * eye
 
 
 class Levenberg(LevenbergMarquardt):
@@ -302,10 +354,18 @@ class Levenberg(LevenbergMarquardt):
     no m ≥ d: the damped system is positive definite for any J.
     """
 
-    def __init__(self, *, tau: float = 1e-3, ftol: float = 1e-8, xtol: float = 1e-8,
-                 gtol: float = 1e-8, max_trials: int = 50) -> None:
-        super().__init__(tau=tau, scaling="levenberg", ftol=ftol, xtol=xtol, gtol=gtol,
-                         max_trials=max_trials)
+    def __init__(
+        self,
+        *,
+        tau: float = 1e-3,
+        ftol: float = 1e-8,
+        xtol: float = 1e-8,
+        gtol: float = 1e-8,
+        max_trials: int = 50,
+    ) -> None:
+        super().__init__(
+            tau=tau, scaling="levenberg", ftol=ftol, xtol=xtol, gtol=gtol, max_trials=max_trials
+        )
 
 
 METHODS = {"gn": GaussNewton, "levenberg": Levenberg, "lm": LevenbergMarquardt}
@@ -322,6 +382,7 @@ def least_squares(problem, method: str = "lm", *, x0=None, steps: int = 200, **o
         raise ArgumentError("method", f"one of {sorted(METHODS)}", method)
     for attr in ("residual", "jacobian"):
         if not callable(getattr(problem, attr, None)):
-            raise ArgumentError("problem", f"a least-squares problem with a `{attr}` method",
-                                type(problem).__name__)
+            raise ArgumentError(
+                "problem", f"a least-squares problem with a `{attr}` method", type(problem).__name__
+            )
     return run(problem, METHODS[method](**options), steps=steps, x0=x0)

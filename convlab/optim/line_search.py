@@ -77,8 +77,9 @@ class StrongWolfe:
     Every trial evaluates f and ∇f together.  One run only (x of shape (d,)).
     """
 
-    def __init__(self, c1: float = 1e-4, c2: float = 0.9, max_trials: int = 30,
-                 max_step: float = 1e10) -> None:
+    def __init__(
+        self, c1: float = 1e-4, c2: float = 0.9, max_trials: int = 30, max_step: float = 1e10
+    ) -> None:
         self.c1 = hyper("c1", c1, low=0.0, high=1.0, low_open=True, high_open=True)
         self.c2 = hyper("c2", c2, low=self.c1, high=1.0, low_open=True, high_open=True)
         self.max_trials = int(hyper("max_trials", max_trials, low=2, high=None))
@@ -86,8 +87,12 @@ class StrongWolfe:
 
     def __call__(self, oracle, x, f, g, p, step0=1.0) -> LineSearchResult:
         if x.ndim != 1:
-            raise ShapeError("x", "a single run (d,) for the strong Wolfe search; use "
-                             "Backtracking for a batch of runs", x)
+            raise ShapeError(
+                "x",
+                "a single run (d,) for the strong Wolfe search; use "
+                "Backtracking for a batch of runs",
+                x,
+            )
         search = _WolfeSearch(self, oracle, x, p, float(f), float(_dot(g, p)))
         return search.run(float(step0))
 
@@ -109,7 +114,8 @@ class _WolfeSearch:
         if not (math.isfinite(fv) and math.isfinite(dv)):
             fv, dv = math.inf, math.inf
         if fv <= self.f0 + self.cfg.c1 * alpha * self.d0 and (
-                self.best is None or fv < float(self.best[2])):
+            self.best is None or fv < float(self.best[2])
+        ):
             self.best = (alpha, x_new, f, g)
         return alpha, fv, dv, x_new, f, g
 
@@ -133,7 +139,7 @@ class _WolfeSearch:
         return self.fail()
 
     def zoom(self, lo, hi) -> LineSearchResult:
-        """N&W Alg. 3.6: shrink the bracket [lo, hi] (lo has the lower φ and sufficient decrease)."""
+        """N&W Alg. 3.6: shrink the bracket [lo, hi]; lo has the lower φ and sufficient decrease."""
         while self.trials < self.cfg.max_trials:
             a = _cubic_step(lo, hi)
             a, fv, dv, *point = self.phi(a)
@@ -186,8 +192,11 @@ class ExactQuadratic:
     def __call__(self, oracle, x, f, g, p, step0=1.0) -> LineSearchResult:
         curv = _dot(p, oracle.hvp(x, p))
         if not bool(array_namespace(x).all(curv > 0)):
-            raise ArgumentError("problem", "positive curvature pᵀAp > 0 along the search "
-                                "direction (a convex quadratic)", float(to_numpy(curv).min()))
+            raise ArgumentError(
+                "problem",
+                "positive curvature pᵀAp > 0 along the search direction (a convex quadratic)",
+                float(to_numpy(curv).min()),
+            )
         alpha = -_dot(g, p) / curv
         return LineSearchResult(alpha, x + alpha[..., None] * p, None, None, 0, True)
 
@@ -200,6 +209,7 @@ def make_line_search(line_search):
     if line_search is None or callable(line_search):
         return line_search
     if line_search not in LINE_SEARCHES:
-        raise ArgumentError("line_search", f"None, a callable or one of {sorted(LINE_SEARCHES)}",
-                            line_search)
+        raise ArgumentError(
+            "line_search", f"None, a callable or one of {sorted(LINE_SEARCHES)}", line_search
+        )
     return LINE_SEARCHES[line_search]()

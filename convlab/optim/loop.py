@@ -2,15 +2,15 @@
 
 One loop serves a single run (``x`` of shape ``(d,)``) and R runs at once (``(R, d)``): each
 run has its own status, and a run that converges or diverges is frozen — its parameters stop
-changing — while the others go on.  Divergence (a non-finite loss, gradient or parameter, or
-a loss grown more than 1e10× in magnitude over the first one) is a status, not an exception:
-the history up to the last finite state is kept.
+changing — while the others go on.  Divergence (a non-finite loss, gradient norm or
+parameter — seen through the distance to x*, or the parameters' sum — or a loss grown more
+than 1e10× in magnitude over the first one) is a status, not an exception: the history up to
+the last finite state is kept.
 
 Mini-batches: with ``batch_size=B`` the problem must have ``n_samples`` and ``batch(idx)``.
 Each step draws the next batch from a :class:`~convlab.backend.sampling.BatchSampler`
 (reshuffled every epoch from ``seed``; class-balanced when ``labels`` gives each sample's
-class), and the
-optimizer sees the batch problem — its gradient, and as its oracle.  The *recorded* loss and
+class), and the optimizer sees the batch problem — its gradient, and as its oracle.  The *recorded* loss and
 gradient norm are the full-batch ones at each iterate (so traces of different batch sizes are
 comparable, and divergence and ``tol`` refer to the true objective); the Trace also records
 ``iterations`` and ``epochs`` (samples seen ÷ n) per row, and ``counts`` are the optimizer's
@@ -112,6 +112,7 @@ class _Loop:
         self.hist: dict[str, list] = {"loss": [], "grad_norm": [], "dist": [], "params": []}
         self.times: list[float] = []
         self.seen: list[int] = [0]
+        self._mask = None
         self.t_start = time.perf_counter()
         self._record(self.x, self.f, self._norm(self.g), self._dist(self.x))
 
@@ -154,13 +155,7 @@ class _Loop:
         if not self.active.any():
             return
         if not self.active.all():
-            keep = xp.asarray(self.active, device=x_new.device)
-            x_new, g_new = (
-                xp.where(keep[..., None], a, b) for a, b in ((x_new, self.x), (g_new, self.g))
-            )
-            f_new = xp.where(keep, f_new, self.f)
-            gn = xp.where(keep, gn, self._last("grad_norm"))
-            dist = None if dist is None else xp.where(keep, dist, self._last("dist"))
+            x_new, g_new, f_new, gn, dist = self._freeze(x_new, g_new, f_new, gn, dist)
         self.x, self.f, self.g, self.state = x_new, f_new, g_new, state
         self.n_steps = np.where(self.active, t, self.n_steps)
         self._record(x_new, f_new, gn, dist)
@@ -171,11 +166,27 @@ class _Loop:
         if stop is not None:
             self._finish(stop.mask, stop.status, f"{stop.message} (step {t})", t)
 
-    def _last(self, name: str) -> Any:
-        return self.hist[name][-1]
+    def _freeze(self, x, g, f, gn, dist) -> tuple:
+        """Finished runs keep their last values.  The gradient is frozen only for a callback
+        (a finished run's gradient feeds nothing else: its parameters stay where they were)."""
+        xp, keep = self.xp, self._keep()
+        x = xp.where(keep, x, self.x)
+        g = xp.where(keep, g, self.g) if self.callback is not None else g
+        small = keep[..., 0]
+        f, gn = xp.where(small, f, self.f), xp.where(small, gn, self.hist["grad_norm"][-1])
+        dist = None if dist is None else xp.where(small, dist, self.hist["dist"][-1])
+        return x, g, f, gn, dist
+
+    def _keep(self) -> Any:
+        """The active-run mask broadcast to the parameters' shape, on their device (cached
+        until a run finishes: a full-shape mask makes ``where`` markedly faster)."""
+        if self._mask is None:
+            full = np.broadcast_to(self.active[..., None], tuple(self.x.shape))
+            self._mask = self.xp.asarray(np.ascontiguousarray(full), device=self.x.device)
+        return self._mask
 
     def _norm(self, g: Any) -> Any:
-        return self.xp.linalg.vector_norm(g, axis=-1)
+        return self.xp.sqrt(self.xp.vecdot(g, g))
 
     def _dist(self, x: Any) -> Any:
         return None if self.x_star is None else self._norm(x - self.x_star)
@@ -188,6 +199,7 @@ class _Loop:
         self.message = np.where(mask, message, self.message)
         self.n_steps = np.where(mask, at, self.n_steps)
         self.active = self.active & ~mask
+        self._mask = None
 
     def _record(self, x, f, gn, dist) -> None:
         self.hist["loss"].append(f)

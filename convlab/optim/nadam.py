@@ -46,9 +46,15 @@ class NAdam(Optimizer):
     eps=1e-8, weight_decay=0, momentum_decay=4e-3 (torch's).
     """
 
-    def __init__(self, lr: Any = 2e-3, betas: Any = (0.9, 0.999), eps: Any = 1e-8,
-                 weight_decay: Any = 0.0, momentum_decay: Any = 4e-3,
-                 decoupled_weight_decay: bool = False) -> None:
+    def __init__(
+        self,
+        lr: Any = 2e-3,
+        betas: Any = (0.9, 0.999),
+        eps: Any = 1e-8,
+        weight_decay: Any = 0.0,
+        momentum_decay: Any = 4e-3,
+        decoupled_weight_decay: bool = False,
+    ) -> None:
         self.lr = check_lr(lr)
         self.betas = check_betas(betas)
         self.eps = check("eps", eps)

@@ -61,9 +61,9 @@ class Newton(Optimizer):
             f = oracle.value(params)
             result = self.line_search(oracle, params, f, grad, direction, step0=self.lr)
             new, failed = result.x, int(not result.ok)
-        return new, NewtonState(state.count + 1, shift, state.n_shifted + shifted,
-                                state.n_failed_searches + failed)
-
+        return new, NewtonState(
+            state.count + 1, shift, state.n_shifted + shifted, state.n_failed_searches + failed
+        )
 
 
 def newton_direction(H, g, min_curvature: float = 1e-8):

@@ -48,9 +48,12 @@ class _QuasiNewton(Optimizer):
 
     def _check(self, params):
         if params.ndim != 1:
-            raise ShapeError("params", f"a single run of shape (d,) for {type(self).__name__} "
-                             "(it keeps one Hessian approximation; run a sweep run by run)",
-                             params)
+            raise ShapeError(
+                "params",
+                f"a single run of shape (d,) for {type(self).__name__} "
+                "(it keeps one Hessian approximation; run a sweep run by run)",
+                params,
+            )
 
     def _search(self, oracle, x, g, p, state):
         """Line search along p from the method's initial trial step; returns (result, f(x))."""
@@ -64,15 +67,25 @@ class _QuasiNewton(Optimizer):
         g_new = result.g if result.g is not None else oracle.grad(result.x)
         s, y = result.x - x, g_new - g
         xp = array_namespace(x)
-        return result.x, s, y, float(xp.sum(s * y)), float(xp.linalg.vector_norm(s)) * float(
-            xp.linalg.vector_norm(y))
+        return (
+            result.x,
+            s,
+            y,
+            float(xp.sum(s * y)),
+            float(xp.linalg.vector_norm(s)) * float(xp.linalg.vector_norm(y)),
+        )
 
 
 def _stopped(result) -> Stop | None:
-    if result.ok or result.step != 0:
+    """Stop the run when the line search failed (SciPy's "precision loss" exit)."""
+    if result.ok:
         return None
-    return Stop(True, "stopped", "the line search found no decrease along the quasi-Newton "
-                "direction (loss of precision near a minimizer, or a non-smooth objective)")
+    return Stop(
+        True,
+        "stopped",
+        "the line search found no point satisfying its conditions "
+        "(loss of precision near a minimizer, or a non-smooth objective)",
+    )
 
 
 class BFGS(_QuasiNewton):
@@ -86,8 +99,9 @@ class BFGS(_QuasiNewton):
     ``minimize(method="BFGS")`` (1.01/‖g‖ at the first step, then N&W eq. 3.60).
     Curvature guard: the update is skipped (and counted in ``n_skipped``) when
     sᵀy ≤ ``curvature_eps``·‖s‖‖y‖, which keeps H positive definite under a line search that
-    does not enforce the Wolfe conditions.  If gᵀp ≥ 0 anyway, H is reset to I.  A search
-    that finds no decrease stops the run with status ``stopped`` (SciPy: "precision loss").
+    does not enforce the Wolfe conditions.  If gᵀp ≥ 0 anyway, H is reset to I.  A failed
+    search stops the run with status ``stopped`` (SciPy: "precision loss"), after moving to
+    its best point of sufficient decrease if it found one.
     Differences from SciPy: the N&W initial scaling (SciPy keeps H₀ = I).
     """
 
@@ -116,12 +130,14 @@ class BFGS(_QuasiNewton):
                 H = (sy / float(xp.sum(y * y))) * H
             Hy = H @ y
             rho = 1.0 / sy
-            H = (H - rho * (s[:, None] * Hy[None, :] + Hy[:, None] * s[None, :])
-                 + (rho * rho * float(xp.sum(y * Hy)) + rho) * (s[:, None] * s[None, :]))
+            H = (
+                H
+                - rho * (s[:, None] * Hy[None, :] + Hy[:, None] * s[None, :])
+                + (rho * rho * float(xp.sum(y * Hy)) + rho) * (s[:, None] * s[None, :])
+            )
         else:
             skipped = 1
-        return new, BFGSState(state.count + 1, H, fv, state.n_skipped + skipped,
-                              _stopped(result))
+        return new, BFGSState(state.count + 1, H, fv, state.n_skipped + skipped, _stopped(result))
 
     def _step0(self, fv: float, slope: float, state: BFGSState) -> float:
         """SciPy's BFGS first trial step: 1.01/‖g‖ at first (it sets f_prev = f + ‖g‖/2),
@@ -130,7 +146,6 @@ class BFGS(_QuasiNewton):
             return min(1.0, 1.01 / math.sqrt(max(-slope, 1e-300)))
         guess = 1.01 * 2.0 * (fv - state.f_prev) / slope
         return min(1.0, guess) if guess > 0 else 1.0
-
 
 
 class LBFGS(_QuasiNewton):
@@ -145,8 +160,9 @@ class LBFGS(_QuasiNewton):
     the Moré–Thuente search (c₁ = 1e-3) is replaced by N&W's zoom (c₁ = 1e-4).
     """
 
-    def __init__(self, history_size: int = 10, *, line_search="wolfe",
-                 curvature_eps: float = 1e-10) -> None:
+    def __init__(
+        self, history_size: int = 10, *, line_search="wolfe", curvature_eps: float = 1e-10
+    ) -> None:
         super().__init__(line_search, curvature_eps)
         self.history_size = int(hyper("history_size", history_size, low=1, high=None))
 
@@ -165,16 +181,16 @@ class LBFGS(_QuasiNewton):
         new, s, y, sy, scale = self._pair(oracle, params, grad, result)
         skipped = 0
         if sy > self.curvature_eps * scale:
-            pairs = (pairs + ((s, y, 1.0 / sy),))[-self.history_size:]
+            pairs = (pairs + ((s, y, 1.0 / sy),))[-self.history_size :]
         else:
             skipped = 1
-        return new, LBFGSState(state.count + 1, pairs, fv, state.n_skipped + skipped,
-                               _stopped(result))
+        return new, LBFGSState(
+            state.count + 1, pairs, fv, state.n_skipped + skipped, _stopped(result)
+        )
 
     def _step0(self, fv: float, slope: float, state: LBFGSState) -> float:
         """L-BFGS-B's first trial step: 1/‖g‖ at the first iteration, 1 afterwards."""
         return min(1.0, 1.0 / math.sqrt(max(-slope, 1e-300))) if state.count == 0 else 1.0
-
 
 
 def two_loop(g, pairs):

@@ -45,8 +45,14 @@ class RAdam(Optimizer):
     With per-run β₂ each run takes its own branch of the ρ_t > 5 test.
     """
 
-    def __init__(self, lr: Any = 1e-3, betas: Any = (0.9, 0.999), eps: Any = 1e-8,
-                 weight_decay: Any = 0.0, decoupled_weight_decay: bool = False) -> None:
+    def __init__(
+        self,
+        lr: Any = 1e-3,
+        betas: Any = (0.9, 0.999),
+        eps: Any = 1e-8,
+        weight_decay: Any = 0.0,
+        decoupled_weight_decay: bool = False,
+    ) -> None:
         self.lr = check_lr(lr)
         self.betas = check_betas(betas)
         self.eps = check("eps", eps)

@@ -33,8 +33,15 @@ class RMSprop(Optimizer):
     (torch checks only ≥ 0); ``maximize``/``foreach`` are absent.
     """
 
-    def __init__(self, lr: Any = 1e-2, alpha: Any = 0.99, eps: Any = 1e-8,
-                 weight_decay: Any = 0.0, momentum: Any = 0.0, centered: bool = False) -> None:
+    def __init__(
+        self,
+        lr: Any = 1e-2,
+        alpha: Any = 0.99,
+        eps: Any = 1e-8,
+        weight_decay: Any = 0.0,
+        momentum: Any = 0.0,
+        centered: bool = False,
+    ) -> None:
         self.lr = check_lr(lr)
         self.alpha = check("alpha", alpha, 0.0, 1.0, high_open=False)
         self.eps = check("eps", eps)
@@ -45,8 +52,9 @@ class RMSprop(Optimizer):
     def init(self, params: Any) -> RMSpropState:
         zeros = params * 0.0
         with_momentum = not (isinstance(self.momentum, float) and self.momentum == 0.0)
-        return RMSpropState(0, zeros, zeros if self.centered else None,
-                            zeros if with_momentum else None)
+        return RMSpropState(
+            0, zeros, zeros if self.centered else None, zeros if with_momentum else None
+        )
 
     def step(self, params, grad, state, oracle=None):
         check_grad(params, grad)

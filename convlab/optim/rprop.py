@@ -36,17 +36,19 @@ class Rprop(Optimizer):
     0 ≤ min ≤ max (torch does not check).
     """
 
-    def __init__(self, lr: Any = 1e-2, etas: Any = (0.5, 1.2),
-                 step_sizes: Any = (1e-6, 50.0)) -> None:
+    def __init__(
+        self, lr: Any = 1e-2, etas: Any = (0.5, 1.2), step_sizes: Any = (1e-6, 50.0)
+    ) -> None:
         self.lr = check("lr", lr)
         minus, plus = check_pair("etas", etas)
-        self.etas = (check("etas[0]", minus, 0.0, 1.0, low_open=True),
-                     check("etas[1]", plus, 1.0, None, low_open=True))
+        self.etas = (
+            check("etas[0]", minus, 0.0, 1.0, low_open=True),
+            check("etas[1]", plus, 1.0, None, low_open=True),
+        )
         lo, hi = check_pair("step_sizes", step_sizes)
         self.step_sizes = (check("step_sizes[0]", lo), check("step_sizes[1]", hi))
         if isinstance(lo, float | int) and isinstance(hi, float | int) and hi < lo:
-            raise ArgumentError("step_sizes", "a pair (min, max) with 0 <= min <= max",
-                                step_sizes)
+            raise ArgumentError("step_sizes", "a pair (min, max) with 0 <= min <= max", step_sizes)
 
     def init(self, params: Any) -> RpropState:
         zeros = params * 0.0

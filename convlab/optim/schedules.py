@@ -161,15 +161,19 @@ class Sequence(Schedule):
         self.schedules = [_schedule_arg(f"schedules[{i}]", s) for i, s in enumerate(schedules)]
         self.boundaries = [int(b) for b in boundaries]
         if len(self.boundaries) != len(self.schedules) - 1:
-            raise ArgumentError("boundaries", f"{len(self.schedules) - 1} step counts (one "
-                                "fewer than the schedules)", boundaries)
-        if any(b <= a for a, b in zip([0] + self.boundaries, self.boundaries)):
-            raise ArgumentError("boundaries", "strictly increasing positive step counts",
-                                boundaries)
+            raise ArgumentError(
+                "boundaries",
+                f"{len(self.schedules) - 1} step counts (one fewer than the schedules)",
+                boundaries,
+            )
+        if any(b <= a for a, b in zip([0] + self.boundaries, self.boundaries, strict=False)):
+            raise ArgumentError(
+                "boundaries", "strictly increasing positive step counts", boundaries
+            )
 
     def __call__(self, t: int) -> Any:
         start = 0
-        for schedule, stop in zip(self.schedules, self.boundaries):
+        for schedule, stop in zip(self.schedules, self.boundaries, strict=False):
             if t < stop:
                 return schedule(t - start)
             start = stop

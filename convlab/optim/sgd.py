@@ -36,16 +36,25 @@ class SGD(Optimizer):
     Every numeric hyper-parameter may be a per-run array; ``lr`` may be a schedule.
     """
 
-    def __init__(self, lr: Any = 1e-3, momentum: Any = 0.0, dampening: Any = 0.0,
-                 weight_decay: Any = 0.0, nesterov: bool = False) -> None:
+    def __init__(
+        self,
+        lr: Any = 1e-3,
+        momentum: Any = 0.0,
+        dampening: Any = 0.0,
+        weight_decay: Any = 0.0,
+        nesterov: bool = False,
+    ) -> None:
         self.lr = check_lr(lr)
         self.momentum = check("momentum", momentum, 0.0, 1.0)
         self.dampening = check("dampening", dampening, 0.0, 1.0, high_open=False)
         self.weight_decay = check("weight_decay", weight_decay)
         self.nesterov = bool(nesterov)
         if self.nesterov and not _nesterov_ok(self.momentum, self.dampening):
-            raise ArgumentError("nesterov", "momentum > 0 and dampening = 0 with nesterov=True",
-                                f"momentum={momentum!r}, dampening={dampening!r}")
+            raise ArgumentError(
+                "nesterov",
+                "momentum > 0 and dampening = 0 with nesterov=True",
+                f"momentum={momentum!r}, dampening={dampening!r}",
+            )
 
     def init(self, params: Any) -> SGDState:
         return SGDState(0, None)
@@ -56,8 +65,11 @@ class SGD(Optimizer):
         buf = state.momentum_buffer
         if not (isinstance(self.momentum, float) and self.momentum == 0.0):
             mu = self.per_run("momentum", params)
-            buf = g if state.count == 0 else (
-                mu * buf + (1.0 - self.per_run("dampening", params)) * g)
+            buf = (
+                g
+                if state.count == 0
+                else (mu * buf + (1.0 - self.per_run("dampening", params)) * g)
+            )
             g = g + mu * buf if self.nesterov else buf
         return params - lr_at(self, params, state.count) * g, SGDState(state.count + 1, buf)
 

@@ -44,7 +44,9 @@ class SweepTable:
     def __str__(self) -> str:
         cells = [list(self.columns)] + [[_cell(row[c]) for c in self.columns] for row in self.rows]
         widths = [max(len(r[i]) for r in cells) for i in range(len(self.columns))]
-        return "\n".join("  ".join(v.rjust(w) for v, w in zip(r, widths)) for r in cells)
+        return "\n".join(
+            "  ".join(v.rjust(w) for v, w in zip(r, widths, strict=False)) for r in cells
+        )
 
 
 class SweepResult(NamedTuple):
@@ -52,8 +54,16 @@ class SweepResult(NamedTuple):
     table: SweepTable
 
 
-def sweep(problem, optimizer_class: type, grid: Mapping[str, Any], *, steps: int | None = None,
-          mode: str = "product", x0: Any = None, **fixed: Any) -> SweepResult:
+def sweep(
+    problem,
+    optimizer_class: type,
+    grid: Mapping[str, Any],
+    *,
+    steps: int | None = None,
+    mode: str = "product",
+    x0: Any = None,
+    **fixed: Any,
+) -> SweepResult:
     """Run ``optimizer_class`` on ``problem`` for every point of ``grid`` in one batched run.
 
     grid: hyper-parameter name → sequence of values (numbers, or pairs such as ``betas``).
@@ -73,19 +83,26 @@ def sweep(problem, optimizer_class: type, grid: Mapping[str, Any], *, steps: int
     trace = run(problem, optimizer, steps=steps, x0=_starts(problem, x0, len(points)), **options)
     names = tuple(grid)
     rates = batched_rates(trace)
-    rows = [{**dict(zip(names, p)), "final_loss": float(trace.loss[trace.n_steps[r], r]),
-             "status": trace.status[r], "n_steps": int(trace.n_steps[r]), "rate": rates[r]}
-            for r, p in enumerate(points)]
-    return SweepResult(trace, SweepTable(names + ("final_loss", "status", "n_steps", "rate"),
-                                         rows))
+    rows = [
+        {
+            **dict(zip(names, p, strict=False)),
+            "final_loss": float(trace.loss[trace.n_steps[r], r]),
+            "status": trace.status[r],
+            "n_steps": int(trace.n_steps[r]),
+            "rate": rates[r],
+        }
+        for r, p in enumerate(points)
+    ]
+    return SweepResult(trace, SweepTable(names + ("final_loss", "status", "n_steps", "rate"), rows))
 
 
 def _points(grid: Mapping[str, Any], mode: str) -> list[tuple]:
     """The grid's points, one tuple of values per run."""
     if not isinstance(grid, Mapping) or not grid:
         raise ArgumentTypeError("grid", "a non-empty dict of name → sequence of values", grid)
-    values = {k: list(v) if isinstance(v, (list, tuple, np.ndarray)) else None
-              for k, v in grid.items()}
+    values = {
+        k: list(v) if isinstance(v, (list, tuple, np.ndarray)) else None for k, v in grid.items()
+    }
     for name, v in values.items():
         if not v:
             raise ArgumentError(f"grid[{name!r}]", "a non-empty list of values", grid[name])
@@ -94,7 +111,7 @@ def _points(grid: Mapping[str, Any], mode: str) -> list[tuple]:
     lengths = {k: len(v) for k, v in values.items()}
     if len(set(lengths.values())) != 1:
         raise ArgumentError("grid", "sequences of one length in mode='zip'", lengths)
-    return list(zip(*values.values()))
+    return list(zip(*values.values(), strict=False))
 
 
 def _per_run(grid: Mapping[str, Any], points: list[tuple]) -> dict[str, Any]:

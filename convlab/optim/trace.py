@@ -25,8 +25,9 @@ class Trace:
     ``loss``, ``grad_norm``, ``dist`` (distance to the known minimizer, else ``None``) and
     ``time`` (seconds since the start) have one row per recorded step 0..T; ``params`` holds
     snapshots when asked for.  ``iterations`` numbers the rows 0..T; ``epochs`` (mini-batch
-    runs only, else ``None``) is the number of passes over the data made by each row.  For batched runs every history has shape ``(T+1, R)`` and a
-    run that stopped early repeats its last state; ``n_steps`` says where each one stopped.
+    runs only, else ``None``) is the number of passes over the data made by each row.  For
+    batched runs every history has shape ``(T+1, R)`` and a run that stopped early repeats
+    its last state; ``n_steps`` says where each one stopped.
     ``status`` is one of ``converged``, ``max_steps``, ``diverged``, ``stopped`` (by the
     callback) — a tuple of them for batched runs — and ``message`` explains it.
     """

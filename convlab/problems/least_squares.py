@@ -37,8 +37,18 @@ class LeastSquares(Problem):
 
     name = "least_squares"
 
-    def __init__(self, residual: Callable, jacobian: Callable, x0: Any, *, minimizer=None,
-                 min_value: float | None = None, backend=None, dtype=None, device=None) -> None:
+    def __init__(
+        self,
+        residual: Callable,
+        jacobian: Callable,
+        x0: Any,
+        *,
+        minimizer=None,
+        min_value: float | None = None,
+        backend=None,
+        dtype=None,
+        device=None,
+    ) -> None:
         for label, fn in (("residual", residual), ("jacobian", jacobian)):
             if not callable(fn):
                 raise ArgumentTypeError(label, "a callable x -> array", fn)
@@ -56,8 +66,9 @@ class LeastSquares(Problem):
             raise ArgumentError("residual", "finite residuals at x0", "NaN or inf entries")
         check_shape("jacobian", jacobian(x0), (self.m, self.dim))
         if minimizer is not None:
-            self.minimizer = as_array("minimizer", minimizer, xp=self.xp, dtype=self.dtype,
-                                      device=self.device, ndim=1)
+            self.minimizer = as_array(
+                "minimizer", minimizer, xp=self.xp, dtype=self.dtype, device=self.device, ndim=1
+            )
         self.min_value = min_value
 
     def residual(self, x):
@@ -69,6 +80,12 @@ class LeastSquares(Problem):
     def value_and_grad_from(self, r, J):
         """½‖r‖² and Jᵀr from a residual and Jacobian already computed at the same x."""
         xp = self.xp
+        if tuple(J.shape) != tuple(r.shape) + (self.dim,):
+            raise ShapeError(
+                "jacobian",
+                f"shape {tuple(r.shape) + (self.dim,)} (the residual's shape plus the parameters)",
+                J,
+            )
         return 0.5 * xp.sum(r * r, axis=-1), xp.matmul(r[..., None, :], J)[..., 0, :]
 
     def value(self, x):
@@ -76,7 +93,7 @@ class LeastSquares(Problem):
         return 0.5 * self.xp.sum(r * r, axis=-1)
 
     def grad(self, x):
-        return self.value_and_grad_from(self._residual(x), self._jacobian(x))[1]
+        return self.value_and_grad(x)[1]
 
     def value_and_grad(self, x):
         return self.value_and_grad_from(self._residual(x), self._jacobian(x))
@@ -99,7 +116,8 @@ class ExponentialDecay(LeastSquares):
 
     Data: tᵢ evenly spaced, yᵢ = a*·exp(−b*·tᵢ) + c* + σ·εᵢ with εᵢ ~ N(0, 1) (seeded).
     Residual rᵢ(a, b, c) = a·exp(−b·tᵢ) + c − yᵢ; Jacobian columns exp(−b t), −a t exp(−b t),
-    1 (computed from one exp per evaluation).  Defaults: ``true=(2.0, 1.3, 0.5)``,
+    1 (one exp per point: the Jacobian reuses the exp of a residual just evaluated at
+    the same x).  Defaults: ``true=(2.0, 1.3, 0.5)``,
     ``x0=(1.0, 1.0, 0.0)``, ``t_max=4``.  ``true_params`` holds (a*, b*, c*); the least-squares
     minimizer differs from it by O(σ/√n) and is unknown in closed form (``minimizer`` is
     ``None``).  Residuals and Jacobians are batched over a leading runs axis.
@@ -107,9 +125,19 @@ class ExponentialDecay(LeastSquares):
 
     name = "exponential_decay"
 
-    def __init__(self, n: int = 100, *, noise: float = 0.01, seed=0, true=(2.0, 1.3, 0.5),
-                 x0=(1.0, 1.0, 0.0), t_max: float = 4.0, backend=None, dtype=None,
-                 device=None) -> None:
+    def __init__(
+        self,
+        n: int = 100,
+        *,
+        noise: float = 0.01,
+        seed=0,
+        true=(2.0, 1.3, 0.5),
+        x0=(1.0, 1.0, 0.0),
+        t_max: float = 4.0,
+        backend=None,
+        dtype=None,
+        device=None,
+    ) -> None:
         if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 3:
             raise ArgumentError("n", "an integer ≥ 3 (three parameters are fitted)", n)
         if not (np.isfinite(noise) and noise >= 0):
@@ -121,14 +149,26 @@ class ExponentialDecay(LeastSquares):
         y = a * np.exp(-b * t) + c + noise * host_rng(seed).normal(size=t.size)
         self.t, self.y = from_host(t, xp, dt, device), from_host(y, xp, dt, device)
         self.true_params = from_host(np.asarray(true, dtype=np.float64), xp, dt, device)
-        super().__init__(self._decay_residual, self._decay_jacobian, list(x0), backend=xp,
-                         dtype=dt, device=device)
+        self._last = None
+        super().__init__(
+            self._decay_residual,
+            self._decay_jacobian,
+            list(x0),
+            backend=xp,
+            dtype=dt,
+            device=device,
+        )
+
+    def _decay(self, x):
+        """exp(−b t) at x, reused when the Jacobian is asked at the point just evaluated."""
+        if self._last is None or self._last[0] is not x:
+            self._last = (x, self.xp.exp(-x[..., 1:2] * self.t))
+        return self._last[1]
 
     def _decay_residual(self, x):
-        e = self.xp.exp(-x[..., 1:2] * self.t)
-        return x[..., 0:1] * e + x[..., 2:3] - self.y
+        return x[..., 0:1] * self._decay(x) + x[..., 2:3] - self.y
 
     def _decay_jacobian(self, x):
         xp = self.xp
-        e = xp.exp(-x[..., 1:2] * self.t)
+        e = self._decay(x)
         return xp.stack([e, -x[..., 0:1] * self.t * e, xp.ones_like(e)], axis=-1)

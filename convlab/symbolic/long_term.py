@@ -17,6 +17,7 @@ import sympy as sp
 from convlab.errors import ArgumentError
 from convlab.symbolic.notation import T
 from convlab.symbolic.result import Derivation
+from convlab.symbolic.spectra import largest_modulus
 from convlab.symbolic.validation import as_square_matrix
 
 #: sign of (largest |eigenvalue| - 1) -> regime
@@ -40,7 +41,7 @@ def _long_term(W: sp.ImmutableMatrix) -> Derivation:
     V, Lam = matrix.diagonalize()
     power = (V * Lam.applyfunc(lambda x: x**T) * V.inv()).applyfunc(sp.simplify)
     eigenvalues = tuple(Lam[i, i] for i in range(Lam.rows))
-    radius = sp.simplify(sp.Max(*(sp.Abs(lam) for lam in eigenvalues)))
+    radius = largest_modulus(eigenvalues)
     sign = sp.sign(radius - 1)
     regime = REGIMES.get(int(sign), "undetermined") if sign.is_number else "undetermined"
     steps = (

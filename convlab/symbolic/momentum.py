@@ -142,7 +142,7 @@ def _nesterov_optimal() -> tuple:
     }
     return (
         (
-            "equal rates: double root -rho... at mu (critical damping), root -rho at L; h = eta mu",
+            "equal rates: double root rho at mu (critical damping), root -rho at L; h = eta mu",
             conditions,
         ),
         ("solve for (h, beta, rho); keep rho < 1", optimum),

@@ -21,6 +21,7 @@ from convlab.errors import ArgumentError, ShapeError
 from convlab.symbolic.notation import ETA, KAPPA, LAM, LAM_1, LAM_M
 from convlab.symbolic.numeric import array_module
 from convlab.symbolic.result import Derivation
+from convlab.symbolic.spectra import all_positive, smallest_and_largest, tidy
 from convlab.symbolic.validation import as_symmetric_matrix, eigenvalue_bounds
 
 _SOURCE_GD = "Nocedal & Wright 2006, §3.3; Goh 2017, 'Why Momentum Really Works', Distill"
@@ -64,11 +65,7 @@ def quadratic_model(dim: int = 2) -> Derivation:
 def _gd_general() -> Derivation:
     """The symbolic derivation behind :func:`gd_quadratic` (bounds λ₁, λ_M kept as symbols)."""
     iteration = _gd_iteration_matrix()
-    theta = sp.Symbol("theta", real=True)
-    lam_2 = sp.Symbol("lambda_2", positive=True)
-    Q = sp.Matrix([[sp.cos(theta), -sp.sin(theta)], [sp.sin(theta), sp.cos(theta)]])
-    A = Q * sp.diag(LAM_1, lam_2) * Q.T
-    decoupled = sp.simplify(Q.T * (sp.eye(2) - ETA * A) * Q)
+    decoupled = _eigenbasis_iteration()
     z, t, z0 = sp.Function("z"), sp.Symbol("t", integer=True, nonnegative=True), sp.Symbol("z_0")
     mode = sp.rsolve(z(t + 1) - (1 - ETA * LAM) * z(t), z(t), {z(0): z0})
     per_mode = sp.Abs(1 - ETA * LAM)
@@ -104,6 +101,14 @@ def _gd_general() -> Derivation:
     return Derivation("gradient descent on a quadratic", expr, steps=steps, source=_SOURCE_GD)
 
 
+def _eigenbasis_iteration() -> sp.Matrix:
+    """Qᵀ(I - ηA)Q for A = Q diag(λ₁, λ₂) Qᵀ with Q a rotation: diag(1 - ηλ₁, 1 - ηλ₂)."""
+    theta = sp.Symbol("theta", real=True)
+    Q = sp.Matrix([[sp.cos(theta), -sp.sin(theta)], [sp.sin(theta), sp.cos(theta)]])
+    A = Q * sp.diag(LAM_1, sp.Symbol("lambda_2", positive=True)) * Q.T
+    return sp.simplify(Q.T * (sp.eye(2) - ETA * A) * Q)
+
+
 def _gd_iteration_matrix() -> sp.Matrix:
     """Jacobian of one GD step w - η(Aw - b) for a 2-D symmetric A: the error's matrix I - ηA."""
     A = sp.Matrix([[sp.Symbol("a_11"), sp.Symbol("a_12")], [sp.Symbol("a_12"), sp.Symbol("a_22")]])
@@ -131,10 +136,10 @@ def gd_quadratic(lambda_1: Any = LAM_1, lambda_M: Any = LAM_M) -> Derivation:
 @lru_cache(maxsize=64)
 def _gd_matrix(A: sp.ImmutableMatrix) -> Derivation:
     """:func:`gd_quadratic_matrix` on an already-validated matrix (cached by value)."""
-    eigenvalues = tuple(sp.ordered(sp.simplify(lam) for lam in A.eigenvals(multiple=True)))
-    if any(lam.is_positive is False for lam in eigenvalues):
+    eigenvalues = tuple(sp.ordered(tidy(lam) for lam in A.eigenvals(multiple=True)))
+    if not all_positive(eigenvalues):
         raise ArgumentError("A", "a positive-definite matrix", A)
-    low, high = sp.Min(*eigenvalues), sp.Max(*eigenvalues)
+    low, high = smallest_and_largest(eigenvalues)
     general = gd_quadratic(low, high)
     per_mode = general["per_mode_rate"]
     expr = dict(general.expr, eigenvalues=eigenvalues)

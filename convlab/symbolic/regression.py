@@ -97,8 +97,9 @@ def centring_and_scaling(n_samples: int = 3) -> Derivation:
 def whitening() -> Derivation:
     r"""PCA whitening :math:`\Lambda^{-1/2}Q^\top` and ZCA whitening
     :math:`Q\Lambda^{-1/2}Q^\top` of centred inputs with covariance :math:`C = Q\Lambda Q^\top`
-    give :math:`H = I`, κ = 1, and the GD iteration matrix :math:`I - \eta H` vanishes at η = 1 (one step). Derived on 2-D inputs with
-    :math:`Q` a rotation. Sources: LeCun et al. 1998, §4.3; Kessy, Lewin & Strimmer 2018.
+    give :math:`H = I`, κ = 1, and the GD iteration matrix :math:`I - \eta H` vanishes at η = 1
+    (one step). Derived on 2-D inputs with :math:`Q` a rotation.
+    Sources: LeCun et al. 1998, §4.3; Kessy, Lewin & Strimmer 2018.
     """
     theta = sp.Symbol("theta", real=True)
     l1, l2 = sp.symbols("ell_1 ell_2", positive=True)

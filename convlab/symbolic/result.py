@@ -14,7 +14,12 @@ from typing import Any
 import sympy as sp
 
 from convlab.errors import ArgumentError
-from convlab.symbolic.numeric import argument_name, call_compiled, compile_expression
+from convlab.symbolic.numeric import (
+    argument_name,
+    array_module,
+    call_compiled,
+    compile_expression,
+)
 
 
 @dataclass(frozen=True, eq=False)
@@ -106,9 +111,10 @@ class Derivation:
         """Numeric function of ``self.symbols_of(part)`` (positional), compiled once per backend."""
         key = (backend, part)
         if key not in self._compiled:
+            array_module(backend)
             expr = self.part(part)
             if isinstance(expr, Mapping):
-                expr = tuple(expr.values())
+                raise ArgumentError("part", f"one of {_keys(expr)}", part)
             _check_numeric(expr, part)
             self._compiled[key] = compile_expression(expr, self.symbols_of(part), backend)
         return self._compiled[key]
@@ -131,14 +137,15 @@ class Derivation:
         Values are keyed by symbol name (``lambda_`` for λ). A dict result gives a dict of arrays.
         ``complex_inputs=True`` computes in complex128 (roots with a negative discriminant).
         """
+        if part is None and isinstance(self.expr, Mapping):
+            options = {"backend": backend, "complex_inputs": complex_inputs}
+            return {key: self.evaluate(part=key, **options, **values) for key in self.expr}
         symbols = self.symbols_of(part)
         names = {argument_name(s) for s in symbols}
         unknown = set(values) - {argument_name(s) for s in self.symbols}
         if unknown or not names <= set(values):
             raise ArgumentError("values", f"values for {sorted(names)}", sorted(values))
-        out = call_compiled(self.lambdify(backend, part), symbols, values, backend, complex_inputs)
-        expr = self.part(part)
-        return dict(zip(expr, out, strict=True)) if isinstance(expr, Mapping) else out
+        return call_compiled(self.lambdify(backend, part), symbols, values, backend, complex_inputs)
 
 
 def _sorted_symbols(obj: Any) -> tuple[sp.Basic, ...]:
@@ -169,12 +176,14 @@ def _subs(obj: Any, mapping: dict) -> Any:
 
 
 def _check_numeric(expr: Any, part: Any) -> None:
-    """Reject parts that are not SymPy expressions, matrices or tuples of expressions."""
+    """Reject parts that are not SymPy expressions, matrices or tuples of expressions, and
+    unevaluated sums, integrals and limits (lambdify would loop over an infinite range)."""
     items = expr if isinstance(expr, tuple) else (expr,)
-    if not all(
-        isinstance(item, (sp.Expr, sp.MatrixBase, sp.logic.boolalg.Boolean)) for item in items
-    ):
+    kinds = (sp.Expr, sp.MatrixBase, sp.logic.boolalg.Boolean)
+    if not all(isinstance(item, kinds) for item in items):
         raise ArgumentError("part", "a part holding SymPy expressions", part)
+    if any(item.has(sp.Sum, sp.Integral, sp.Limit) for item in items):
+        raise ArgumentError("part", "a part without unevaluated sums, integrals or limits", part)
 
 
 def _keys(expr: Any) -> list:

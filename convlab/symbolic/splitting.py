@@ -17,6 +17,7 @@ import sympy as sp
 
 from convlab.errors import ArgumentError
 from convlab.symbolic.result import Derivation
+from convlab.symbolic.spectra import largest_modulus, tidy
 from convlab.symbolic.validation import as_square_matrix
 
 _SOURCE = "Saad 2003, 'Iterative Methods for Sparse Linear Systems', §4.1"
@@ -56,8 +57,8 @@ def _splitting_iteration(method: str, A: sp.ImmutableMatrix) -> Derivation:
         raise ArgumentError("A", "a matrix with a non-zero diagonal", A)
     build, equation = SPLITTINGS[method]
     M = build(D, L, U).applyfunc(sp.simplify)
-    eigenvalues = tuple(sp.simplify(lam) for lam in M.eigenvals(multiple=True))
-    radius = sp.simplify(sp.Max(*(sp.Abs(lam) for lam in eigenvalues)))
+    eigenvalues = tuple(tidy(lam) for lam in M.eigenvals(multiple=True))
+    radius = largest_modulus(eigenvalues)
     steps = (
         ("splitting A = D + L + U", (D, L, U)),
         (f"iteration {equation}; error e_{{k+1}} = M e_k", M),

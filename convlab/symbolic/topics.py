@@ -39,6 +39,16 @@ from convlab.symbolic.taylor import classify_critical_points, taylor_step
 _POISSON_3 = sp.ImmutableMatrix([[2, -1, 0], [-1, 2, -1], [0, -1, 2]])
 
 
+def _jacobi_poisson() -> Derivation:
+    """Jacobi on the 3x3 Poisson matrix: spectral radius cos(pi/4)."""
+    return jacobi(_POISSON_3)
+
+
+def _gauss_seidel_poisson() -> Derivation:
+    """Gauss-Seidel on the 3x3 Poisson matrix: spectral radius cos(pi/4)^2 = 1/2."""
+    return gauss_seidel(_POISSON_3)
+
+
 def _robbins_monro_example() -> Derivation:
     """Robbins–Monro conditions for the schedule c/t (both hold)."""
     return robbins_monro(sp.Symbol("c", positive=True) / T, T)
@@ -61,8 +71,8 @@ TOPICS: dict[str, Callable[[], Derivation]] = {
     "gd-quadratic": gd_quadratic,
     "heavy-ball": heavy_ball,
     "nesterov": nesterov,
-    "jacobi": lambda: jacobi(_POISSON_3),
-    "gauss-seidel": lambda: gauss_seidel(_POISSON_3),
+    "jacobi": _jacobi_poisson,
+    "gauss-seidel": _gauss_seidel_poisson,
     "linear-regression": linear_regression,
     "centring": centring_and_scaling,
     "whitening": whitening,

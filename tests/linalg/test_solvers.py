@@ -113,6 +113,7 @@ def test_compare_solvers_orders_the_methods_as_theory_says():
 
 # ---- bad input -----------------------------------------------------------------------------
 
+
 def test_cg_rejects_a_non_square_matrix():
     with pytest.raises(ShapeError, match="A"):
         cg(np.ones((3, 4)), np.ones(3))

@@ -83,8 +83,14 @@ def test_batchnorm_eval_backward_matches_finite_differences(backend):
 
 
 def test_sequential_flat_gradient_matches_finite_differences(backend):
-    net = mlp([3, 5, 2], activation="tanh", batchnorm=True, seed=3, backend=backend.xp,
-              device=backend.device)
+    net = mlp(
+        [3, 5, 2],
+        activation="tanh",
+        batchnorm=True,
+        seed=3,
+        backend=backend.xp,
+        device=backend.device,
+    )
     x = backend.asarray(RNG.normal(size=(7, 3)))
     R = backend.asarray(RNG.normal(size=(7, 2)))
     theta = to_numpy(net.get_flat())
@@ -154,8 +160,9 @@ def _compare(block, tblock, x_host, R, backend, torch):
     np.testing.assert_allclose(to_numpy(y), yt.detach().numpy(), rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(to_numpy(dx), xt.grad.numpy(), rtol=1e-10, atol=1e-12)
     for name in block.param_names:
-        np.testing.assert_allclose(to_numpy(block.grads[name]),
-                                   getattr(tblock, name).grad.numpy(), rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(
+            to_numpy(block.grads[name]), getattr(tblock, name).grad.numpy(), rtol=1e-10, atol=1e-12
+        )
         getattr(tblock, name).grad = None
 
 
@@ -189,12 +196,13 @@ def test_batchnorm_running_statistics_and_eval_mode_match_torch(backend):
 def test_flat_vector_order_matches_torch_parameters_to_vector():
     torch = pytest.importorskip("torch")
     net = mlp([3, 4, 2], batchnorm=True, seed=0)
-    t = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.BatchNorm1d(4), torch.nn.ReLU(),
-                            torch.nn.Linear(4, 2)).double()
+    t = torch.nn.Sequential(
+        torch.nn.Linear(3, 4), torch.nn.BatchNorm1d(4), torch.nn.ReLU(), torch.nn.Linear(4, 2)
+    ).double()
     blocks = [b for b in net.blocks if b.param_names]
     tblocks = [b for b in t if list(b.parameters())]
     with torch.no_grad():
-        for b, tb in zip(blocks, tblocks):
+        for b, tb in zip(blocks, tblocks, strict=True):
             for name in b.param_names:
                 getattr(tb, name).copy_(torch.from_numpy(getattr(b, name)))
     vec = torch.nn.utils.parameters_to_vector(t.parameters()).detach().numpy()

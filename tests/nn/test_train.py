@@ -37,8 +37,7 @@ def test_gd_lowers_the_training_loss_every_epoch(split):
 
 
 def test_network_trains_under_convlab_optim_run(backend):
-    data = teacher_student(64, dim=3, hidden=4, seed=0, backend=backend.xp,
-                           device=backend.device)
+    data = teacher_student(64, dim=3, hidden=4, seed=0, backend=backend.xp, device=backend.device)
     net = mlp([3, 8, 1], activation="tanh", seed=0, backend=backend.xp, device=backend.device)
     problem = Objective(net, "mse", data.X, data.y)
     trace = run(problem, GD(0.2), steps=200)
@@ -54,8 +53,10 @@ def test_objective_gradient_matches_finite_differences():
     _, g = problem.value_and_grad(theta)
     g = g.copy()
     h = 1e-6
-    num = [(float(problem.value(theta + h * e)) - float(problem.value(theta - h * e))) / (2 * h)
-           for e in np.eye(theta.size)]
+    num = [
+        (float(problem.value(theta + h * e)) - float(problem.value(theta - h * e))) / (2 * h)
+        for e in np.eye(theta.size)
+    ]
     np.testing.assert_allclose(g, num, rtol=1e-6, atol=1e-9)
 
 
@@ -71,8 +72,9 @@ def test_batch_objective_is_the_objective_on_those_rows():
 def test_early_stopping_restores_the_best_parameters(split):
     net = mlp([64, 64, 10], seed=0, dtype="float32")
     # a step far too large makes the validation loss worse after the first epochs
-    rec = fit(net, split[:2], SGD(lr=2.0, momentum=0.9), 30, val_fraction=0.2, patience=2,
-              progress=False)
+    rec = fit(
+        net, split[:2], SGD(lr=2.0, momentum=0.9), 30, val_fraction=0.2, patience=2, progress=False
+    )
     assert rec.status == "early_stopped"
     best = rec.extra["best_epoch"]
     assert rec.n_steps == best + 2

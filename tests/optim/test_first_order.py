@@ -139,23 +139,62 @@ OPTIMIZERS = {
     "GD": (co.GD, {"lr": [0.02, 0.05]}),
     "HeavyBall": (co.HeavyBall, {"lr": [0.02, 0.05], "beta": [0.5, 0.8]}),
     "Nesterov": (co.Nesterov, {"lr": [0.02, 0.05], "beta": [0.5, 0.8]}),
-    "SGD": (co.SGD, {"lr": [0.02, 0.05], "momentum": [0.5, 0.9], "dampening": [0.0, 0.3],
-                     "weight_decay": [0.0, 0.01]}),
-    "Rprop": (co.Rprop, {"lr": [0.01, 0.05], "etas": ([0.5, 0.3], [1.2, 1.5]),
-                         "step_sizes": ([1e-6, 1e-4], [50.0, 1.0])}),
-    "RMSprop": (co.RMSprop, {"lr": [0.01, 0.02], "alpha": [0.99, 0.9], "eps": [1e-8, 1e-6],
-                             "weight_decay": [0.0, 0.01], "momentum": [0.0, 0.5]}),
-    "Adagrad": (co.Adagrad, {"lr": [0.1, 0.2], "lr_decay": [0.0, 0.01],
-                             "weight_decay": [0.0, 0.01],
-                             "initial_accumulator_value": [0.0, 0.1], "eps": [1e-10, 1e-8]}),
-    "Adadelta": (co.Adadelta, {"lr": [1.0, 0.5], "rho": [0.9, 0.8], "eps": [1e-6, 1e-5],
-                               "weight_decay": [0.0, 0.01]}),
-    "Adam": (co.Adam, {"lr": [0.01, 0.05], "betas": ([0.9, 0.8], [0.999, 0.99]),
-                       "eps": [1e-8, 1e-6], "weight_decay": [0.0, 0.01]}),
+    "SGD": (
+        co.SGD,
+        {
+            "lr": [0.02, 0.05],
+            "momentum": [0.5, 0.9],
+            "dampening": [0.0, 0.3],
+            "weight_decay": [0.0, 0.01],
+        },
+    ),
+    "Rprop": (
+        co.Rprop,
+        {
+            "lr": [0.01, 0.05],
+            "etas": ([0.5, 0.3], [1.2, 1.5]),
+            "step_sizes": ([1e-6, 1e-4], [50.0, 1.0]),
+        },
+    ),
+    "RMSprop": (
+        co.RMSprop,
+        {
+            "lr": [0.01, 0.02],
+            "alpha": [0.99, 0.9],
+            "eps": [1e-8, 1e-6],
+            "weight_decay": [0.0, 0.01],
+            "momentum": [0.0, 0.5],
+        },
+    ),
+    "Adagrad": (
+        co.Adagrad,
+        {
+            "lr": [0.1, 0.2],
+            "lr_decay": [0.0, 0.01],
+            "weight_decay": [0.0, 0.01],
+            "initial_accumulator_value": [0.0, 0.1],
+            "eps": [1e-10, 1e-8],
+        },
+    ),
+    "Adadelta": (
+        co.Adadelta,
+        {"lr": [1.0, 0.5], "rho": [0.9, 0.8], "eps": [1e-6, 1e-5], "weight_decay": [0.0, 0.01]},
+    ),
+    "Adam": (
+        co.Adam,
+        {
+            "lr": [0.01, 0.05],
+            "betas": ([0.9, 0.8], [0.999, 0.99]),
+            "eps": [1e-8, 1e-6],
+            "weight_decay": [0.0, 0.01],
+        },
+    ),
     "AdamW": (co.AdamW, {"lr": [0.01, 0.05], "weight_decay": [0.01, 0.1]}),
     "Adamax": (co.Adamax, {"lr": [0.01, 0.05], "betas": ([0.9, 0.8], [0.999, 0.99])}),
-    "NAdam": (co.NAdam, {"lr": [0.01, 0.05], "betas": ([0.9, 0.8], [0.999, 0.99]),
-                         "momentum_decay": [4e-3, 1e-2]}),
+    "NAdam": (
+        co.NAdam,
+        {"lr": [0.01, 0.05], "betas": ([0.9, 0.8], [0.999, 0.99]), "momentum_decay": [4e-3, 1e-2]},
+    ),
     "RAdam": (co.RAdam, {"lr": [0.01, 0.05], "betas": ([0.9, 0.8], [0.999, 0.9])}),
 }
 
@@ -170,8 +209,10 @@ def test_per_run_hyper_parameters_equal_separate_runs(backend, name):
     """Every optimizer takes each numeric hyper-parameter as one value per run."""
     cls, hypers = OPTIMIZERS[name]
     q = _quadratic(backend, 10.0, d=6)
-    arrays = {k: tuple(np.array(p) for p in v) if isinstance(v, tuple) else np.array(v)
-              for k, v in hypers.items()}
+    arrays = {
+        k: tuple(np.array(p) for p in v) if isinstance(v, tuple) else np.array(v)
+        for k, v in hypers.items()
+    }
     both, _ = _path(q, cls(**arrays), 60, x=backend.xp.stack([q.x0, q.x0 + 1.0]))
     for r in range(2):
         alone, _ = _path(q, cls(**_run_hypers(hypers, r)), 60, x=q.x0 + float(r))

@@ -56,8 +56,7 @@ def test_backtracking_satisfies_armijo_per_run(backend):
 
 def test_exact_step_is_gtg_over_gtag(backend):
     # N&W eq. 3.25: the exact steepest-descent step on a quadratic is gᵀg / gᵀAg.
-    q = Quadratic.from_spectrum([1.0, 3.0, 30.0], seed=2, backend=backend.xp,
-                                device=backend.device)
+    q = Quadratic.from_spectrum([1.0, 3.0, 30.0], seed=2, backend=backend.xp, device=backend.device)
     oracle, f, g = _setup(q, q.x0)
     out = ExactQuadratic()(oracle, q.x0, f, g, -g)
     A, gh = to_numpy(q.A), to_numpy(g)

@@ -14,8 +14,9 @@ from convlab.problems import Quadratic
 @pytest.fixture
 def q10(backend):
     """A 10-dimensional quadratic with spectrum [1, 10] (κ = 10)."""
-    return Quadratic.from_spectrum(np.linspace(1.0, 10.0, 10), seed=1, backend=backend.xp,
-                                   device=backend.device)
+    return Quadratic.from_spectrum(
+        np.linspace(1.0, 10.0, 10), seed=1, backend=backend.xp, device=backend.device
+    )
 
 
 def test_gd_at_optimal_step_measures_rate_nine_elevenths(q10):
@@ -83,7 +84,7 @@ def test_trace_counts_iterations(q10):
     assert list(trace.iterations) == list(range(13)) and trace.epochs is None
 
 
-@pytest.mark.parametrize("steps", [0, -3, 2.5e30 * float("inf")])
+@pytest.mark.parametrize("steps", [0, -3, float("nan")])
 def test_bad_steps_is_rejected(q10, steps):
     with pytest.raises(ArgumentError, match="steps"):
         co.run(q10, co.GD(0.1), steps=steps)

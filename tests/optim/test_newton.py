@@ -15,28 +15,34 @@ from convlab.problems.surfaces import Rosenbrock, Saddle
 
 
 def test_newton_solves_a_quadratic_in_one_step(backend):
-    q = Quadratic.from_spectrum(np.geomspace(1e-3, 1e3, 12), seed=0, backend=backend.xp,
-                                device=backend.device)
+    q = Quadratic.from_spectrum(
+        np.geomspace(1e-3, 1e3, 12), seed=0, backend=backend.xp, device=backend.device
+    )
     tr = run(q, Newton(), steps=1)
     x, x_star = to_numpy(tr.x), to_numpy(q.minimizer)
     assert np.linalg.norm(x - x_star) <= 1e-12 * np.linalg.norm(x_star) * q.kappa**0.5
     assert np.linalg.norm(x - x_star) <= 1e-9 * np.linalg.norm(x_star)
-    tr = run(Quadratic.from_spectrum([1.0, 2.0, 5.0], seed=1, backend=backend.xp,
-                                     device=backend.device), Newton(), steps=1)
+    tr = run(
+        Quadratic.from_spectrum([1.0, 2.0, 5.0], seed=1, backend=backend.xp, device=backend.device),
+        Newton(),
+        steps=1,
+    )
     assert tr.dist[1] <= 1e-12 * np.linalg.norm(to_numpy(tr.x))
 
 
 def test_newton_solves_linear_regression_in_one_step(backend):
-    prob = LinearRegression.synthetic(200, 8, kappa=50.0, seed=3, backend=backend.xp,
-                                      device=backend.device)
+    prob = LinearRegression.synthetic(
+        200, 8, kappa=50.0, seed=3, backend=backend.xp, device=backend.device
+    )
     tr = run(prob, Newton(), steps=1)
     x, x_star = to_numpy(tr.x), to_numpy(prob.minimizer)
     assert np.linalg.norm(x - x_star) <= 1e-12 * np.linalg.norm(x_star) * 10
 
 
 def test_batched_newton_one_step_per_run(backend):
-    q = Quadratic.from_spectrum([1.0, 4.0, 9.0, 100.0], seed=2, backend=backend.xp,
-                                device=backend.device)
+    q = Quadratic.from_spectrum(
+        [1.0, 4.0, 9.0, 100.0], seed=2, backend=backend.xp, device=backend.device
+    )
     starts = backend.asarray(np.random.default_rng(0).normal(size=(5, 4)))
     tr = run(q, Newton(), x0=starts, steps=1)
     assert tr.x.shape == (5, 4)

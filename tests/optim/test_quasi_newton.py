@@ -44,15 +44,19 @@ def _rosen_f(x):
 
 
 def _rosen_g(x):
-    return np.array([-2 * (1 - x[0]) - 400 * x[0] * (x[1] - x[0] ** 2),
-                     200 * (x[1] - x[0] ** 2)])
+    return np.array([-2 * (1 - x[0]) - 400 * x[0] * (x[1] - x[0] ** 2), 200 * (x[1] - x[0] ** 2)])
 
 
 @pytest.mark.parametrize(("opt", "method"), [(BFGS(), "BFGS"), (LBFGS(), "L-BFGS-B")])
 def test_same_minimizer_as_scipy_on_rosenbrock(backend, opt, method):
     tr = run(Rosenbrock(backend=backend.xp, device=backend.device), opt, steps=200, tol=1e-9)
-    ref = minimize(_rosen_f, [-1.2, 1.0], jac=_rosen_g, method=method,
-                   options={"gtol": 1e-9} | ({"ftol": 1e-15} if method == "L-BFGS-B" else {}))
+    ref = minimize(
+        _rosen_f,
+        [-1.2, 1.0],
+        jac=_rosen_g,
+        method=method,
+        options={"gtol": 1e-9} | ({"ftol": 1e-15} if method == "L-BFGS-B" else {}),
+    )
     assert tr.status == "converged"
     np.testing.assert_allclose(to_numpy(tr.x), ref.x, atol=1e-7)
     assert tr.counts["nfev"] <= 1.5 * ref.nfev  # comparable effort (table: bench/second_order)
@@ -75,8 +79,13 @@ def test_same_minimizer_as_scipy_on_logistic_regression(backend, opt, method):
         f = np.mean(np.logaddexp(0, z) - y * z) + 0.5e-3 * w @ w
         return f, X.T @ (p - y) / len(y) + 1e-3 * w
 
-    ref = minimize(fg, np.zeros(X.shape[1]), jac=True, method=method,
-                   options={"gtol": 1e-10} | ({"ftol": 1e-15} if method == "L-BFGS-B" else {}))
+    ref = minimize(
+        fg,
+        np.zeros(X.shape[1]),
+        jac=True,
+        method=method,
+        options={"gtol": 1e-10} | ({"ftol": 1e-15} if method == "L-BFGS-B" else {}),
+    )
     tr = run(prob, opt, steps=500, tol=1e-10)
     assert tr.status == "converged"
     np.testing.assert_allclose(to_numpy(tr.x), ref.x, rtol=1e-6, atol=1e-8)

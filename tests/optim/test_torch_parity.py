@@ -34,8 +34,16 @@ CASES = [
     # by ~1e5 per 10 steps — a property of that regime, not of either implementation.
     ("RMSprop", {"lr": 1e-3, "centered": True, "momentum": 0.5, "alpha": 0.9, "eps": 1e-6}),
     ("Adagrad", {}),
-    ("Adagrad", {"lr": 0.1, "lr_decay": 0.01, "weight_decay": 0.01,
-                 "initial_accumulator_value": 0.1, "eps": 1e-8}),
+    (
+        "Adagrad",
+        {
+            "lr": 0.1,
+            "lr_decay": 0.01,
+            "weight_decay": 0.01,
+            "initial_accumulator_value": 0.1,
+            "eps": 1e-8,
+        },
+    ),
     ("Adadelta", {}),
     ("Adadelta", {"lr": 0.5, "rho": 0.8, "eps": 1e-5, "weight_decay": 0.01}),
     ("Adam", {}),
@@ -56,8 +64,9 @@ CASES = [
 
 
 def _quadratic(backend):
-    return Quadratic.from_spectrum(np.geomspace(0.1, 10.0, 8), seed=3, backend=backend.xp,
-                                   device=backend.device)
+    return Quadratic.from_spectrum(
+        np.geomspace(0.1, 10.0, 8), seed=3, backend=backend.xp, device=backend.device
+    )
 
 
 def _logistic(backend):
@@ -104,8 +113,9 @@ def _convlab_path(problem, name, kwargs):
 
 
 @pytest.mark.parametrize("problem_name", sorted(PROBLEMS))
-@pytest.mark.parametrize(("name", "kwargs"), CASES, ids=[f"{n}-{i}" for i, (n, _) in
-                                                          enumerate(CASES)])
+@pytest.mark.parametrize(
+    ("name", "kwargs"), CASES, ids=[f"{n}-{i}" for i, (n, _) in enumerate(CASES)]
+)
 def test_matches_torch_step_for_step(backend, problem_name, name, kwargs):
     problem = PROBLEMS[problem_name](backend)
     ours = _convlab_path(problem, name, kwargs)

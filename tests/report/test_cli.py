@@ -70,3 +70,25 @@ def test_cupy_without_a_gpu_exits_2_with_the_clear_message(capsys):
 def test_unknown_only_pattern_exits_2(capsys):
     assert main(["demo", "--only", "no-such-claim"]) == 2
     assert "no claim matches" in capsys.readouterr().err
+
+
+def test_derive_prints_the_steps(capsys):
+    assert main(["derive", "gd-quadratic"]) == 0
+    out = capsys.readouterr().out
+    assert "equal-rate condition" in out and "kappa - 1" in out.replace("κ", "kappa")
+
+
+def test_derive_latex(capsys):
+    assert main(["derive", "xavier", "--latex"]) == 0
+    assert "\\frac" in capsys.readouterr().out
+
+
+def test_derive_unknown_topic_exits_2(capsys):
+    assert main(["derive", "no-such-topic"]) == 2
+    assert "unknown topic" in capsys.readouterr().err
+
+
+def test_list_shows_topics_and_claims(capsys):
+    assert main(["list"]) == 0
+    out = capsys.readouterr().out
+    assert "heavy-ball" in out and "gd-rate-kappa-10" in out

@@ -7,9 +7,12 @@ import numpy as np
 from convlab.experiments.claim import Context, Evidence, claim, within
 from convlab.experiments.claims._common import host, quadratic, relative_error, repeat_start
 from convlab.experiments.figure import Figure, Heatmap, Panel, Series
+from convlab.backend import from_host
 from convlab.optim import GD, HeavyBall, Nesterov, run
+from convlab.problems import Objective
 from convlab.symbolic.momentum import heavy_ball, heavy_ball_rate, nesterov, nesterov_rate
 from convlab.symbolic.quadratic import gd_quadratic
+from convlab.symbolic.stochastic import terminal_velocity
 
 KAPPA = 100.0
 RATE_TOL = 2e-3  # the exp-poly fit of a critically damped mode (error ~ t·ρᵗ) over its tail
@@ -84,6 +87,31 @@ def hb_stability(ctx: Context) -> Evidence:
                     Figure([panel], "Heavy ball: measured rate and the stability boundary"),
                     note="measured: fraction of grid cells (rate not within 2% of 1) where "
                          "measured convergence equals the predicted region")
+
+
+@claim("hb-terminal-velocity", "On a constant gradient, momentum's speed tends to η‖g‖/(1−β)",
+       r"\|v_\infty\| = \frac{\eta\,\|g\|}{1-\beta}", "heavy-ball")
+def hb_terminal_velocity(ctx: Context) -> Evidence:
+    eta, beta, steps = 0.1, 0.9, 400
+    g_host = np.random.default_rng(ctx.seed).normal(size=5)
+    xp = ctx.xp
+    g = from_host(g_host, xp, ctx.dtype)
+    slope = Objective(lambda x: xp.sum(x * g, axis=-1), lambda x: x * 0 + g,
+                      x0=100 * g_host, backend=ctx.backend, dtype=ctx.dtype)
+    trace = run(slope, HeavyBall(eta, beta), steps=steps, record=("loss", "grad_norm", "params"))
+    speed = np.linalg.norm(np.diff(trace.params, axis=0), axis=1)
+    d = terminal_velocity()
+    norm = float(np.linalg.norm(g_host))
+    predicted = float(d.evaluate(part="speed", eta=eta, alpha=beta, **{"||g||": norm}))
+    measured = float(speed[-1])
+    tol = 1e-8
+    t = np.arange(1, steps + 1)
+    panel = Panel("β = 0.9, η = 0.1", "step t", "‖θ_t − θ_{t−1}‖", [
+        Series(t, speed, "measured speed", "measured", "heavy-ball"),
+        Series(t, np.full(t.size, predicted), "η‖g‖/(1−β) (theory)", "theory")])
+    return Evidence(predicted, measured, tol, within(predicted, measured, atol=tol),
+                    {"eta": eta, "beta": beta, "steps": steps, "grad_norm": norm},
+                    Figure([panel], "Momentum's terminal velocity on a constant gradient"))
 
 
 @claim("nesterov-standard", "Nesterov at (1/L, (√κ−1)/(√κ+1)) converges within 1 − 1/√κ",

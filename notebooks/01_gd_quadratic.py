@@ -1,0 +1,124 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 1. Gradient descent on quadratics
+#
+# On $f(w) = \tfrac12 w^\top A w - b^\top w$ gradient descent is a linear iteration. In the
+# eigenbasis of $A$ every direction is a scalar recurrence with rate $|1-\eta\lambda|$, so the
+# whole behaviour — which steps converge, how fast, the best step and its rate in terms of the
+# condition number $\kappa$ — follows from the spectrum. We derive it with SymPy, then measure it.
+
+# %%
+import matplotlib.pyplot as plt
+import numpy as np
+from _lab import explore, verdict
+
+import convlab
+from convlab.optim import GD, sweep
+from convlab.problems import Quadratic
+from convlab.symbolic.quadratic import gd_quadratic, gd_rate
+
+# %% [markdown]
+# ## The derivation
+# Every step, as `convlab.symbolic` prints it:
+
+# %%
+derivation = gd_quadratic()
+derivation
+
+# %% [markdown]
+# ## The eigenbasis
+# A quadratic in 20 dimensions with eigenvalues spread evenly over $[1, 10]$ ($\kappa = 10$).
+# Projected on the eigenvectors, the error of every mode shrinks by $|1-\eta\lambda|$ per step.
+
+# %%
+eigenvalues = np.linspace(1.0, 10.0, 20)
+problem = Quadratic.from_spectrum(eigenvalues, seed=0)
+eta = 0.15
+trace = convlab.run(problem, GD(eta), steps=60, record=("loss", "params"))
+lam, Q = np.linalg.eigh(np.asarray(problem.A))
+z = (np.asarray(trace.params) - np.asarray(problem.minimizer)) @ Q  # error in the eigenbasis
+t = np.arange(z.shape[0])
+fig, ax = plt.subplots(figsize=(6, 3.5))
+for i in (0, 9, 19):
+    ax.semilogy(t, np.abs(z[:, i]), "o", ms=3, label=f"measured, λ = {lam[i]:.2f}")
+    ax.semilogy(t, np.abs(z[0, i]) * np.abs(1 - eta * lam[i]) ** t, "k-", lw=0.8)
+ax.set(xlabel="step t", ylabel="|z_i(t)|", title=f"modes under GD, η = {eta} (lines: theory)")
+ax.legend(fontsize=8)
+plt.show()
+
+# %% [markdown]
+# ## Rate against the step size
+# One batched run per step size (`convlab.optim.sweep`), its measured asymptotic rate against
+# the derived $\max_i |1-\eta\lambda_i|$ (`gd_rate`). Beyond $\eta = 2/\lambda_M$ it diverges.
+
+# %%
+etas = np.linspace(0.02, 0.21, 20)
+result = sweep(problem, GD, {"lr": etas}, steps=400)
+measured = np.array(result.table.column("rate"))
+grid = np.linspace(0.005, 0.22, 300)
+fig, ax = plt.subplots(figsize=(6, 3.5))
+ax.plot(grid, gd_rate(grid, eigenvalues), "k-", label="theory max |1 − ηλ|")
+ax.plot(etas, measured, "o", label="measured")
+ax.axvline(2 / eigenvalues.max(), ls="--", c="grey", label="2/λ_M")
+ax.set(xlabel="η", ylabel="rate", ylim=(0.5, 1.2), title="GD rate vs step size (κ = 10)")
+ax.legend()
+plt.show()
+stable = etas < 0.95 * 2 / eigenvalues.max()
+print(verdict("rate over stable η", measured[stable], gd_rate(etas[stable], eigenvalues), rtol=1e-3))
+
+# %% [markdown]
+# ## Condition number and the optimal step
+# At $\eta^* = 2/(\lambda_1+\lambda_M)$ the rate is $(\kappa-1)/(\kappa+1)$: evaluated from the
+# derivation, measured on one quadratic per $\kappa$.
+
+# %%
+kappas = np.array([2.0, 5.0, 10.0, 30.0, 100.0])
+optimal_step = derivation.evaluate(part="optimal_step", lambda_1=1.0, lambda_M=kappas)
+rates = []
+for kappa, step in zip(kappas, optimal_step):
+    q = Quadratic.from_spectrum(np.linspace(1.0, kappa, 20), seed=1)
+    rates.append(convlab.run(q, GD(float(step)), steps=1500).rate().rate)
+k_grid = np.geomspace(1.5, 150, 100)
+fig, ax = plt.subplots(figsize=(6, 3.5))
+ax.semilogx(k_grid, derivation.evaluate(part="optimal_rate", kappa=k_grid), "k-", label="(κ−1)/(κ+1)")
+ax.semilogx(kappas, rates, "o", label="measured at η*")
+ax.set(xlabel="κ", ylabel="rate at η*", title="optimal GD rate vs condition number")
+ax.legend()
+plt.show()
+print(verdict("rate at η* over κ", rates, derivation.evaluate(part="optimal_rate", kappa=kappas), rtol=1e-3))
+
+# %% [markdown]
+# ## Explore
+# Move η: the modes near $\lambda_1$ are slow for small η, the modes near $\lambda_M$ oscillate
+# and blow up past $2/\lambda_M$. (Without ipywidgets, three values are drawn.)
+
+
+# %%
+def draw(eta):
+    run = convlab.run(problem, GD(eta), steps=40, record=("loss",))
+    fig, ax = plt.subplots(figsize=(5, 3))
+    ax.semilogy(run.loss - problem.min_value + 1e-300, "o-", ms=3)
+    ax.set(xlabel="step", ylabel="f − f*", title=f"η = {eta:.3f}, predicted rate {gd_rate(eta, eigenvalues):.3f}")
+    plt.show()
+
+
+explore(draw, eta=[0.05, 2 / 11, 0.205])
+
+# %% [markdown]
+# ## Verdict
+# $\kappa = 10$, $\eta^* = 2/11$:
+
+# %%
+theory = gd_quadratic(1, 10)
+quad = Quadratic.from_spectrum(np.linspace(1.0, 10.0, 50), seed=0)
+fit = convlab.run(quad, GD(float(theory["optimal_step"])), steps=300).rate()
+print(verdict("rate of GD at η* = 2/11", fit.rate, theory["optimal_rate"], rtol=1e-3))

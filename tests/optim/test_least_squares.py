@@ -1,0 +1,178 @@
+"""LeastSquares problems and GN / Levenberg / LM: derivatives, SciPy parity, faults."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from mgh import PROBLEMS
+from scipy.optimize import least_squares as scipy_least_squares
+
+from convlab.backend import to_numpy
+from convlab.errors import ArgumentError, ShapeError
+from convlab.optim.least_squares import (
+    GaussNewton,
+    Levenberg,
+    LevenbergMarquardt,
+    least_squares,
+)
+from convlab.optim.loop import run
+from convlab.problems.least_squares import ExponentialDecay, LeastSquares
+
+ROSENBROCK = PROBLEMS[0]
+RANK1 = next(p for p in PROBLEMS if p.number == 33)
+
+
+def _fd(fun, x, h=1e-6):
+    return np.stack([(fun(x + h * e) - fun(x - h * e)) / (2 * h) for e in np.eye(x.size)], -1)
+
+
+def test_exponential_decay_derivatives_match_finite_differences(backend):
+    prob = ExponentialDecay(50, backend=backend.xp, device=backend.device)
+    x = np.array([1.7, 0.9, 0.3])
+    res = lambda v: to_numpy(prob.residual(backend.asarray(v)))  # noqa: E731
+    J = to_numpy(prob.jacobian(backend.asarray(x)))
+    np.testing.assert_allclose(J, _fd(res, x), rtol=1e-7, atol=1e-9)
+    f, g = prob.value_and_grad(backend.asarray(x))
+    val = lambda v: float(prob.value(backend.asarray(v)))  # noqa: E731
+    np.testing.assert_allclose(to_numpy(g), _fd(val, x), rtol=1e-7)
+    np.testing.assert_allclose(to_numpy(prob.gn_matrix(backend.asarray(x))), J.T @ J)
+    assert float(f) == pytest.approx(0.5 * np.sum(res(x) ** 2))
+
+
+def test_exponential_decay_is_batched(backend):
+    prob = ExponentialDecay(30, backend=backend.xp, device=backend.device)
+    X = backend.asarray([[1.0, 1.0, 0.0], [2.0, 1.3, 0.5]])
+    assert prob.residual(X).shape == (2, 30) and prob.jacobian(X).shape == (2, 30, 3)
+    assert prob.value(X).shape == (2,) and prob.grad(X).shape == (2, 3)
+
+
+@pytest.mark.parametrize("method", ["lm", "levenberg", "gn"])
+def test_fit_matches_scipy_lm_on_the_decay_data(backend, method):
+    prob = ExponentialDecay(200, noise=0.02, backend=backend.xp, device=backend.device)
+    host = ExponentialDecay(200, noise=0.02)
+    ref = scipy_least_squares(host.residual, to_numpy(host.x0), jac=host.jacobian, method="lm")
+    tr = least_squares(prob, method)
+    assert tr.status == "converged", tr.message
+    np.testing.assert_allclose(to_numpy(tr.x), ref.x, rtol=1e-6)
+    if method == "lm":
+        assert tr.counts["nfev"] <= ref.nfev and tr.counts["njev"] <= ref.njev + 1
+
+
+def test_lm_on_rosenbrock_matches_scipy_evaluation_counts():
+    prob = LeastSquares(ROSENBROCK.residual, ROSENBROCK.jacobian, list(ROSENBROCK.x0))
+    ref = scipy_least_squares(
+        ROSENBROCK.residual, ROSENBROCK.x0, jac=ROSENBROCK.jacobian, method="lm"
+    )
+    tr = least_squares(prob, "lm")
+    np.testing.assert_allclose(to_numpy(tr.x), [1.0, 1.0], atol=1e-10)
+    # nfev counts residual evaluations once each (the oracle's memo), as MINPACK does.
+    assert tr.counts["nfev"] == tr.n_steps + 1 + tr.extra["state"].n_rejected
+    assert tr.counts["nfev"] <= ref.nfev
+
+
+def test_batched_lm_matches_single_runs(backend):
+    prob = ExponentialDecay(100, backend=backend.xp, device=backend.device)
+    starts = [[1.0, 1.0, 0.0], [3.0, 0.5, 1.0], [0.5, 2.0, 0.2]]
+    batch = least_squares(prob, "lm", x0=backend.asarray(starts))
+    for r, x0 in enumerate(starts):
+        one = least_squares(prob, "lm", x0=backend.asarray(x0))
+        np.testing.assert_allclose(to_numpy(batch.x)[r], to_numpy(one.x), rtol=1e-8)
+    assert batch.status == ("converged",) * 3
+
+
+def test_rank_deficient_jacobian_is_handled_by_every_method():
+    # MGH 33 (linear rank 1): J = i·jᵀ has rank 1; the published minimum is m(m−1)/(2(2m+1)).
+    prob = LeastSquares(RANK1.residual, RANK1.jacobian, list(RANK1.x0))
+    for method in ("gn", "levenberg", "lm"):
+        tr = least_squares(prob, method)
+        assert 2 * float(tr.loss[-1]) == pytest.approx(RANK1.f_star, rel=1e-9), method
+    gn = least_squares(prob, "gn")
+    assert int(gn.extra["state"].rank) == 1
+
+
+def test_levenberg_works_with_fewer_residuals_than_parameters():
+    prob = LeastSquares(
+        lambda x: x[:1] + x[1:2] - 1.0, lambda x: np.array([[1.0, 1.0]]), [0.0, 0.0]
+    )
+    tr = least_squares(prob, "levenberg")
+    assert tr.status == "converged" and float(tr.loss[-1]) < 1e-20
+
+
+def test_gauss_newton_with_a_line_search_decreases_monotonically():
+    prob = LeastSquares(ROSENBROCK.residual, ROSENBROCK.jacobian, [-1.2, 1.0])
+    tr = run(prob, GaussNewton(line_search="armijo"), steps=50)
+    assert tr.status == "converged" and np.all(np.diff(tr.loss) <= 0)
+
+
+def test_a_nan_trial_residual_is_a_rejected_step():
+    def r(x):
+        out = np.array([x[0] - 3.0, x[1] - 1.0])
+        return out if x[0] < 2.0 else np.full(2, np.nan)
+
+    prob = LeastSquares(r, lambda x: np.eye(2), [0.0, 0.0])
+    tr = least_squares(prob, "lm", steps=60)
+    assert np.all(np.isfinite(to_numpy(tr.x))) and to_numpy(tr.x)[0] < 2.0
+    assert tr.extra["state"].n_rejected > 0
+
+
+# ---- bad input -----------------------------------------------------------------------------
+
+
+def test_jacobian_of_the_wrong_shape_is_named():
+    with pytest.raises(ShapeError, match="jacobian"):
+        LeastSquares(lambda x: x, lambda x: np.eye(3), [1.0, 2.0])
+
+
+def test_jacobian_changing_shape_later_is_named_by_the_optimizer():
+    calls = {"n": 0}
+
+    def J(x):
+        calls["n"] += 1
+        return np.eye(2) if calls["n"] == 1 else np.eye(3)
+
+    prob = LeastSquares(lambda x: x, J, [1.0, 2.0])
+    with pytest.raises(ShapeError, match="jacobian"):
+        least_squares(prob, "lm")
+
+
+def test_nan_residual_at_the_start_is_named():
+    with pytest.raises(ArgumentError, match="residual"):
+        LeastSquares(lambda x: np.array([np.nan, 1.0]), lambda x: np.eye(2), [1.0, 2.0])
+
+
+def test_non_finite_x0_is_named():
+    with pytest.raises(ArgumentError, match="x0"):
+        LeastSquares(lambda x: x, lambda x: np.eye(2), [np.inf, 2.0])
+    prob = ExponentialDecay(10)
+    with pytest.raises(ArgumentError, match="x0"):
+        least_squares(prob, "lm", x0=[np.nan, 1.0, 0.0])
+
+
+def test_lm_refuses_fewer_residuals_than_parameters():
+    prob = LeastSquares(
+        lambda x: x[:1] + x[1:2] - 1.0, lambda x: np.array([[1.0, 1.0]]), [0.0, 0.0]
+    )
+    with pytest.raises(ArgumentError, match="problem: .*m ≥ d"):
+        least_squares(prob, "lm")
+
+
+def test_non_callable_residual_is_named():
+    with pytest.raises(TypeError, match="residual"):
+        LeastSquares([1.0], lambda x: x, [1.0])
+
+
+def test_unknown_method_and_scaling_are_named():
+    prob = ExponentialDecay(10)
+    with pytest.raises(ArgumentError, match="method"):
+        least_squares(prob, "dogleg")
+    with pytest.raises(ArgumentError, match="scaling"):
+        LevenbergMarquardt(scaling="moré")
+    with pytest.raises(ArgumentError, match="tau"):
+        Levenberg(tau=0.0)
+
+
+def test_least_squares_needs_a_residual():
+    from convlab.problems import Quadratic
+
+    with pytest.raises(ArgumentError, match="problem"):
+        least_squares(Quadratic(np.eye(2)), "lm")

@@ -1,0 +1,108 @@
+"""Adam's bias correction and step bound (Kingma & Ba 2015), momentum's terminal velocity,
+mini-batch standard error, Robbins–Monro conditions (Robbins & Monro 1951)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import sympy as sp
+
+from convlab.errors import ArgumentError, ArgumentTypeError
+from convlab.symbolic import (
+    adam_bias_correction,
+    adam_step_bound,
+    minibatch_standard_error,
+    robbins_monro,
+    terminal_velocity,
+)
+
+t = sp.Symbol("t", integer=True, positive=True)
+c = sp.Symbol("c", positive=True)
+
+
+def test_adam_bias_closed_form_and_simulation():
+    d = adam_bias_correction()
+    b1, mean_g = sp.Symbol("beta_1", positive=True), sp.Symbol("E[g]", real=True)
+    assert sp.simplify(d["first_moment"] - (1 - b1**t) * mean_g) == 0  # Kingma & Ba 2015, eq. (4)
+    assert d["corrected"] == mean_g
+    rng = np.random.default_rng(0)
+    g = 0.7 + rng.standard_normal((20_000, 10))
+    m = np.zeros(20_000)
+    for step in range(10):
+        m = 0.9 * m + 0.1 * g[:, step]
+    predicted = d.evaluate(part="first_moment", beta_1=0.9, t=10, **{"E[g]": 0.7})
+    assert m.mean() == pytest.approx(predicted, rel=0.02)
+
+
+def test_adam_step_bound():
+    d = adam_step_bound()
+    mu, s = sp.Symbol("mu", real=True), sp.Symbol("s", positive=True)
+    assert d["slack"] == s**2 / (mu**2 + s**2) and d["nonnegative"] is True
+    grid = d.evaluate(part="ratio", mu=np.linspace(-5, 5, 11), s=np.linspace(0.01, 3, 11))
+    assert np.all(grid <= 1.0)
+
+
+def test_terminal_velocity_limit_and_simulation():
+    d = terminal_velocity()
+    alpha, eta, norm = (
+        sp.Symbol("alpha", positive=True),
+        sp.Symbol("eta", positive=True),
+        sp.Symbol("||g||", positive=True),
+    )
+    assert sp.simplify(d["speed"] - eta * norm / (1 - alpha)) == 0  # Goodfellow et al. 2016, (8.17)
+    v = 0.0
+    for _ in range(500):
+        v = 0.9 * v - 0.1 * 2.0
+    assert abs(v) == pytest.approx(d.evaluate(part="speed", alpha=0.9, eta=0.1, **{"||g||": 2.0}))
+
+
+def test_minibatch_standard_error_monte_carlo():
+    d = minibatch_standard_error()
+    sigma, B = sp.Symbol("sigma", positive=True), sp.Symbol("B", positive=True, integer=True)
+    assert d["standard_error"] == sigma / sp.sqrt(B)
+    means = np.random.default_rng(2).normal(0, 3.0, (20_000, 16)).mean(axis=1)
+    assert means.std() == pytest.approx(
+        d.evaluate(part="standard_error", sigma=3.0, B=16), rel=0.02
+    )
+
+
+@pytest.mark.parametrize(
+    ("schedule", "diverges", "squares"),
+    [
+        (c / t, True, True),
+        (sp.Rational(1, 10), True, False),
+        (c / sp.sqrt(t), True, False),
+        (c / t**2, False, True),
+    ],
+)
+def test_robbins_monro_verdicts(schedule, diverges, squares):
+    d = robbins_monro(schedule, t)
+    assert bool(d["sum_diverges"]) is diverges and bool(d["sum_of_squares_converges"]) is squares
+    if not squares:
+        assert "fails sum alpha_t^2 < oo" in d.conclusion
+    if not diverges:
+        assert "fails sum alpha_t = oo" in d.conclusion
+    if diverges and squares:
+        assert d.conclusion.startswith("satisfies")
+
+
+def test_robbins_monro_sum_of_squares_value():
+    assert robbins_monro(c / t, t)["sum_of_squares"] == sp.pi**2 * c**2 / 6
+
+
+def test_unevaluated_series_is_not_compiled():
+    d = robbins_monro(c / sp.sqrt(t), t)
+    assert isinstance(d["sum"], sp.Sum)
+    with pytest.raises(ArgumentError, match="part"):
+        d.evaluate(part="sum", c=1.0)
+
+
+def test_schedule_not_in_the_variable_is_rejected():
+    s = sp.Symbol("s", positive=True)
+    with pytest.raises(ArgumentError, match="schedule: expected an expression in t"):
+        robbins_monro(c / s, t)
+
+
+def test_schedule_that_is_not_an_expression_is_rejected():
+    with pytest.raises(ArgumentTypeError, match="schedule"):
+        robbins_monro(lambda k: 1 / k, t)
