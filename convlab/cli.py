@@ -42,7 +42,11 @@ def _parser() -> argparse.ArgumentParser:
     demo.set_defaults(handler=_demo)
     der = sub.add_parser("derive", help="print a derivation with its steps")
     der.add_argument("topic", help="a topic name (see `convlab list`)")
-    der.add_argument("--latex", action="store_true", help="print LaTeX (the steps and the result) instead of text")
+    der.add_argument(
+        "--latex",
+        action="store_true",
+        help="print LaTeX (the steps and the result) instead of text",
+    )
     der.set_defaults(handler=_derive)
     lst = sub.add_parser("list", help="list derivation topics and claims")
     lst.set_defaults(handler=_list)

@@ -57,4 +57,4 @@ def explore(draw: Callable, **values: Sequence[float]) -> None:
 def _number(a: np.ndarray) -> str:
     if a.ndim == 0:
         return f"{float(a):.4g}"
-    return np.array2string(a, precision=4, separator=", ", threshold=8)
+    return np.array2string(a.ravel(), precision=4, separator=", ", threshold=8, max_line_width=10_000)

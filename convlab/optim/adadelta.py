@@ -30,6 +30,8 @@ class Adadelta(Optimizer):
     Deliberate difference from torch: no ``maximize``/``foreach``.
     """
 
+    elementwise = True  # each run's update reads only its own row (see run)
+
     def __init__(
         self, lr: Any = 1.0, rho: Any = 0.9, eps: Any = 1e-6, weight_decay: Any = 0.0
     ) -> None:

@@ -28,6 +28,8 @@ class Adagrad(Optimizer):
     Deliberate difference from torch: no sparse gradients, no ``maximize``/``foreach``.
     """
 
+    elementwise = True  # each run's update reads only its own row (see run)
+
     def __init__(
         self,
         lr: Any = 1e-2,

@@ -46,6 +46,8 @@ class Adam(Optimizer):
     ``foreach``, ``fused``, ``capturable``.
     """
 
+    elementwise = True  # each run's update reads only its own row (see run)
+
     def __init__(
         self,
         lr: Any = 1e-3,

@@ -30,6 +30,8 @@ class Adamax(Optimizer):
     Defaults: lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0 (torch's).
     """
 
+    elementwise = True  # each run's update reads only its own row (see run)
+
     def __init__(
         self, lr: Any = 2e-3, betas: Any = (0.9, 0.999), eps: Any = 1e-8, weight_decay: Any = 0.0
     ) -> None:

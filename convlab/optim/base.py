@@ -41,7 +41,7 @@ class Optimizer:
         value = getattr(self, name)
         if not is_array(value) and not hasattr(value, "__len__"):
             return value
-        key = (name, type(params), str(params.device), str(params.dtype), params.ndim)
+        key = (name, type(params), str(params.device), params.dtype, params.ndim)
         cache = self.__dict__.setdefault("_per_run", {})
         if key not in cache:
             xp = array_namespace(params)

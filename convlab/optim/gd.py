@@ -25,6 +25,8 @@ class GD(Optimizer):
             :class:`~convlab.optim.schedules.Schedule` (ηₜ read at step count t = 0, 1, …).
     """
 
+    elementwise = True  # each run's update reads only its own row (see run)
+
     def __init__(self, lr: Any) -> None:
         self.lr = check_lr(lr, strict=True)
 

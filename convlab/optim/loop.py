@@ -10,14 +10,17 @@ the last finite state is kept.
 Mini-batches: with ``batch_size=B`` the problem must have ``n_samples`` and ``batch(idx)``.
 Each step draws the next batch from a :class:`~convlab.backend.sampling.BatchSampler`
 (reshuffled every epoch from ``seed``; class-balanced when ``labels`` gives each sample's
-class), and the optimizer sees the batch problem — its gradient, and as its oracle.  The *recorded* loss and
-gradient norm are the full-batch ones at each iterate (so traces of different batch sizes are
-comparable, and divergence and ``tol`` refer to the true objective); the Trace also records
-``iterations`` and ``epochs`` (samples seen ÷ n) per row, and ``counts`` are the optimizer's
-evaluations of mini-batches.
+class), and the optimizer sees the batch problem — its gradient, and as its oracle.  The
+*recorded* loss and gradient norm are the full-batch ones at each iterate (so traces of
+different batch sizes are comparable, and divergence and ``tol`` refer to the true
+objective); the Trace also records ``iterations`` and ``epochs`` (samples seen ÷ n) per row,
+and ``counts`` are the optimizer's evaluations of mini-batches.
 
 Per step the loop makes one host synchronisation (the divergence/tolerance check on R
-numbers) and keeps histories on the device until the end.
+numbers) and keeps histories on the device until the end.  An optimizer whose class sets
+``elementwise = True`` (each run's update reads only its own row and tolerates non-finite
+rows: all of convlab's first-order methods) lets finished runs go on computing unseen instead
+of being masked each step; the Trace, ``params`` records and callbacks still see them frozen.
 """
 
 from __future__ import annotations
@@ -113,13 +116,15 @@ class _Loop:
         self.times: list[float] = []
         self.seen: list[int] = [0]
         self._mask = None
+        self.elementwise = bool(getattr(optimizer, "elementwise", False))
+        self.x_final, self.g_final = x, self.g
         self.t_start = time.perf_counter()
         self._record(self.x, self.f, self._norm(self.g), self._dist(self.x))
 
     def go(self, steps: int) -> Trace:
         for t in range(1, steps + 1):
             self._advance(t)
-            if self.callback is not None and self.callback(t, self.x, self.f, self.g):
+            if self.callback is not None and self._call_back(t):
                 self._finish(self.active, "stopped", f"stopped by the callback at step {t}", t)
             if not self.active.any():
                 break
@@ -157,8 +162,7 @@ class _Loop:
         if not self.active.all():
             x_new, g_new, f_new, gn, dist = self._freeze(x_new, g_new, f_new, gn, dist)
         self.x, self.f, self.g, self.state = x_new, f_new, g_new, state
-        self.n_steps = np.where(self.active, t, self.n_steps)
-        self._record(x_new, f_new, gn, dist)
+        self._record(self._frozen_x_g()[0] if self.keep_params else None, f_new, gn, dist)
         if self.tol is not None:
             done = self.active & (host[1] <= self.tol)
             self._finish(done, "converged", f"‖∇f‖ ≤ tol = {self.tol:g} at step {t}", t)
@@ -167,23 +171,40 @@ class _Loop:
             self._finish(stop.mask, stop.status, f"{stop.message} (step {t})", t)
 
     def _freeze(self, x, g, f, gn, dist) -> tuple:
-        """Finished runs keep their last values.  The gradient is frozen only for a callback
-        (a finished run's gradient feeds nothing else: its parameters stay where they were)."""
+        """Finished runs keep their last recorded values.  An ``elementwise`` optimizer (each
+        run's update reads only its own row, and non-finite rows raise nothing) goes on
+        updating their parameters unseen — cheaper than a full-size ``where`` each step — and
+        :meth:`_frozen_x_g` shows their frozen values; any other optimizer gets them frozen."""
         xp, keep = self.xp, self._keep()
-        x = xp.where(keep, x, self.x)
-        g = xp.where(keep, g, self.g) if self.callback is not None else g
+        if not self.elementwise:
+            x, g = xp.where(keep, x, self.x), xp.where(keep, g, self.g)
         small = keep[..., 0]
         f, gn = xp.where(small, f, self.f), xp.where(small, gn, self.hist["grad_norm"][-1])
         dist = None if dist is None else xp.where(small, dist, self.hist["dist"][-1])
         return x, g, f, gn, dist
 
+    def _call_back(self, t: int) -> bool:
+        x, g = self._frozen_x_g()
+        return bool(self.callback(t, x, self.f, g))
+
+    def _frozen_x_g(self) -> tuple[Any, Any]:
+        """Parameters and gradient with every finished run at its final state."""
+        if not self.elementwise or self.active.all():
+            return self.x, self.g
+        keep = self._keep()
+        return self.xp.where(keep, self.x, self.x_final), self.xp.where(keep, self.g, self.g_final)
+
     def _keep(self) -> Any:
         """The active-run mask broadcast to the parameters' shape, on their device (cached
         until a run finishes: a full-shape mask makes ``where`` markedly faster)."""
         if self._mask is None:
-            full = np.broadcast_to(self.active[..., None], tuple(self.x.shape))
-            self._mask = self.xp.asarray(np.ascontiguousarray(full), device=self.x.device)
+            self._mask = self._full(self.active)
         return self._mask
+
+    def _full(self, mask: np.ndarray) -> Any:
+        """A host mask over runs, broadcast to the parameters' shape on their device."""
+        full = np.broadcast_to(mask[..., None], tuple(self.x.shape))
+        return self.xp.asarray(np.ascontiguousarray(full), device=self.x.device)
 
     def _norm(self, g: Any) -> Any:
         return self.xp.sqrt(self.xp.vecdot(g, g))
@@ -198,6 +219,11 @@ class _Loop:
         self.status = np.where(mask, status, self.status)
         self.message = np.where(mask, message, self.message)
         self.n_steps = np.where(mask, at, self.n_steps)
+        if self.elementwise:  # remember the finished runs' final state (see _freeze)
+            self._mask = None
+            done = self._full(mask)
+            self.x_final = self.xp.where(done, self.x, self.x_final)
+            self.g_final = self.xp.where(done, self.g, self.g_final)
         self.active = self.active & ~mask
         self._mask = None
 
@@ -220,7 +246,7 @@ class _Loop:
         if self.sampler is not None:
             epochs = np.asarray(self.seen[:rows], dtype=np.float64) / self.sampler.n
         return Trace(
-            x=self.x,
+            x=self._frozen_x_g()[0],
             time=np.asarray(self.times),
             status=unwrap(self.status),
             message=unwrap(self.message),

@@ -31,6 +31,8 @@ class HeavyBall(Optimizer):
         beta: β ∈ [0, 1), a number or a per-run array.  No default: the lectures choose it.
     """
 
+    elementwise = True  # each run's update reads only its own row (see run)
+
     def __init__(self, lr: Any, beta: Any) -> None:
         self.lr = check_lr(lr, strict=True)
         self.beta = check("beta", beta, 0.0, 1.0)
@@ -64,6 +66,8 @@ class Nesterov(Optimizer):
         lr: η > 0, a number, a per-run array or a schedule.
         beta: β ∈ [0, 1), a number or a per-run array.
     """
+
+    elementwise = True  # each run's update reads only its own row (see run)
 
     def __init__(self, lr: Any, beta: Any) -> None:
         self.lr = check_lr(lr, strict=True)

@@ -46,6 +46,8 @@ class NAdam(Optimizer):
     eps=1e-8, weight_decay=0, momentum_decay=4e-3 (torch's).
     """
 
+    elementwise = True  # each run's update reads only its own row (see run)
+
     def __init__(
         self,
         lr: Any = 2e-3,

@@ -2,7 +2,8 @@
 
 Both take x_{t+1} = x_t + α_t p_t with p_t = −H_t ∇f(x_t), H_t an approximation of the
 inverse Hessian built from the pairs s = x_{t+1} − x_t, y = ∇f(x_{t+1}) − ∇f(x_t), and α_t
-from a line search (strong Wolfe by default, which keeps sᵀy > 0 — N&W Lemma 3.1... §6.1).
+from a line search (strong Wolfe by default: the curvature condition makes sᵀy > 0, so the
+update keeps H positive definite — Nocedal & Wright 2006, §6.1).
 They work on one run at a time (x of shape (d,)); run a sweep as separate runs.
 
 Evaluation counts: the line search evaluates f and ∇f at its trial points and returns the
@@ -155,7 +156,8 @@ class LBFGS(_QuasiNewton):
     recursion, with H₀ = γI, γ = sᵀy / yᵀy of the newest pair (N&W eq. 7.20).  Defaults:
     ``history_size=10`` (SciPy's L-BFGS-B ``maxcor``), strong Wolfe line search (c₁ = 1e-4,
     c₂ = 0.9), first trial step 1/‖g‖ at the first iteration (as L-BFGS-B) and 1 afterwards.
-    Pairs with sᵀy ≤ ``curvature_eps``·‖s‖‖y‖ are not stored (counted in ``n_skipped``).
+    Pairs with sᵀy ≤ ``curvature_eps``·‖s‖‖y‖ are not stored (counted in ``n_skipped``); a
+    failed search stops the run with status ``stopped``, as in :class:`BFGS`.
     Differences from SciPy's L-BFGS-B: no bounds (so no Cauchy point / subspace step), and
     the Moré–Thuente search (c₁ = 1e-3) is replaced by N&W's zoom (c₁ = 1e-4).
     """

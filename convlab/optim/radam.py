@@ -45,6 +45,8 @@ class RAdam(Optimizer):
     With per-run β₂ each run takes its own branch of the ρ_t > 5 test.
     """
 
+    elementwise = True  # each run's update reads only its own row (see run)
+
     def __init__(
         self,
         lr: Any = 1e-3,

@@ -33,6 +33,8 @@ class RMSprop(Optimizer):
     (torch checks only ≥ 0); ``maximize``/``foreach`` are absent.
     """
 
+    elementwise = True  # each run's update reads only its own row (see run)
+
     def __init__(
         self,
         lr: Any = 1e-2,

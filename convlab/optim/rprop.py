@@ -36,6 +36,8 @@ class Rprop(Optimizer):
     0 ≤ min ≤ max (torch does not check).
     """
 
+    elementwise = True  # each run's update reads only its own row (see run)
+
     def __init__(
         self, lr: Any = 1e-2, etas: Any = (0.5, 1.2), step_sizes: Any = (1e-6, 50.0)
     ) -> None:

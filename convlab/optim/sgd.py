@@ -36,6 +36,8 @@ class SGD(Optimizer):
     Every numeric hyper-parameter may be a per-run array; ``lr`` may be a schedule.
     """
 
+    elementwise = True  # each run's update reads only its own row (see run)
+
     def __init__(
         self,
         lr: Any = 1e-3,

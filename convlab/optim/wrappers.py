@@ -18,13 +18,23 @@ from convlab.optim.hyperparams import check
 CLIP_EPS = 1e-6  # torch.nn.utils.clip_grad_norm_'s guard against a zero norm
 
 
+class _Wrapper(Optimizer):
+    """Shared by the wrappers: the wrapped optimizer, and whether it updates run by run."""
+
+    optimizer: Optimizer
+
+    @property
+    def elementwise(self) -> bool:
+        return bool(getattr(self.optimizer, "elementwise", False))
+
+
 def _inner(optimizer: Any) -> Optimizer:
     if not isinstance(optimizer, Optimizer):
         raise ArgumentTypeError("optimizer", "a convlab Optimizer", optimizer)
     return optimizer
 
 
-class ClipByGlobalNorm(Optimizer):
+class ClipByGlobalNorm(_Wrapper):
     r"""Rescale the gradient to norm at most ``max_norm`` before the wrapped step:
 
     .. math:: g \leftarrow g \cdot \min\!\big(1, \tfrac{c}{\lVert g\rVert_2 + 10^{-6}}\big)
@@ -53,7 +63,7 @@ class ClipByGlobalNorm(Optimizer):
         return self.optimizer.step(params, grad * coef, state, oracle)
 
 
-class ClipByValue(Optimizer):
+class ClipByValue(_Wrapper):
     r"""Clip each gradient coordinate to [−c, c] before the wrapped step
     (``torch.nn.utils.clip_grad_value_``).
 
@@ -81,7 +91,7 @@ class EMAState(NamedTuple):
     averaged: Any
 
 
-class EMA(Optimizer):
+class EMA(_Wrapper):
     r"""An exponential moving average of the parameters beside any optimizer (Polyak &
     Juditsky 1992 for averaging; the EMA form as in optax ``ema``, without debiasing).
 

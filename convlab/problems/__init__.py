@@ -1,6 +1,7 @@
 """Objectives with exact derivatives, batched over a leading runs axis."""
 
 from convlab.problems.base import Problem
+from convlab.problems.least_squares import ExponentialDecay, LeastSquares
 from convlab.problems.objective import Objective
 from convlab.problems.quadratic import Quadratic
 from convlab.problems.regression import LinearRegression, LogisticRegression, SoftmaxRegression
@@ -10,6 +11,8 @@ __all__ = [
     "Beale",
     "Cliff",
     "Ellipse",
+    "ExponentialDecay",
+    "LeastSquares",
     "LinearRegression",
     "LogisticRegression",
     "Objective",

@@ -242,13 +242,21 @@ class LogisticRegression(_DataProblem):
         return self.xp.exp(-self._softplus(-z))
 
     def value(self, x):
-        z = self._logits(x)
-        loss = self.xp.mean(self._softplus(z) - self.Y * z, axis=-1)
-        return loss + self._ridge(x)
+        return self._value_at(x, self._logits(x))
 
     def grad(self, x):
-        p = self._sigmoid(self._logits(x))
-        return (p - self.Y) @ self.X / self.n_samples + self.l2 * x
+        return self._grad_at(x, self._logits(x))
+
+    def value_and_grad(self, x):
+        """Both, with the logits z = Xw computed once."""
+        z = self._logits(x)
+        return self._value_at(x, z), self._grad_at(x, z)
+
+    def _value_at(self, x, z) -> Any:
+        return self.xp.mean(self._softplus(z) - self.Y * z, axis=-1) + self._ridge(x)
+
+    def _grad_at(self, x, z) -> Any:
+        return (self._sigmoid(z) - self.Y) @ self.X / self.n_samples + self.l2 * x
 
     def _curvature(self, x) -> Any:
         """p(1 − p) per sample, as exp(−softplus(z) − softplus(−z)) (no cancellation)."""

@@ -58,6 +58,14 @@ def test_fit_matches_scipy_lm_on_the_decay_data(backend, method):
         assert tr.counts["nfev"] <= ref.nfev and tr.counts["njev"] <= ref.njev + 1
 
 
+def test_lm_works_in_float32():
+    prob = ExponentialDecay(200, dtype="float32")
+    ref = least_squares(ExponentialDecay(200), "lm")
+    tr = least_squares(prob, "lm", ftol=1e-6, xtol=1e-6, gtol=1e-6)
+    assert tr.status == "converged" and tr.x.dtype == np.float32
+    np.testing.assert_allclose(to_numpy(tr.x), to_numpy(ref.x), rtol=1e-4)
+
+
 def test_lm_on_rosenbrock_matches_scipy_evaluation_counts():
     prob = LeastSquares(ROSENBROCK.residual, ROSENBROCK.jacobian, list(ROSENBROCK.x0))
     ref = scipy_least_squares(

@@ -89,3 +89,18 @@ def test_unknown_line_search_name_is_named():
 def test_wolfe_c2_must_exceed_c1():
     with pytest.raises(ArgumentError, match="c2"):
         StrongWolfe(c1=0.5, c2=0.1)
+
+
+def test_the_accepted_point_costs_nothing_more_to_evaluate():
+    # The oracle remembers the search's last evaluation, so the run loop's evaluation at the
+    # accepted point is free and nfev counts each evaluation once, as SciPy's does.
+    prob = Rosenbrock()
+    x = np.array([-1.2, 1.0])
+    oracle, f, g = _setup(prob, x)
+    out = StrongWolfe()(oracle, x, f, g, -g, step0=1e-3)
+    before = dict(oracle.counts)
+    oracle.value_and_grad(out.x)
+    oracle.value(out.x)
+    assert oracle.counts == before and before["nfev"] == 1 + out.trials
+    oracle.value_and_grad(out.x + 0.0)  # a new array: evaluated and counted
+    assert oracle.counts["nfev"] == before["nfev"] + 1

@@ -103,3 +103,39 @@ def test_unknown_record_is_rejected(q10):
 def test_non_optimizer_is_rejected(q10):
     with pytest.raises(ArgumentTypeError, match="optimizer"):
         co.run(q10, object())
+
+
+class _PlainGD(co.Optimizer):
+    """GD without the ``elementwise`` promise: the loop masks its finished runs every step."""
+
+    def __init__(self, lr):
+        self.lr = lr
+
+    def init(self, params):
+        return 0
+
+    def step(self, params, grad, state, oracle=None):
+        return params - self.per_run("lr", params) * grad, state + 1
+
+
+def test_finished_runs_look_frozen_whichever_way_the_loop_freezes_them(backend, q10):
+    lrs = np.array([2.0 / 11.0, 0.25, 0.01])
+    x0 = backend.xp.stack([q10.x0] * 3)
+    seen = {}
+
+    def callback(t, x, loss, grad):
+        seen.setdefault(t, []).append((to_numpy(x), to_numpy(grad)))
+
+    kwargs = {
+        "steps": 120,
+        "tol": 1e-8,
+        "x0": x0,
+        "record": ("loss", "params"),
+        "callback": callback,
+    }
+    fast, plain = co.run(q10, co.GD(lrs), **kwargs), co.run(q10, _PlainGD(lrs), **kwargs)
+    assert fast.status == plain.status and np.array_equal(fast.n_steps, plain.n_steps)
+    assert np.array_equal(fast.params, plain.params) and np.array_equal(fast.loss, plain.loss)
+    assert np.array_equal(to_numpy(fast.x), to_numpy(plain.x))
+    for (xa, ga), (xb, gb) in seen.values():
+        assert np.array_equal(xa, xb) and np.array_equal(ga, gb)

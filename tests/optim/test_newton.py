@@ -36,7 +36,14 @@ def test_newton_solves_linear_regression_in_one_step(backend):
     )
     tr = run(prob, Newton(), steps=1)
     x, x_star = to_numpy(tr.x), to_numpy(prob.minimizer)
-    assert np.linalg.norm(x - x_star) <= 1e-12 * np.linalg.norm(x_star) * 10
+    assert np.linalg.norm(x - x_star) <= 1e-12 * np.linalg.norm(x_star)
+
+
+def test_newton_works_in_float32():
+    q = Quadratic.from_spectrum([1.0, 10.0, 100.0], seed=5, dtype="float32")
+    tr = run(q, Newton(), steps=1)
+    assert tr.x.dtype == np.float32
+    assert tr.dist[1] <= 1e-5 * np.linalg.norm(to_numpy(q.minimizer))
 
 
 def test_batched_newton_one_step_per_run(backend):

@@ -1,7 +1,7 @@
 """Every torch-named optimizer against torch.optim, step for step, in float64.
 
 Both sides start at the same point and receive the gradient of the same problem at their own
-current parameters; after each of 150 steps the parameters must agree to 1e-10 (max abs).
+current parameters; after each of 110 steps the parameters must agree to 1e-10 (max abs).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from convlab.problems import LogisticRegression, Quadratic
 torch = pytest.importorskip("torch")
 pytestmark = pytest.mark.torch
 
-STEPS = 150
+STEPS = 110
 TOL = 1e-10
 
 CASES = [

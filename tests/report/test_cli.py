@@ -8,8 +8,18 @@ import pytest
 from convlab.cli import main
 from convlab.experiments.registry import all_claims
 
-CLAIM_KEYS = {"id", "title", "statement_latex", "params", "predicted", "measured", "tolerance",
-              "passed", "figure", "seconds"}
+CLAIM_KEYS = {
+    "id",
+    "title",
+    "statement_latex",
+    "params",
+    "predicted",
+    "measured",
+    "tolerance",
+    "passed",
+    "figure",
+    "seconds",
+}
 
 
 @pytest.fixture(scope="module")

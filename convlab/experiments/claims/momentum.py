@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from convlab.backend import from_host
 from convlab.experiments.claim import Context, Evidence, claim, within
 from convlab.experiments.claims._common import host, quadratic, relative_error, repeat_start
 from convlab.experiments.figure import Figure, Heatmap, Panel, Series
-from convlab.backend import from_host
 from convlab.optim import GD, HeavyBall, Nesterov, run
 from convlab.problems import Objective
 from convlab.symbolic.momentum import heavy_ball, heavy_ball_rate, nesterov, nesterov_rate
@@ -29,31 +29,56 @@ def _curves(ctx: Context, problem, methods: dict) -> tuple[dict, list]:
     return fits, series
 
 
-@claim("hb-optimal-rate", "Heavy ball at its optimal (η, β) contracts by (√κ−1)/(√κ+1)",
-       r"\rho^* = \frac{\sqrt{\kappa}-1}{\sqrt{\kappa}+1}", "heavy-ball")
+@claim(
+    "hb-optimal-rate",
+    "Heavy ball at its optimal (η, β) contracts by (√κ−1)/(√κ+1)",
+    r"\rho^* = \frac{\sqrt{\kappa}-1}{\sqrt{\kappa}+1}",
+    "heavy-ball",
+)
 def hb_optimal_rate(ctx: Context) -> Evidence:
     hb, gd = heavy_ball(1, KAPPA), gd_quadratic(1, KAPPA)
     eta, beta = float(hb.evaluate(part="optimal_step")), float(hb.evaluate(part="optimal_momentum"))
     predicted = float(hb.evaluate(part="optimal_rate"))
     gd_rate = float(gd.evaluate(part="optimal_rate"))
     problem = quadratic(ctx, KAPPA)
-    fits, series = _curves(ctx, problem, {
-        "heavy-ball at (η*, β*)": (HeavyBall(eta, beta), 250, "exp-poly"),
-        "gd at η*": (GD(float(gd.evaluate(part="optimal_step"))), 1500, "exp")})
+    fits, series = _curves(
+        ctx,
+        problem,
+        {
+            "heavy-ball at (η*, β*)": (HeavyBall(eta, beta), 250, "exp-poly"),
+            "gd at η*": (GD(float(gd.evaluate(part="optimal_step"))), 1500, "exp"),
+        },
+    )
     measured = fits["heavy-ball at (η*, β*)"].rate
     t = np.arange(1500)
-    series += [Series(t[:250], predicted ** t[:250], "ρᵗ, (√κ−1)/(√κ+1)", "bound", "heavy-ball"),
-               Series(t, gd_rate ** t, "ρᵗ, (κ−1)/(κ+1)", "bound", "gd")]
+    series += [
+        Series(t[:250], predicted ** t[:250], "ρᵗ, (√κ−1)/(√κ+1)", "bound", "heavy-ball"),
+        Series(t, gd_rate**t, "ρᵗ, (κ−1)/(κ+1)", "bound", "gd"),
+    ]
     panel = Panel("κ = 100", "step t", "relative error", series, yscale="log")
-    return Evidence(predicted, measured, RATE_TOL, within(predicted, measured, atol=RATE_TOL),
-                    {"kappa": KAPPA, "eta": eta, "beta": beta, "fit": "exp-poly",
-                     "gd_rate_measured": fits["gd at η*"].rate},
-                    Figure([panel], "Heavy ball vs GD at their optimal parameters"),
-                    note="The fit allows a factor t: both extreme modes are critically damped.")
+    return Evidence(
+        predicted,
+        measured,
+        RATE_TOL,
+        within(predicted, measured, atol=RATE_TOL),
+        {
+            "kappa": KAPPA,
+            "eta": eta,
+            "beta": beta,
+            "fit": "exp-poly",
+            "gd_rate_measured": fits["gd at η*"].rate,
+        },
+        Figure([panel], "Heavy ball vs GD at their optimal parameters"),
+        note="The fit allows a factor t: both extreme modes are critically damped.",
+    )
 
 
-@claim("hb-stability-region", "Heavy ball's measured stability region is 0 < ηλ_M < 2(1+β)",
-       r"0 \le \beta < 1,\quad 0 < \eta\lambda < 2(1+\beta)", "heavy-ball")
+@claim(
+    "hb-stability-region",
+    "Heavy ball's measured stability region is 0 < ηλ_M < 2(1+β)",
+    r"0 \le \beta < 1,\quad 0 < \eta\lambda < 2(1+\beta)",
+    "heavy-ball",
+)
 def hb_stability(ctx: Context) -> Evidence:
     kappa = 10.0
     problem = quadratic(ctx, kappa, d=12)
@@ -61,15 +86,19 @@ def hb_stability(ctx: Context) -> Evidence:
     etas = np.linspace(0.02, 4.2, n_eta) / kappa
     betas = np.linspace(0.0, 0.95, n_beta)
     E, B = np.meshgrid(etas, betas)
-    trace = run(problem, HeavyBall(E.ravel(), B.ravel()), x0=repeat_start(problem, E.size),
-                steps=ctx.pick(600, 300))
+    trace = run(
+        problem,
+        HeavyBall(E.ravel(), B.ravel()),
+        x0=repeat_start(problem, E.size),
+        steps=ctx.pick(600, 300),
+    )
     lam = host(problem.eigenvalues)
     radius = host(heavy_ball_rate(E.ravel()[:, None], B.ravel()[:, None], lam)).max(axis=1)
     hb = heavy_ball(1, kappa)
     eta_s, beta_s, lam_s = (hb.symbol(n) for n in ("eta", "beta", "lambda"))
     region = hb["stable_region"].subs(lam_s, kappa)  # the largest eigenvalue binds
-    predicted = np.array([bool(region.subs({eta_s: e, beta_s: b}))
-                          for e, b in zip(E.ravel(), B.ravel())])
+    cells = zip(E.ravel(), B.ravel(), strict=True)
+    predicted = np.array([bool(region.subs({eta_s: e, beta_s: b})) for e, b in cells])
     diverged = np.array(trace.status) == "diverged"
     err = np.asarray(trace.error())
     shrunk = err[-1] < err[0]
@@ -77,27 +106,50 @@ def hb_stability(ctx: Context) -> Evidence:
     clear = np.abs(radius - 1) > 0.02  # a rate within 2% of 1 moves e by < e^{±0.02 t}: unclear
     agree = float(np.mean(predicted[clear] == measured[clear]))
     rates = np.where(diverged, np.nan, [f.rate for f in trace.rate()])
-    heat = Heatmap(etas * kappa, betas, np.clip(rates.reshape(E.shape), 0, 1.2),
-                   "measured rate (blank: diverged)")
+    heat = Heatmap(
+        etas * kappa,
+        betas,
+        np.clip(rates.reshape(E.shape), 0, 1.2),
+        "measured rate (blank: diverged)",
+    )
     bb = np.linspace(0, 0.95, 50)
-    panel = Panel("κ = 10", "η λ_M", "β", [
-        Series(2 * (1 + bb), bb, "ηλ_M = 2(1+β) (theory)", "theory")], heatmap=heat)
-    return Evidence(1.0, agree, 0.0, agree == 1.0,
-                    {"kappa": kappa, "grid": [n_eta, n_beta], "cells_compared": int(clear.sum())},
-                    Figure([panel], "Heavy ball: measured rate and the stability boundary"),
-                    note="measured: fraction of grid cells (rate not within 2% of 1) where "
-                         "measured convergence equals the predicted region")
+    panel = Panel(
+        "κ = 10",
+        "η λ_M",
+        "β",
+        [Series(2 * (1 + bb), bb, "ηλ_M = 2(1+β) (theory)", "theory")],
+        heatmap=heat,
+    )
+    return Evidence(
+        1.0,
+        agree,
+        0.0,
+        agree == 1.0,
+        {"kappa": kappa, "grid": [n_eta, n_beta], "cells_compared": int(clear.sum())},
+        Figure([panel], "Heavy ball: measured rate and the stability boundary"),
+        note="measured: fraction of grid cells (rate not within 2% of 1) where "
+        "measured convergence equals the predicted region",
+    )
 
 
-@claim("hb-terminal-velocity", "On a constant gradient, momentum's speed tends to η‖g‖/(1−β)",
-       r"\|v_\infty\| = \frac{\eta\,\|g\|}{1-\beta}", "heavy-ball")
+@claim(
+    "hb-terminal-velocity",
+    "On a constant gradient, momentum's speed tends to η‖g‖/(1−β)",
+    r"\|v_\infty\| = \frac{\eta\,\|g\|}{1-\beta}",
+    "heavy-ball",
+)
 def hb_terminal_velocity(ctx: Context) -> Evidence:
     eta, beta, steps = 0.1, 0.9, 400
     g_host = np.random.default_rng(ctx.seed).normal(size=5)
     xp = ctx.xp
     g = from_host(g_host, xp, ctx.dtype)
-    slope = Objective(lambda x: xp.sum(x * g, axis=-1), lambda x: x * 0 + g,
-                      x0=100 * g_host, backend=ctx.backend, dtype=ctx.dtype)
+    slope = Objective(
+        lambda x: xp.sum(x * g, axis=-1),
+        lambda x: x * 0 + g,
+        x0=100 * g_host,
+        backend=ctx.backend,
+        dtype=ctx.dtype,
+    )
     trace = run(slope, HeavyBall(eta, beta), steps=steps, record=("loss", "grad_norm", "params"))
     speed = np.linalg.norm(np.diff(trace.params, axis=0), axis=1)
     d = terminal_velocity()
@@ -106,16 +158,31 @@ def hb_terminal_velocity(ctx: Context) -> Evidence:
     measured = float(speed[-1])
     tol = 1e-8
     t = np.arange(1, steps + 1)
-    panel = Panel("β = 0.9, η = 0.1", "step t", "‖θ_t − θ_{t−1}‖", [
-        Series(t, speed, "measured speed", "measured", "heavy-ball"),
-        Series(t, np.full(t.size, predicted), "η‖g‖/(1−β) (theory)", "theory")])
-    return Evidence(predicted, measured, tol, within(predicted, measured, atol=tol),
-                    {"eta": eta, "beta": beta, "steps": steps, "grad_norm": norm},
-                    Figure([panel], "Momentum's terminal velocity on a constant gradient"))
+    panel = Panel(
+        "β = 0.9, η = 0.1",
+        "step t",
+        "‖θ_t − θ_{t−1}‖",
+        [
+            Series(t, speed, "measured speed", "measured", "heavy-ball"),
+            Series(t, np.full(t.size, predicted), "η‖g‖/(1−β) (theory)", "theory"),
+        ],
+    )
+    return Evidence(
+        predicted,
+        measured,
+        tol,
+        within(predicted, measured, atol=tol),
+        {"eta": eta, "beta": beta, "steps": steps, "grad_norm": norm},
+        Figure([panel], "Momentum's terminal velocity on a constant gradient"),
+    )
 
 
-@claim("nesterov-standard", "Nesterov at (1/L, (√κ−1)/(√κ+1)) converges within 1 − 1/√κ",
-       r"\rho \le 1 - 1/\sqrt{\kappa}", "nesterov")
+@claim(
+    "nesterov-standard",
+    "Nesterov at (1/L, (√κ−1)/(√κ+1)) converges within 1 − 1/√κ",
+    r"\rho \le 1 - 1/\sqrt{\kappa}",
+    "nesterov",
+)
 def nesterov_standard(ctx: Context) -> Evidence:
     d = nesterov(1, KAPPA)
     eta, beta = 1 / KAPPA, (np.sqrt(KAPPA) - 1) / (np.sqrt(KAPPA) + 1)
@@ -126,18 +193,29 @@ def nesterov_standard(ctx: Context) -> Evidence:
     fits, series = _curves(ctx, problem, {"nesterov": (Nesterov(eta, beta), 400, "exp-poly")})
     measured = fits["nesterov"].rate
     t = np.arange(400)
-    series.append(Series(t, bound ** t, "(1 − 1/√κ)ᵗ bound", "bound", "nesterov"))
+    series.append(Series(t, bound**t, "(1 − 1/√κ)ᵗ bound", "bound", "nesterov"))
     ok = measured <= bound + RATE_TOL and within(radius, measured, atol=RATE_TOL)
-    return Evidence({"bound": bound, "spectral_radius": radius}, measured, RATE_TOL, ok,
-                    {"kappa": KAPPA, "eta": eta, "beta": beta},
-                    Figure([Panel("κ = 100", "step t", "relative error", series, yscale="log")],
-                           "Nesterov's method under its bound"),
-                    note="passes if measured ≤ bound and measured ≈ max spectral radius; the "
-                         "fit allows a factor t (a double root at λ = μ)")
+    return Evidence(
+        {"bound": bound, "spectral_radius": radius},
+        measured,
+        RATE_TOL,
+        ok,
+        {"kappa": KAPPA, "eta": eta, "beta": beta},
+        Figure(
+            [Panel("κ = 100", "step t", "relative error", series, yscale="log")],
+            "Nesterov's method under its bound",
+        ),
+        note="passes if measured ≤ bound and measured ≈ max spectral radius; the "
+        "fit allows a factor t (a double root at λ = μ)",
+    )
 
 
-@claim("nesterov-optimal", "Nesterov's quadratic-optimal choice reaches 1 − 2/√(3κ+1)",
-       r"\eta = \frac{4}{3L+\mu},\ \rho = 1 - \frac{2}{\sqrt{3\kappa+1}}", "nesterov")
+@claim(
+    "nesterov-optimal",
+    "Nesterov's quadratic-optimal choice reaches 1 − 2/√(3κ+1)",
+    r"\eta = \frac{4}{3L+\mu},\ \rho = 1 - \frac{2}{\sqrt{3\kappa+1}}",
+    "nesterov",
+)
 def nesterov_optimal(ctx: Context) -> Evidence:
     d = nesterov(1, KAPPA)
     eta, beta = float(d.evaluate(part="optimal_step")), float(d.evaluate(part="optimal_momentum"))
@@ -146,8 +224,15 @@ def nesterov_optimal(ctx: Context) -> Evidence:
     fits, series = _curves(ctx, problem, {"nesterov": (Nesterov(eta, beta), 300, "exp-poly")})
     measured = fits["nesterov"].rate
     t = np.arange(300)
-    series.append(Series(t, predicted ** t, "ρᵗ (theory)", "bound", "nesterov"))
-    return Evidence(predicted, measured, RATE_TOL, within(predicted, measured, atol=RATE_TOL),
-                    {"kappa": KAPPA, "eta": eta, "beta": beta, "fit": "exp-poly"},
-                    Figure([Panel("κ = 100", "step t", "relative error", series, yscale="log")],
-                           "Nesterov at its quadratic-optimal parameters"))
+    series.append(Series(t, predicted**t, "ρᵗ (theory)", "bound", "nesterov"))
+    return Evidence(
+        predicted,
+        measured,
+        RATE_TOL,
+        within(predicted, measured, atol=RATE_TOL),
+        {"kappa": KAPPA, "eta": eta, "beta": beta, "fit": "exp-poly"},
+        Figure(
+            [Panel("κ = 100", "step t", "relative error", series, yscale="log")],
+            "Nesterov at its quadratic-optimal parameters",
+        ),
+    )

@@ -149,7 +149,7 @@ def _argmin(line: _Line, best: float) -> float:
 @claim(
     "taylor-increase-threshold",
     "The loss along −g increases once ε > 2gᵀg/gᵀHg",
-    r"L(w-\varepsilon g) > L(w) \iff \varepsilon > \frac{2\,g^\top g}{g^\top H g}",
+    r"L(w-\varepsilon g) > L(w) \Leftrightarrow \varepsilon > \frac{2\,g^\top g}{g^\top H g}",
     "taylor",
 )
 def increase_threshold(ctx: Context) -> Evidence:

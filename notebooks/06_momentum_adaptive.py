@@ -1,0 +1,188 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 6. Momentum, Nesterov, Rprop, RMSprop and Adam
+#
+# On a quadratic, heavy-ball momentum and Nesterov's method are linear iterations in
+# $(w_t, w_{t-1})$: one $2\times2$ companion matrix per eigen-mode, whose spectral radius is the
+# rate. That gives the whole $(\eta, \beta)$ map and the optimal pair, with rate
+# $(\sqrt\kappa-1)/(\sqrt\kappa+1)$ instead of GD's $(\kappa-1)/(\kappa+1)$. Adaptive methods
+# rescale each coordinate by gradient statistics: Rprop by the sign only — which the lecture's
+# counter-example breaks — RMSprop and Adam by a running root mean square.
+
+# %%
+import matplotlib.pyplot as plt
+import numpy as np
+from _lab import explore, verdict
+
+import convlab
+from convlab.optim import GD, Adam, HeavyBall, Nesterov, RMSprop, Rprop, sweep
+from convlab.problems import Quadratic
+from convlab.symbolic.momentum import heavy_ball, heavy_ball_rate, nesterov, nesterov_rate
+from convlab.symbolic.quadratic import gd_quadratic
+from convlab.symbolic.stochastic import adam_step_bound
+
+# %% [markdown]
+# ## The derivation: heavy ball
+
+# %%
+kappa = 10
+hb = heavy_ball(1, kappa)
+hb
+
+# %%
+nag = nesterov(1, kappa)
+print(nag)
+
+# %% [markdown]
+# ## The (η, β) map
+# Predicted rate $\max_i \rho(\eta, \beta, \lambda_i)$ over the spectrum against the measured
+# rate of one batched sweep (12 × 12 runs of `HeavyBall`).
+
+# %%
+eigenvalues = np.linspace(1.0, kappa, 20)
+problem = Quadratic.from_spectrum(eigenvalues, seed=0)
+etas, betas = np.linspace(0.02, 0.38, 12), np.linspace(0.0, 0.9, 12)
+result = sweep(problem, HeavyBall, {"lr": etas, "beta": betas}, steps=400)
+measured = np.array(result.table.column("rate")).reshape(len(etas), len(betas))
+predicted = heavy_ball_rate(etas[:, None, None], betas[None, :, None], eigenvalues).max(axis=-1)
+fig, axes = plt.subplots(1, 2, figsize=(9, 3.6), sharey=True)
+for ax, values, title in ((axes[0], predicted, "predicted rate"), (axes[1], measured, "measured rate")):
+    image = ax.pcolormesh(betas, etas, np.clip(values, 0, 1.05), vmin=0.3, vmax=1.05, shading="nearest")
+    ax.set(xlabel="β", title=title)
+axes[0].set_ylabel("η")
+b = np.linspace(0, 0.95, 50)
+for ax in axes:
+    ax.plot(b, 2 * (1 + b) / kappa, "w--", lw=1)  # stability edge η λ_M = 2(1 + β)
+    ax.plot(float(hb["optimal_momentum"]), float(hb["optimal_step"]), "r*", ms=12)
+fig.colorbar(image, ax=axes)
+plt.show()
+inside = predicted < 0.97
+print(verdict("heavy-ball rate over the stable (η, β) grid", measured[inside], predicted[inside], rtol=0.02))
+
+# %% [markdown]
+# ## GD, heavy ball and Nesterov at their tuned parameters
+
+# %%
+gd = gd_quadratic(1, kappa)
+runs = {
+    "gd": (GD(float(gd["optimal_step"])), float(gd["optimal_rate"])),
+    "heavy-ball": (HeavyBall(float(hb["optimal_step"]), float(hb["optimal_momentum"])), float(hb["optimal_rate"])),
+    "nesterov": (
+        Nesterov(float(nag["optimal_step"]), float(nag["optimal_momentum"])),
+        float(nag["optimal_rate"]),
+    ),
+}
+fig, ax = plt.subplots(figsize=(6, 3.5))
+rates = {}
+for name, (optimizer, rate) in runs.items():
+    trace = convlab.run(problem, optimizer, steps=150)
+    # momentum at its optimum is critically damped (a double root): the error is t·ρᵗ
+    rates[name] = (trace.rate(model="exp" if name == "gd" else "exp-poly").rate, rate)
+    (line,) = ax.semilogy(trace.dist / trace.dist[0], label=f"{name}: measured")
+    ax.semilogy(rate ** np.arange(151), "--", c=line.get_color(), lw=0.8)
+ax.set(xlabel="step", ylabel="‖w − w*‖ / ‖w₀ − w*‖", ylim=(1e-16, 2), title="dashed: predicted ρᵗ")
+ax.legend()
+plt.show()
+
+
+# %% [markdown]
+# ## Explore: η and β
+
+
+# %%
+def draw(eta, beta):
+    trace = convlab.run(problem, HeavyBall(eta, beta), steps=100)
+    fig, ax = plt.subplots(figsize=(5, 3))
+    ax.semilogy(trace.dist / trace.dist[0])
+    rho = float(heavy_ball_rate(eta, beta, eigenvalues).max())
+    ax.set(xlabel="step", ylabel="relative error", title=f"η = {eta:.2f}, β = {beta:.2f}: predicted ρ = {rho:.3f}")
+    plt.show()
+
+
+explore(draw, eta=[0.05, float(hb["optimal_step"]), 0.3], beta=[0.0, float(hb["optimal_momentum"]), 0.8])
+
+# %% [markdown]
+# ## Rprop against RMSprop: the lecture's counter-example
+# One parameter; the gradient is $+0.1$ on nine batches and $-0.9$ on the tenth, so its mean —
+# the full gradient — is zero and a sound method should stay put. Rprop sees nine "+" signs for
+# one "−" and drifts; RMSprop divides every gradient by the same running RMS
+# $\sqrt{(9\cdot0.1^2 + 0.9^2)/10} = 0.3$, so a cycle's steps sum to zero.
+
+# %%
+cycle = np.array([0.1] * 9 + [-0.9])
+print(f"mean gradient over a cycle: {cycle.mean():.3g}, RMS: {np.sqrt(np.mean(cycle**2)):.3g}")
+
+
+def follow(optimizer, cycles=200):
+    w = np.zeros(1)
+    state = optimizer.init(w)
+    path = [w[0]]
+    for g in np.tile(cycle, cycles):
+        w, state = optimizer.step(w, np.array([g]), state)
+        path.append(w[0])
+    return np.array(path)
+
+
+paths = {"rprop": follow(Rprop(lr=0.01)), "rmsprop": follow(RMSprop(lr=0.01, alpha=0.99))}
+fig, ax = plt.subplots(figsize=(6, 3.4))
+for name, path in paths.items():
+    ax.plot(path, label=name)
+ax.set(xlabel="step", ylabel="w (starts at 0; w* anywhere, ∇f ≡ 0 on average)")
+ax.legend()
+plt.show()
+
+# %% [markdown]
+# ## Adam's effective step
+# With a stationary gradient of mean μ and spread s, Adam's step tends to
+# $\eta\,|E g|/\sqrt{E g^2} = \eta|\mu|/\sqrt{\mu^2+s^2} \le \eta$:
+
+# %%
+bound = adam_step_bound()
+bound
+
+# %%
+rng = np.random.default_rng(0)
+mus, s, eta, steps, runs_per_mu = np.array([0.05, 0.2, 0.5, 1.0, 3.0]), 1.0, 1e-3, 3000, 64
+adam = Adam(lr=eta, betas=(0.9, 0.999))
+w = np.zeros((len(mus) * runs_per_mu, 1))
+mean_g = np.repeat(mus, runs_per_mu)[:, None]
+state = adam.init(w)
+start = None
+for t in range(steps):
+    if t == 1000:
+        start = w.copy()  # after the warm-up of the second moment
+    w, state = adam.step(w, mean_g + s * rng.normal(size=w.shape), state)
+step_size = (start - w).reshape(len(mus), runs_per_mu).mean(axis=1) / (steps - 1000)
+predicted_step = eta * bound.evaluate(part="ratio", mu=mus, s=s)
+fig, ax = plt.subplots(figsize=(6, 3.4))
+grid = np.geomspace(0.02, 5, 100)
+ax.semilogx(grid, eta * bound.evaluate(part="ratio", mu=grid, s=s), "k-", label="η|μ|/√(μ²+s²)")
+ax.semilogx(mus, step_size, "o", label="measured mean step")
+ax.axhline(eta, ls="--", c="grey", label="η")
+ax.set(xlabel="μ / s", ylabel="mean step")
+ax.legend()
+plt.show()
+
+# %% [markdown]
+# ## Verdicts
+
+# %%
+for name, (measured_rate, rate) in rates.items():
+    print(verdict(f"{name} rate at its tuned parameters (κ = {kappa})", measured_rate, rate, rtol=0.02))
+# drift per cycle over the last 100 cycles (after RMSprop's warm-up of its running mean square),
+# in units of the step size η = 0.01; the first-order prediction for RMSprop is
+# −η Σ g / RMS = 0 per cycle
+drift = {name: abs(path[-1] - path[1000]) / 100 / 0.01 for name, path in paths.items()}
+print(f"drift per cycle: {drift['rprop']:.3g} η (Rprop), {drift['rmsprop']:.3g} η (RMSprop)")
+print(verdict("Rprop drifts (more than 100 η per cycle) on a zero-mean gradient", bool(drift["rprop"] > 100), True))
+print(verdict("RMSprop's drift per cycle, in η", drift["rmsprop"], 0, atol=0.1))
+print(verdict("Adam's mean step vs η|μ|/√(μ²+s²)", step_size, predicted_step, rtol=0.1))

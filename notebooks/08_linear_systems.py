@@ -1,0 +1,108 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 8. Linear systems: why gradient descent is not a linear solver
+#
+# For a symmetric positive-definite $A$, solving $Ax = b$ is minimizing
+# $\tfrac12 x^\top A x - b^\top x$, so gradient descent can do it — at the rate
+# $(\kappa-1)/(\kappa+1)$, i.e. about $\tfrac{\kappa}{2}\ln(1/\varepsilon)$ iterations.
+# Conjugate gradients pick the best polynomial in $A$ at every step: a Chebyshev bound gives
+# $2\big((\sqrt\kappa-1)/(\sqrt\kappa+1)\big)^t$, about $\tfrac{\sqrt\kappa}{2}\ln(2/\varepsilon)$
+# iterations, and never more than $n$. A direct Cholesky solve costs one $n^3/3$ factorization.
+
+# %%
+import matplotlib.pyplot as plt
+import numpy as np
+from _lab import verdict
+
+from convlab.linalg import cg, compare_solvers, solve
+from convlab.linalg.compare import gradient_descent
+from convlab.symbolic.quadratic import gd_quadratic
+from convlab.symbolic.second_order import conjugate_gradient_bound
+
+# %% [markdown]
+# ## The derivations
+
+# %%
+cg_bound = conjugate_gradient_bound()
+cg_bound
+
+# %%
+gd = gd_quadratic()
+print(gd["optimal_rate"])
+
+# %% [markdown]
+# ## A system with κ = 1000
+
+# %%
+rng = np.random.default_rng(0)
+n, kappa = 200, 1000.0
+eigenvalues = np.geomspace(1.0, kappa, n)
+Q, _ = np.linalg.qr(rng.normal(size=(n, n)))
+A = (Q * eigenvalues) @ Q.T
+A = (A + A.T) / 2
+b = rng.normal(size=n)
+tol = 1e-10
+eta = float(gd.evaluate(part="optimal_step", lambda_1=1.0, lambda_M=kappa))
+results = {
+    "gd": gradient_descent(A, b, eta, tol=tol, max_iter=50_000),
+    "cg": cg(A, b, tol=tol),
+    "cholesky": solve(A, b),
+}
+for name, result in results.items():
+    print(f"{name:>9}: {result.status}, {result.iterations} iterations, residual {result.residuals[-1]:.2e}")
+
+# %% [markdown]
+# ## Residuals against the bounds
+# From $x_0 = 0$: GD's residual is $(I-\eta A)^t b$, so $\|r_t\|/\|b\| \le \rho_{GD}^t$; CG's
+# $A$-norm error obeys the Chebyshev bound, and $\|r\| \le \sqrt\kappa\,\|e\|_A$-scaled, so
+# $\|r_t\|/\|b\| \le \sqrt\kappa \cdot 2\rho_{CG}^t$.
+
+# %%
+rho_gd = float(gd.evaluate(part="optimal_rate", kappa=kappa))
+t_gd = np.arange(len(results["gd"].residuals))
+t_cg = np.arange(len(results["cg"].residuals))
+gd_bound = rho_gd**t_gd
+cg_curve = np.sqrt(kappa) * cg_bound.evaluate(kappa=kappa, t=t_cg)
+fig, ax = plt.subplots(figsize=(6.5, 3.8))
+ax.loglog(t_gd + 1, results["gd"].residuals, label="GD at η*, measured")
+ax.loglog(t_gd + 1, gd_bound, "k--", lw=0.8, label="ρ_GD^t")
+ax.loglog(t_cg + 1, results["cg"].residuals, label="CG, measured")
+ax.loglog(t_cg + 1, cg_curve, "k:", label="√κ · 2ρ_CG^t")
+ax.axhline(tol, c="grey", lw=0.5)
+ax.set(xlabel="iteration + 1", ylabel="‖r‖ / ‖b‖", ylim=(1e-12, 1e3), title=f"n = {n}, κ = {kappa:g}")
+ax.legend(fontsize=8)
+plt.show()
+
+# %% [markdown]
+# ## Iterations and time, side by side
+# `compare_solvers` also runs heavy ball at its optimal parameters.
+
+# %%
+rows = compare_solvers(A, b, tol=tol)
+print(f"{'method':>12} {'iterations':>10} {'seconds':>9} {'residual':>10}")
+for row in rows:
+    print(f"{row['method']:>12} {row['iterations']:>10} {row['seconds']:>9.4f} {row['residual']:>10.2e}")
+
+# %% [markdown]
+# ## Verdicts
+
+# %%
+# the bounds, solved for the iterations that reach the tolerance
+gd_iterations = np.log(tol) / np.log(rho_gd)
+rho_cg = (np.sqrt(kappa) - 1) / (np.sqrt(kappa) + 1)
+cg_iterations = np.log(tol / (2 * np.sqrt(kappa))) / np.log(rho_cg)
+gd_ratio = results["gd"].residuals / gd_bound
+print(verdict("GD residual below ρ_GD^t at every step", bool(np.all(gd_ratio <= 1 + 1e-9)), True))
+print(verdict("CG residual below √κ·2ρ_CG^t at every step", bool(np.all(results["cg"].residuals <= cg_curve * (1 + 1e-9))), True))
+print(verdict("GD iterations / (ln ε / ln ρ_GD)", results["gd"].iterations / gd_iterations, 1.0, rtol=0.15))
+print(verdict(f"CG within its bound's {cg_iterations:.0f} iterations", bool(results["cg"].iterations <= cg_iterations), True))
+print(f"GD / CG iterations: {results['gd'].iterations / results['cg'].iterations:.0f}× (√κ = {np.sqrt(kappa):.0f})")

@@ -1,0 +1,70 @@
+"""The loss and initialization claims pass on NumPy float64 and are reproducible."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from convlab.experiments import REGISTRY, Context, evaluate
+from convlab.experiments.claims import initialization, losses
+
+IDS = [
+    "softmax-ce-gradient",
+    "softmax-ce-hessian-psd",
+    "mse-gaussian-nll",
+    "xavier-variance",
+    "init-forward-variance",
+    "init-backward-variance",
+]
+
+
+def test_the_modules_register_these_claims():
+    modules = {REGISTRY[i].fn.__module__ for i in IDS}
+    assert modules == {losses.__name__, initialization.__name__}
+
+
+@pytest.mark.parametrize("quick", [True, False], ids=["quick", "full"])
+@pytest.mark.parametrize("claim_id", IDS)
+def test_claim_passes(claim_id, quick):
+    outcome = evaluate(REGISTRY[claim_id], Context(quick=quick))
+    assert outcome.error is None, outcome.error
+    assert outcome.verdict == "passed", (outcome.measured, outcome.tolerance)
+    json.dumps(outcome.to_json())
+
+
+@pytest.mark.parametrize("claim_id", IDS)
+def test_claim_is_reproducible(claim_id):
+    initialization._depth_run.cache_clear()
+    first = evaluate(REGISTRY[claim_id], Context(quick=True, seed=5))
+    initialization._depth_run.cache_clear()
+    second = evaluate(REGISTRY[claim_id], Context(quick=True, seed=5))
+    assert first.to_json()["measured"] == second.to_json()["measured"]
+
+
+def test_depth_prediction_is_the_derived_gain_to_the_depth():
+    """Xavier's derived gain is 1, N(0, 1)'s is the width: 256²⁰ after 20 layers."""
+    outcome = evaluate(REGISTRY["init-forward-variance"], Context())
+    predicted = outcome.predicted
+    ratio = predicted["standard_normal"] / predicted["xavier_uniform"]
+    assert ratio == pytest.approx(256.0**20, rel=1e-9)
+
+
+def test_depth_claim_fails_with_a_wrong_gain(monkeypatch):
+    """Predicting a gain 10% too high for every init puts the last layers outside the envelope."""
+    original = initialization._gains
+    monkeypatch.setattr(initialization, "_gains",
+                        lambda width: {k: (1.1 * f, 1.1 * b) for k, (f, b) in
+                                       original(width).items()})
+    initialization._depth_run.cache_clear()
+    try:
+        outcome = evaluate(REGISTRY["init-forward-variance"], Context())
+    finally:
+        initialization._depth_run.cache_clear()
+    assert outcome.verdict == "failed"
+
+
+def test_psd_claim_sees_the_zero_eigenvalue():
+    """diag(f) − ffᵀ has 1 in its null space: the smallest eigenvalue is 0 to rounding."""
+    outcome = evaluate(REGISTRY["softmax-ce-hessian-psd"], Context(quick=True))
+    assert abs(outcome.measured["min_eigenvalue"]) <= outcome.tolerance["min_eigenvalue"]
