@@ -95,6 +95,8 @@ def least_squares_table(n: int, d: int, steps: int, backend: str) -> str:
     t0 = time.perf_counter()
     gram = Quadratic(problem.C_x, problem.Xt @ problem.Y / n, dtype="float32", backend=xp)
     gram_setup = time.perf_counter() - t0
+    ours = (convlab_steps(problem, "GD", steps), convlab_steps(problem, "Adam", steps))
+    ours_gram = (convlab_steps(gram, "GD", 200), convlab_steps(gram, "Adam", 200))
     rows = [("floor: bytes(X) / read bandwidth", floor, floor)]
     rows.append(("numpy naive  Xᵀ(Xw − y)", best(lambda: numpy_naive(X, y, w)), None))
     rows.append(("numpy row-blocked one pass", best(lambda: numpy_one_pass(X, y, w)), None))
@@ -105,20 +107,8 @@ def least_squares_table(n: int, d: int, steps: int, backend: str) -> str:
             torch_steps(X, y, "Adam", steps),
         )
     )
-    rows.append(
-        (
-            f"convlab run, LinearRegression [{backend}]",
-            convlab_steps(problem, "GD", steps),
-            convlab_steps(problem, "Adam", steps),
-        )
-    )
-    rows.append(
-        (
-            f"convlab run, Gram form [{backend}]",
-            convlab_steps(gram, "GD", 200),
-            convlab_steps(gram, "Adam", 200),
-        )
-    )
+    rows.append((f"convlab run, LinearRegression [{backend}]", *ours))
+    rows.append((f"convlab run, Gram form [{backend}]", *ours_gram))
     torch_gd, torch_adam = rows[3][1], rows[3][2]
     lines = [
         f"Least squares, X {n:,} x {d}, float32, {steps} steps (ms per step; "
@@ -152,15 +142,30 @@ def torch_sweep(q: Quadratic, lrs: np.ndarray, steps: int) -> None:
     torch.stack(losses).numpy()
 
 
+def _one_thread(fn):
+    """``fn()`` with torch limited to one thread (NumPy's elementwise work is single-threaded)."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        return fn()
+    finally:
+        torch.set_num_threads(before)
+
+
 def sweep_table(runs: int, steps: int, subset: int, backend: str) -> str:
     xp = get_namespace(backend)
     q = Quadratic.from_spectrum(np.geomspace(1.0, 100.0, 100), dtype="float32", backend=xp)
     lrs = np.linspace(1e-4, 0.021, runs)  # the last few exceed 2/λ_M = 0.02 and diverge
-    batched = best(lambda: co.sweep(q, co.GD, {"lr": lrs}, steps=steps), 3)
+    # convlab first: torch's OpenMP threads spin for a while after each call and would slow
+    # whatever runs right after them
+    batched = best(lambda: co.sweep(q, co.GD, {"lr": lrs}, steps=steps), 5)
     result = co.sweep(q, co.GD, {"lr": lrs}, steps=steps)
     single = best(lambda: [co.run(q, co.GD(lr), steps=steps) for lr in lrs[:subset]], 2)
     loop = single * runs / subset
-    peer = best(lambda: torch_sweep(q, lrs, steps), 3)
+    peer = best(lambda: torch_sweep(q, lrs, steps), 5)
+    peer_1 = _one_thread(lambda: best(lambda: torch_sweep(q, lrs, steps), 5))
     diverged = result.table.column("status").count("diverged")
     return "\n".join(
         [
@@ -168,6 +173,7 @@ def sweep_table(runs: int, steps: int, subset: int, backend: str) -> str:
             f"({diverged} runs diverged and were frozen)",
             f"{'method':52s} {'seconds':>9s} {'vs torch':>9s}",
             f"{'torch, batched tensors (loss recorded)':52s} {peer:9.3f} {1.0:9.2f}",
+            f"{'torch, batched tensors, 1 thread':52s} {peer_1:9.3f} {peer_1 / peer:9.2f}",
             f"{'convlab sweep [' + backend + '] (loss, ‖g‖, dist, status)':52s} {batched:9.3f} "
             f"{batched / peer:9.2f}",
             f"{'convlab loop of single runs (' + str(subset) + ' timed, scaled)':52s} {loop:9.3f} "
@@ -181,7 +187,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--backend", default="numpy", choices=["numpy", "cupy"])
     parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--steps", type=int, default=10)
+    parser.add_argument("--steps", type=int, default=20)
     parser.add_argument("--subset", type=int, default=32)
     args = parser.parse_args()
     if args.backend == "cupy":

@@ -18,7 +18,6 @@ sample: 6·(784·512 + 512·512 + 512·10) − 2·784·512 = 3,217,920 for a tra
 from __future__ import annotations
 
 import argparse
-import ctypes
 import os
 import time
 
@@ -33,23 +32,6 @@ SIZES = (784, 512, 512, 10)
 BATCH = 256
 WEIGHTS = sum(a * b for a, b in zip(SIZES[:-1], SIZES[1:], strict=True))
 FLOPS_PER_SAMPLE = 6 * WEIGHTS - 2 * SIZES[0] * SIZES[1]
-
-
-def keep_freed_memory() -> bool:
-    """Ask glibc to keep freed memory instead of returning it to the OS (Linux only).
-
-    The pure optimizer protocol allocates new parameter-sized arrays (2.7 MB here) every
-    step.  By default glibc serves such blocks with mmap, or trims them off the heap when
-    freed, so every step page-faults ~700 fresh pages per array: ``p - 0.01 * g`` on 670k
-    float32 takes ~4 ms instead of ~0.2 ms.  Raising M_TRIM_THRESHOLD and M_MMAP_THRESHOLD
-    keeps the memory mapped; the setting is process-wide, so torch runs under it too.
-    """
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-    except OSError:
-        return False
-    m_trim_threshold, m_mmap_threshold = -1, -3
-    return bool(libc.mallopt(m_trim_threshold, 1 << 30) and libc.mallopt(m_mmap_threshold, 1 << 28))
 
 
 def data(n: int, xp):
@@ -159,9 +141,7 @@ def main() -> None:
     ap.add_argument("--epochs", type=int, default=3)
     ap.add_argument("--samples", type=int, default=60_000)
     ap.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's)")
-    ap.add_argument("--no-keep-memory", action="store_true", help="leave glibc's malloc as is")
     args = ap.parse_args()
-    kept = False if args.no_keep_memory else keep_freed_memory()
     try:
         xp = get_namespace(args.backend)
     except BackendUnavailableError as exc:
@@ -172,8 +152,7 @@ def main() -> None:
     print(
         f"784-512-512-10 ReLU MLP, batch {BATCH}, float32, {args.samples} samples, best of "
         f"{args.epochs} epochs, backend {args.backend}, OMP_NUM_THREADS="
-        f"{os.environ.get('OMP_NUM_THREADS', 'unset')}, freed memory kept: {kept}; "
-        f"load average {os.getloadavg()[0]:.2f}"
+        f"{os.environ.get('OMP_NUM_THREADS', 'unset')}; load average {os.getloadavg()[0]:.2f}"
     )
     trainers = {
         "convlab.nn + convlab.optim.SGD": convlab_trainer(X, y, sync, SGD(0.01, momentum=0.9)),

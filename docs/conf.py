@@ -22,7 +22,14 @@ extensions = [
     "convlab_docs",
 ]
 templates_path = ["_templates"]
-exclude_patterns = ["_build", "_templates", "Thumbs.db", ".DS_Store", "**/.ipynb_checkpoints"]
+exclude_patterns = [
+    "_build",
+    "_templates",
+    "_commands.md",
+    "Thumbs.db",
+    ".DS_Store",
+    "**/.ipynb_checkpoints",
+]
 suppress_warnings = ["myst.header"]
 
 # notebooks: convlab_docs executes notebooks/*.py into docs/notebooks/*.ipynb (a failing cell

@@ -20,6 +20,7 @@
 import matplotlib.pyplot as plt
 import numpy as np
 from _lab import explore, verdict
+from IPython.display import display
 
 import convlab
 from convlab.optim import GD, sweep
@@ -32,7 +33,7 @@ from convlab.symbolic.quadratic import gd_quadratic, gd_rate
 
 # %%
 derivation = gd_quadratic()
-derivation
+display(derivation)
 
 # %% [markdown]
 # ## The eigenbasis
@@ -73,7 +74,9 @@ ax.set(xlabel="η", ylabel="rate", ylim=(0.5, 1.2), title="GD rate vs step size 
 ax.legend()
 plt.show()
 stable = etas < 0.95 * 2 / eigenvalues.max()
-print(verdict("rate over stable η", measured[stable], gd_rate(etas[stable], eigenvalues), rtol=1e-3))
+print(
+    verdict("rate over stable η", measured[stable], gd_rate(etas[stable], eigenvalues), rtol=1e-3)
+)
 
 # %% [markdown]
 # ## Condition number and the optimal step
@@ -84,34 +87,51 @@ print(verdict("rate over stable η", measured[stable], gd_rate(etas[stable], eig
 kappas = np.array([2.0, 5.0, 10.0, 30.0, 100.0])
 optimal_step = derivation.evaluate(part="optimal_step", lambda_1=1.0, lambda_M=kappas)
 rates = []
-for kappa, step in zip(kappas, optimal_step):
+for kappa, step in zip(kappas, optimal_step, strict=True):
     q = Quadratic.from_spectrum(np.linspace(1.0, kappa, 20), seed=1)
     rates.append(convlab.run(q, GD(float(step)), steps=1500).rate().rate)
 k_grid = np.geomspace(1.5, 150, 100)
 fig, ax = plt.subplots(figsize=(6, 3.5))
-ax.semilogx(k_grid, derivation.evaluate(part="optimal_rate", kappa=k_grid), "k-", label="(κ−1)/(κ+1)")
+ax.semilogx(
+    k_grid, derivation.evaluate(part="optimal_rate", kappa=k_grid), "k-", label="(κ−1)/(κ+1)"
+)
 ax.semilogx(kappas, rates, "o", label="measured at η*")
 ax.set(xlabel="κ", ylabel="rate at η*", title="optimal GD rate vs condition number")
 ax.legend()
 plt.show()
-print(verdict("rate at η* over κ", rates, derivation.evaluate(part="optimal_rate", kappa=kappas), rtol=1e-3))
+print(
+    verdict(
+        "rate at η* over κ",
+        rates,
+        derivation.evaluate(part="optimal_rate", kappa=kappas),
+        rtol=1e-3,
+    )
+)
 
 # %% [markdown]
 # ## Explore
-# Move η: the modes near $\lambda_1$ are slow for small η, the modes near $\lambda_M$ oscillate
-# and blow up past $2/\lambda_M$. (Without ipywidgets, three values are drawn.)
+# Move η and κ (eigenvalues evenly spread over $[1, \kappa]$): the modes near $\lambda_1$ are
+# slow for small η, those near $\lambda_M$ oscillate and blow up past $2/\lambda_M$; the
+# dashed line is the predicted $\rho^{2t}$ envelope of $f - f^*$. (Without ipywidgets, three
+# (η, κ) pairs are drawn.)
 
 
 # %%
-def draw(eta):
-    run = convlab.run(problem, GD(eta), steps=40, record=("loss",))
+def draw(eta, kappa):
+    spectrum = np.linspace(1.0, kappa, 20)
+    quadratic = Quadratic.from_spectrum(spectrum, seed=0)
+    run = convlab.run(quadratic, GD(eta), steps=40, record=("loss",))
+    rho = float(gd_rate(eta, spectrum))
+    gap = run.loss - quadratic.min_value
     fig, ax = plt.subplots(figsize=(5, 3))
-    ax.semilogy(run.loss - problem.min_value + 1e-300, "o-", ms=3)
-    ax.set(xlabel="step", ylabel="f − f*", title=f"η = {eta:.3f}, predicted rate {gd_rate(eta, eigenvalues):.3f}")
+    ax.semilogy(gap + 1e-300, "o-", ms=3, label="measured")
+    ax.semilogy(gap[0] * rho ** (2 * np.arange(len(gap))), "k--", lw=0.8, label="ρ^(2t)")
+    ax.set(xlabel="step", ylabel="f − f*", title=f"η = {eta:.3f}, κ = {kappa:.1f}: ρ = {rho:.3f}")
+    ax.legend()
     plt.show()
 
 
-explore(draw, eta=[0.05, 2 / 11, 0.205])
+explore(draw, eta=[0.05, 2 / 11, 0.205], kappa=[2.0, 10.0, 20.0])
 
 # %% [markdown]
 # ## Verdict

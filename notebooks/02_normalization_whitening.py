@@ -21,6 +21,7 @@
 import matplotlib.pyplot as plt
 import numpy as np
 from _lab import verdict
+from IPython.display import display
 
 import convlab
 from convlab.data import PCAWhiten, Standardize, ZCAWhiten, digits
@@ -37,7 +38,7 @@ centring_and_scaling()
 
 # %%
 theory = whitening()
-theory
+display(theory)
 
 # %% [markdown]
 # ## The data and its preprocessings
@@ -59,7 +60,10 @@ inputs = {
 problems = {name: LinearRegression(Z, y) for name, Z in inputs.items()}
 print(f"{X.shape[0]} samples, {X.shape[1]} varying pixels")
 for name, p in problems.items():
-    print(f"{name:>13}: λ_1 = {float(p.eigenvalues[0]):.3g}, λ_M = {float(p.eigenvalues[-1]):.4g}, κ = {p.kappa:.4g}")
+    print(
+        f"{name:>13}: λ_1 = {float(p.eigenvalues[0]):.3g}, "
+        f"λ_M = {float(p.eigenvalues[-1]):.4g}, κ = {p.kappa:.4g}"
+    )
 
 # %% [markdown]
 # ZCA keeps the images recognisable (it is the whitening closest to the input); PCA scrambles
@@ -94,7 +98,9 @@ for name, p in problems.items():
     err = trace.dist / trace.dist[0]
     (line,) = ax.semilogy(np.maximum(err, 1e-17), label=f"{name} (κ = {p.kappa:.3g})")
     t = np.arange(steps + 1)
-    ax.semilogy(t, np.maximum(float(d["optimal_rate"]) ** t, 1e-17), "--", c=line.get_color(), lw=0.8)
+    ax.semilogy(
+        t, np.maximum(float(d["optimal_rate"]) ** t, 1e-17), "--", c=line.get_color(), lw=0.8
+    )
 ax.set(xlabel="step", ylabel="‖w_t − w*‖ / ‖w_0 − w*‖", ylim=(1e-16, 2))
 ax.legend(fontsize=8)
 plt.show()

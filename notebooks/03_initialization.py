@@ -22,9 +22,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 import sympy as sp
 from _lab import verdict
+from IPython.display import display
 
 from convlab.backend import host_rng
-from convlab.nn import INITS, Linear, ReLU, weight_variance
+from convlab.nn import Linear, ReLU, weight_variance
 from convlab.nn.depth import variance_through_depth
 from convlab.symbolic.initialization import he, variance_propagation, xavier
 
@@ -33,7 +34,7 @@ from convlab.symbolic.initialization import he, variance_propagation, xavier
 
 # %%
 propagation = variance_propagation()
-propagation
+display(propagation)
 
 # %%
 xavier()
@@ -97,7 +98,9 @@ fig, ax = plt.subplots(figsize=(6, 3.5))
 for name, moments in relu_measured.items():
     (line,) = ax.semilogy(moments, "o", ms=3, label=f"{name} measured")
     ax.semilogy(moments[0] * relu_factors[name] ** np.arange(depth + 1), "-", c=line.get_color())
-ax.set(xlabel="layer ℓ", ylabel="E[z²]", title=f"ReLU nets (geometric mean of {nets}); lines: theory")
+ax.set(
+    xlabel="layer ℓ", ylabel="E[z²]", title=f"ReLU nets (geometric mean of {nets}); lines: theory"
+)
 ax.legend()
 plt.show()
 
@@ -113,8 +116,22 @@ for k, name in enumerate(inits):
         ("backward", result.backward[k], result.predicted_backward[k]),
     ):
         log_ratio = np.log2(measured / predicted)
-        print(verdict(f"log2(measured/predicted) {direction} variance, {name}", np.abs(log_ratio).max(), 0, atol=1.0))
+        print(
+            verdict(
+                f"log2(measured/predicted) {direction} variance, {name}",
+                np.abs(log_ratio).max(),
+                0,
+                atol=1.0,
+            )
+        )
 for name, moments in relu_measured.items():
     predicted = moments[0] * relu_factors[name] ** np.arange(depth + 1)
     log_ratio = np.log2(moments / predicted)
-    print(verdict(f"ReLU net, {name}: log2(measured/predicted) second moment", np.abs(log_ratio).max(), 0, atol=1.0))
+    print(
+        verdict(
+            f"ReLU net, {name}: log2(measured/predicted) second moment",
+            np.abs(log_ratio).max(),
+            0,
+            atol=1.0,
+        )
+    )

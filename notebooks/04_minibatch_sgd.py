@@ -22,6 +22,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import sympy as sp
 from _lab import explore, verdict
+from IPython.display import display
 
 import convlab
 from convlab.optim import EMA, SGD, Constant, InverseSqrt, InverseTime
@@ -34,7 +35,7 @@ from convlab.symbolic.stochastic import minibatch_standard_error, robbins_monro
 
 # %%
 standard_error = minibatch_standard_error()
-standard_error
+display(standard_error)
 
 # %%
 c = sp.Symbol("c", positive=True)
@@ -82,7 +83,14 @@ for j in (0, dim - 1):
 ax.set(xlabel="batch size B", ylabel="std of the mini-batch gradient")
 ax.legend(fontsize=8)
 plt.show()
-print(verdict("gradient spread / (σ/√B), all sizes and coordinates", (measured / predicted).ravel(), 1.0, rtol=0.1))
+print(
+    verdict(
+        "gradient spread / (σ/√B), all sizes and coordinates",
+        (measured / predicted).ravel(),
+        1.0,
+        rtol=0.1,
+    )
+)
 
 # %% [markdown]
 # ## Constant steps: a noise floor that the batch size sets
@@ -103,6 +111,7 @@ print({B: f"{v:.2e}" for B, v in floors.items()})
 # %% [markdown]
 # ## Reshuffling each epoch against sampling with replacement
 # The same constant step and batch size; only the order of the samples differs.
+
 
 # %%
 def sgd_by_hand(eta, B, epochs, reshuffle, seed):
@@ -125,7 +134,10 @@ ax.semilogy(reshuffled, label="reshuffled every epoch")
 ax.set(xlabel="epoch", ylabel="‖w − w*‖ (mean of 4 seeds)")
 ax.legend()
 plt.show()
-print(f"last 10 epochs: with replacement {with_replacement[-10:].mean():.3g}, reshuffled {reshuffled[-10:].mean():.3g}")
+print(
+    f"last 10 epochs: with replacement {with_replacement[-10:].mean():.3g}, "
+    f"reshuffled {reshuffled[-10:].mean():.3g}"
+)
 
 # %% [markdown]
 # ## Schedules: only Robbins–Monro steps keep converging
@@ -143,7 +155,9 @@ fig, ax = plt.subplots(figsize=(6, 3.5))
 for name, lr in runs.items():
     trace = convlab.run(problem, SGD(lr), steps=4000, batch_size=4, seed=1)
     distances[name] = trace.dist
-    ax.loglog(np.arange(1, 4001), trace.dist[1:], lw=0.8, label=f"{name}: {conditions[name].conclusion}")
+    ax.loglog(
+        np.arange(1, 4001), trace.dist[1:], lw=0.8, label=f"{name}: {conditions[name].conclusion}"
+    )
 ax.set(xlabel="step", ylabel="‖w_t − w*‖")
 ax.legend(fontsize=7)
 plt.show()
@@ -156,7 +170,9 @@ plt.show()
 
 # %%
 def draw_ema(decay):
-    trace = convlab.run(problem, EMA(SGD(0.05), decay), steps=3000, batch_size=4, seed=2, record=("params",))
+    trace = convlab.run(
+        problem, EMA(SGD(0.05), decay), steps=3000, batch_size=4, seed=2, record=("params",)
+    )
     iterates = np.asarray(trace.params)
     averaged = np.empty_like(iterates)
     averaged[0] = iterates[0]
@@ -185,8 +201,26 @@ for name in ("constant c", "c/t"):
     d = distances[name]
     still = float(np.mean(d[-500:]) / np.mean(d[1750:2250]))
     converging = bool(conditions[name]["sum_of_squares_converges"])
-    print(verdict(f"{name}: still converging (distance ratio, step 4000 vs 2000 < 0.85)", still < 0.85, converging))
+    print(
+        verdict(
+            f"{name}: still converging (distance ratio, step 4000 vs 2000 < 0.85)",
+            still < 0.85,
+            converging,
+        )
+    )
 noisy, averaged = draw_ema(0.99)
 print(verdict("EMA(γ = 0.99) closer to w* than the SGD iterates", averaged < noisy, True))
-print(verdict("reshuffling ends closer to w* than sampling with replacement", bool(reshuffled[-10:].mean() < with_replacement[-10:].mean()), True))
-print(verdict("noise floor falls with B (f − f* at B = 4, 16, 64 decreasing)", bool(floors[4] > floors[16] > floors[64]), True))
+print(
+    verdict(
+        "reshuffling ends closer to w* than sampling with replacement",
+        bool(reshuffled[-10:].mean() < with_replacement[-10:].mean()),
+        True,
+    )
+)
+print(
+    verdict(
+        "noise floor falls with B (f − f* at B = 4, 16, 64 decreasing)",
+        bool(floors[4] > floors[16] > floors[64]),
+        True,
+    )
+)

@@ -24,6 +24,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import sympy as sp
 from _lab import verdict
+from IPython.display import display
 
 from convlab.nn.bn_modes import bn_modes
 from convlab.nn.depth import rank_collapse
@@ -35,7 +36,7 @@ from convlab.symbolic.long_term import long_term_dynamics
 # %%
 W = sp.Matrix([[sp.Rational(3, 4), sp.Rational(1, 4)], [sp.Rational(1, 4), sp.Rational(3, 4)]])
 powers = long_term_dynamics(W)
-powers
+display(powers)
 
 # %% [markdown]
 # $W$ is symmetric, so the singular values of $W^t$ are $|\lambda_i|^t$ and the ratio of the
@@ -44,7 +45,9 @@ powers
 # %%
 lam = sorted((abs(complex(v)) for v in powers["eigenvalues"]), reverse=True)
 t = np.arange(0, 30)
-measured = [np.linalg.svd(np.linalg.matrix_power(np.array(W, dtype=float), k), compute_uv=False) for k in t]
+measured = [
+    np.linalg.svd(np.linalg.matrix_power(np.array(W, dtype=float), k), compute_uv=False) for k in t
+]
 ratio = np.array([s[1] / s[0] for s in measured])
 predicted = (lam[1] / lam[0]) ** t
 fig, ax = plt.subplots(figsize=(6, 3.2))
@@ -79,14 +82,20 @@ plt.show()
 alpha, mu = sp.symbols("alpha mu", positive=True)
 step = sp.Symbol("t", integer=True, nonnegative=True)
 running = sp.Function("m")
-solution = sp.rsolve(running(step + 1) - alpha * running(step) - (1 - alpha) * mu, running(step), {running(0): 0})
+solution = sp.rsolve(
+    running(step + 1) - alpha * running(step) - (1 - alpha) * mu, running(step), {running(0): 0}
+)
 error = sp.simplify(mu - solution)
 print("running mean:", solution, "   error:", error)
 momentum, mean, steps = 0.9, 3.0, 60
-predicted_error = sp.lambdify(step, error.subs({alpha: momentum, mu: mean}))(np.arange(1, steps + 1))
+predicted_error = sp.lambdify(step, error.subs({alpha: momentum, mu: mean}))(
+    np.arange(1, steps + 1)
+)
 modes = bn_modes(momentum=momentum, mean=mean, steps=steps, predicted=predicted_error)
 fig, ax = plt.subplots(figsize=(6, 3.4))
-ax.semilogy(np.arange(1, steps + 1), modes.mean_error, "o", ms=3, label="running-mean error, measured")
+ax.semilogy(
+    np.arange(1, steps + 1), modes.mean_error, "o", ms=3, label="running-mean error, measured"
+)
 ax.semilogy(np.arange(1, steps + 1), modes.predicted_mean_error, "k-", label="α^t |μ|")
 ax.semilogy(np.arange(1, steps + 1), modes.gap, "s", ms=3, label="RMS(train − eval output)")
 ax.set(xlabel="training batches t", ylabel="error / gap")
@@ -102,4 +111,6 @@ for claim, holds in collapse.verdict.items():
     print(verdict(claim, holds, True))
 early = slice(0, 10)  # above the batch noise (1 − α)/(1 + α)·σ²/B
 log_ratio = np.abs(np.log2(modes.mean_error[early] / modes.predicted_mean_error[early]))
-print(verdict("running-mean error vs α^t|μ|, t ≤ 10 (max |log2 ratio|)", log_ratio.max(), 0, atol=1.0))
+print(
+    verdict("running-mean error vs α^t|μ|, t ≤ 10 (max |log2 ratio|)", log_ratio.max(), 0, atol=1.0)
+)

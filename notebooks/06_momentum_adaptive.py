@@ -22,11 +22,12 @@
 import matplotlib.pyplot as plt
 import numpy as np
 from _lab import explore, verdict
+from IPython.display import display
 
 import convlab
 from convlab.optim import GD, Adam, HeavyBall, Nesterov, RMSprop, Rprop, sweep
 from convlab.problems import Quadratic
-from convlab.symbolic.momentum import heavy_ball, heavy_ball_rate, nesterov, nesterov_rate
+from convlab.symbolic.momentum import heavy_ball, heavy_ball_rate, nesterov
 from convlab.symbolic.quadratic import gd_quadratic
 from convlab.symbolic.stochastic import adam_step_bound
 
@@ -36,7 +37,7 @@ from convlab.symbolic.stochastic import adam_step_bound
 # %%
 kappa = 10
 hb = heavy_ball(1, kappa)
-hb
+display(hb)
 
 # %%
 nag = nesterov(1, kappa)
@@ -55,8 +56,13 @@ result = sweep(problem, HeavyBall, {"lr": etas, "beta": betas}, steps=400)
 measured = np.array(result.table.column("rate")).reshape(len(etas), len(betas))
 predicted = heavy_ball_rate(etas[:, None, None], betas[None, :, None], eigenvalues).max(axis=-1)
 fig, axes = plt.subplots(1, 2, figsize=(9, 3.6), sharey=True)
-for ax, values, title in ((axes[0], predicted, "predicted rate"), (axes[1], measured, "measured rate")):
-    image = ax.pcolormesh(betas, etas, np.clip(values, 0, 1.05), vmin=0.3, vmax=1.05, shading="nearest")
+for ax, values, title in (
+    (axes[0], predicted, "predicted rate"),
+    (axes[1], measured, "measured rate"),
+):
+    image = ax.pcolormesh(
+        betas, etas, np.clip(values, 0, 1.05), vmin=0.3, vmax=1.05, shading="nearest"
+    )
     ax.set(xlabel="β", title=title)
 axes[0].set_ylabel("η")
 b = np.linspace(0, 0.95, 50)
@@ -66,7 +72,14 @@ for ax in axes:
 fig.colorbar(image, ax=axes)
 plt.show()
 inside = predicted < 0.97
-print(verdict("heavy-ball rate over the stable (η, β) grid", measured[inside], predicted[inside], rtol=0.02))
+print(
+    verdict(
+        "heavy-ball rate over the stable (η, β) grid",
+        measured[inside],
+        predicted[inside],
+        rtol=0.02,
+    )
+)
 
 # %% [markdown]
 # ## GD, heavy ball and Nesterov at their tuned parameters
@@ -75,7 +88,10 @@ print(verdict("heavy-ball rate over the stable (η, β) grid", measured[inside],
 gd = gd_quadratic(1, kappa)
 runs = {
     "gd": (GD(float(gd["optimal_step"])), float(gd["optimal_rate"])),
-    "heavy-ball": (HeavyBall(float(hb["optimal_step"]), float(hb["optimal_momentum"])), float(hb["optimal_rate"])),
+    "heavy-ball": (
+        HeavyBall(float(hb["optimal_step"]), float(hb["optimal_momentum"])),
+        float(hb["optimal_rate"]),
+    ),
     "nesterov": (
         Nesterov(float(nag["optimal_step"]), float(nag["optimal_momentum"])),
         float(nag["optimal_rate"]),
@@ -104,11 +120,17 @@ def draw(eta, beta):
     fig, ax = plt.subplots(figsize=(5, 3))
     ax.semilogy(trace.dist / trace.dist[0])
     rho = float(heavy_ball_rate(eta, beta, eigenvalues).max())
-    ax.set(xlabel="step", ylabel="relative error", title=f"η = {eta:.2f}, β = {beta:.2f}: predicted ρ = {rho:.3f}")
+    ax.set(
+        xlabel="step",
+        ylabel="relative error",
+        title=f"η = {eta:.2f}, β = {beta:.2f}: predicted ρ = {rho:.3f}",
+    )
     plt.show()
 
 
-explore(draw, eta=[0.05, float(hb["optimal_step"]), 0.3], beta=[0.0, float(hb["optimal_momentum"]), 0.8])
+explore(
+    draw, eta=[0.05, float(hb["optimal_step"]), 0.3], beta=[0.0, float(hb["optimal_momentum"]), 0.8]
+)
 
 # %% [markdown]
 # ## Rprop against RMSprop: the lecture's counter-example
@@ -147,7 +169,7 @@ plt.show()
 
 # %%
 bound = adam_step_bound()
-bound
+display(bound)
 
 # %%
 rng = np.random.default_rng(0)
@@ -177,12 +199,22 @@ plt.show()
 
 # %%
 for name, (measured_rate, rate) in rates.items():
-    print(verdict(f"{name} rate at its tuned parameters (κ = {kappa})", measured_rate, rate, rtol=0.02))
+    print(
+        verdict(
+            f"{name} rate at its tuned parameters (κ = {kappa})", measured_rate, rate, rtol=0.02
+        )
+    )
 # drift per cycle over the last 100 cycles (after RMSprop's warm-up of its running mean square),
 # in units of the step size η = 0.01; the first-order prediction for RMSprop is
 # −η Σ g / RMS = 0 per cycle
 drift = {name: abs(path[-1] - path[1000]) / 100 / 0.01 for name, path in paths.items()}
 print(f"drift per cycle: {drift['rprop']:.3g} η (Rprop), {drift['rmsprop']:.3g} η (RMSprop)")
-print(verdict("Rprop drifts (more than 100 η per cycle) on a zero-mean gradient", bool(drift["rprop"] > 100), True))
+print(
+    verdict(
+        "Rprop drifts (more than 100 η per cycle) on a zero-mean gradient",
+        bool(drift["rprop"] > 100),
+        True,
+    )
+)
 print(verdict("RMSprop's drift per cycle, in η", drift["rmsprop"], 0, atol=0.1))
 print(verdict("Adam's mean step vs η|μ|/√(μ²+s²)", step_size, predicted_step, rtol=0.1))

@@ -25,6 +25,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 from _lab import verdict
+from IPython.display import display
 
 import convlab
 from convlab.optim import GD
@@ -43,7 +44,7 @@ newton_family()
 
 # %%
 shrinkage = levenberg_shrinkage()
-shrinkage
+display(shrinkage)
 
 # %% [markdown]
 # ## Rosenbrock's valley
@@ -57,10 +58,17 @@ methods = {
     "bfgs": BFGS(),
     "l-bfgs": LBFGS(),
 }
-traces = {name: convlab.run(problem, opt, steps=3000 if name == "gd" else 200, tol=1e-12) for name, opt in methods.items()}
+traces = {
+    name: convlab.run(problem, opt, steps=3000 if name == "gd" else 200, tol=1e-12)
+    for name, opt in methods.items()
+}
 fig, ax = plt.subplots(figsize=(6, 3.6))
 for name, trace in traces.items():
-    ax.loglog(np.arange(1, len(trace.dist) + 1), np.maximum(trace.dist, 1e-17), label=f"{name} ({trace.n_steps} steps, {trace.status})")
+    ax.loglog(
+        np.arange(1, len(trace.dist) + 1),
+        np.maximum(trace.dist, 1e-17),
+        label=f"{name} ({trace.n_steps} steps, {trace.status})",
+    )
 ax.set(xlabel="iteration + 1", ylabel="‖x − x*‖", title="Rosenbrock from (−1.2, 1)")
 ax.legend(fontsize=8)
 plt.show()
@@ -120,7 +128,9 @@ else:
 
     fit_problem = ExponentialDecay(n=60, noise=0.02, seed=0)
     x0 = np.asarray(fit_problem.x0)
-    reference = scipy_least_squares(lambda b: np.asarray(fit_problem.residual(b)), x0, method="lm", xtol=1e-15, ftol=1e-15).x
+    reference = scipy_least_squares(
+        lambda b: np.asarray(fit_problem.residual(b)), x0, method="lm", xtol=1e-15, ftol=1e-15
+    ).x
     label = "SciPy least_squares(method='lm')"
 fits = {
     "lm": convlab.run(fit_problem, LevenbergMarquardt(), steps=500),
@@ -128,7 +138,12 @@ fits = {
 }
 fig, ax = plt.subplots(figsize=(6, 3.4))
 for name, trace in fits.items():
-    ax.semilogy(trace.loss - trace.loss.min() + 1e-16, "o-", ms=3, label=f"{name}: {trace.status}, {trace.n_steps} steps")
+    ax.semilogy(
+        trace.loss - trace.loss.min() + 1e-16,
+        "o-",
+        ms=3,
+        label=f"{name}: {trace.status}, {trace.n_steps} steps",
+    )
 ax.set(xlabel="iteration", ylabel="f − f_final", title=f"fit against the {label}")
 ax.legend(fontsize=8)
 plt.show()
@@ -141,5 +156,9 @@ print(f"LM estimate {estimate}, reference {reference}, LRE {lre:.1f} digits")
 
 # %%
 print(verdict("Newton's order of convergence on Rosenbrock (N&W Thm. 3.5)", order, 2, atol=0.3))
-print(verdict("Levenberg / Gauss–Newton step along each v_i", measured_ratio, predicted_ratio, rtol=1e-8))
+print(
+    verdict(
+        "Levenberg / Gauss–Newton step along each v_i", measured_ratio, predicted_ratio, rtol=1e-8
+    )
+)
 print(verdict(f"LM agrees with the {label} to 4 digits or more (LRE ≥ 4)", bool(lre >= 4), True))

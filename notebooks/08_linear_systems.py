@@ -22,6 +22,7 @@
 import matplotlib.pyplot as plt
 import numpy as np
 from _lab import verdict
+from IPython.display import display
 
 from convlab.linalg import cg, compare_solvers, solve
 from convlab.linalg.compare import gradient_descent
@@ -33,7 +34,7 @@ from convlab.symbolic.second_order import conjugate_gradient_bound
 
 # %%
 cg_bound = conjugate_gradient_bound()
-cg_bound
+display(cg_bound)
 
 # %%
 gd = gd_quadratic()
@@ -58,7 +59,10 @@ results = {
     "cholesky": solve(A, b),
 }
 for name, result in results.items():
-    print(f"{name:>9}: {result.status}, {result.iterations} iterations, residual {result.residuals[-1]:.2e}")
+    print(
+        f"{name:>9}: {result.status}, {result.iterations} iterations, "
+        f"residual {result.residuals[-1]:.2e}"
+    )
 
 # %% [markdown]
 # ## Residuals against the bounds
@@ -78,7 +82,9 @@ ax.loglog(t_gd + 1, gd_bound, "k--", lw=0.8, label="ρ_GD^t")
 ax.loglog(t_cg + 1, results["cg"].residuals, label="CG, measured")
 ax.loglog(t_cg + 1, cg_curve, "k:", label="√κ · 2ρ_CG^t")
 ax.axhline(tol, c="grey", lw=0.5)
-ax.set(xlabel="iteration + 1", ylabel="‖r‖ / ‖b‖", ylim=(1e-12, 1e3), title=f"n = {n}, κ = {kappa:g}")
+ax.set(
+    xlabel="iteration + 1", ylabel="‖r‖ / ‖b‖", ylim=(1e-12, 1e3), title=f"n = {n}, κ = {kappa:g}"
+)
 ax.legend(fontsize=8)
 plt.show()
 
@@ -88,9 +94,12 @@ plt.show()
 
 # %%
 rows = compare_solvers(A, b, tol=tol)
-print(f"{'method':>12} {'iterations':>10} {'seconds':>9} {'residual':>10}")
+print(f"{'method':>20} {'iterations':>10} {'seconds':>9} {'residual':>10}")
 for row in rows:
-    print(f"{row['method']:>12} {row['iterations']:>10} {row['seconds']:>9.4f} {row['residual']:>10.2e}")
+    print(
+        f"{row['method']:>20} {row['iterations']:>10} "
+        f"{row['seconds']:>9.4f} {row['residual']:>10.2e}"
+    )
 
 # %% [markdown]
 # ## Verdicts
@@ -102,7 +111,26 @@ rho_cg = (np.sqrt(kappa) - 1) / (np.sqrt(kappa) + 1)
 cg_iterations = np.log(tol / (2 * np.sqrt(kappa))) / np.log(rho_cg)
 gd_ratio = results["gd"].residuals / gd_bound
 print(verdict("GD residual below ρ_GD^t at every step", bool(np.all(gd_ratio <= 1 + 1e-9)), True))
-print(verdict("CG residual below √κ·2ρ_CG^t at every step", bool(np.all(results["cg"].residuals <= cg_curve * (1 + 1e-9))), True))
-print(verdict("GD iterations / (ln ε / ln ρ_GD)", results["gd"].iterations / gd_iterations, 1.0, rtol=0.15))
-print(verdict(f"CG within its bound's {cg_iterations:.0f} iterations", bool(results["cg"].iterations <= cg_iterations), True))
-print(f"GD / CG iterations: {results['gd'].iterations / results['cg'].iterations:.0f}× (√κ = {np.sqrt(kappa):.0f})")
+print(
+    verdict(
+        "CG residual below √κ·2ρ_CG^t at every step",
+        bool(np.all(results["cg"].residuals <= cg_curve * (1 + 1e-9))),
+        True,
+    )
+)
+print(
+    verdict(
+        "GD iterations / (ln ε / ln ρ_GD)", results["gd"].iterations / gd_iterations, 1.0, rtol=0.15
+    )
+)
+print(
+    verdict(
+        f"CG within its bound's {cg_iterations:.0f} iterations",
+        bool(results["cg"].iterations <= cg_iterations),
+        True,
+    )
+)
+print(
+    f"GD / CG iterations: {results['gd'].iterations / results['cg'].iterations:.0f}× "
+    f"(√κ = {np.sqrt(kappa):.0f})"
+)

@@ -23,6 +23,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import sympy as sp
 from _lab import verdict
+from IPython.display import display
 
 import convlab
 from convlab.data import two_moons
@@ -39,11 +40,11 @@ softmax_jacobian(3)
 
 # %%
 ce = softmax_cross_entropy(3)
-ce
+display(ce)
 
 # %%
 mse = mean_squared_error(2)
-mse
+display(mse)
 
 # %% [markdown]
 # ## The derived gradient against convlab's hand-written backward
@@ -62,7 +63,9 @@ z = {f"z_{i + 1}": logits[:, i] for i in range(3)}
 y = {f"y_{i + 1}": onehot[:, i] for i in range(3)}
 gradient = ce.lambdify(part="gradient")
 names = [str(s) for s in ce.symbols_of("gradient")]
-derived = np.stack([np.asarray(gradient(*[{**z, **y}[n][k] for n in names])).ravel() for k in range(8)])
+derived = np.stack(
+    [np.asarray(gradient(*[{**z, **y}[n][k] for n in names])).ravel() for k in range(8)]
+)
 print("backward:\n", np.array2string(backward * 8, precision=4))
 print("derived f − y:\n", np.array2string(derived, precision=4))
 
@@ -120,9 +123,33 @@ plt.show()
 # ## Verdicts
 
 # %%
-print(verdict("CrossEntropyLoss.backward × batch vs derived f − y", backward * 8, derived, rtol=1e-12, atol=1e-15))
+print(
+    verdict(
+        "CrossEntropyLoss.backward × batch vs derived f − y",
+        backward * 8,
+        derived,
+        rtol=1e-12,
+        atol=1e-15,
+    )
+)
 print(verdict("mean cross-entropy vs mean −log p(true class)", value, nll, rtol=1e-12))
-print(verdict("Gaussian NLL − ½‖y−f‖²/σ² vs log 2πσ² (σ = 1)", gaussian_nll - np.sum((pred - target) ** 2, axis=1).mean() / 2, np.log(2 * np.pi), rtol=1e-12))
-print(verdict("MSELoss vs mean ½‖y−f‖² per row (2 outputs)", mean_half_sq, np.sum((pred - target) ** 2, axis=1).mean() / 2, rtol=1e-12))
-print(verdict("0–1 error ≤ logistic loss in bits at every step", bool(np.all(zero_one <= bits)), True))
+print(
+    verdict(
+        "Gaussian NLL − ½‖y−f‖²/σ² vs log 2πσ² (σ = 1)",
+        gaussian_nll - np.sum((pred - target) ** 2, axis=1).mean() / 2,
+        np.log(2 * np.pi),
+        rtol=1e-12,
+    )
+)
+print(
+    verdict(
+        "MSELoss vs mean ½‖y−f‖² per row (2 outputs)",
+        mean_half_sq,
+        np.sum((pred - target) ** 2, axis=1).mean() / 2,
+        rtol=1e-12,
+    )
+)
+print(
+    verdict("0–1 error ≤ logistic loss in bits at every step", bool(np.all(zero_one <= bits)), True)
+)
 print(f"final: logistic loss {bits[-1]:.3f} bits, 0–1 error {zero_one[-1]:.3f}")

@@ -9,7 +9,7 @@ import sympy as sp
 
 
 def verdict(what: str, measured, predicted, *, rtol: float = 0.0, atol: float = 0.0) -> str:
-    """"<what>: measured m vs predicted p: verified" (or "refuted"), elementwise for arrays.
+    """ "<what>: measured m vs predicted p: verified" (or "refuted"), elementwise for arrays.
 
     ``predicted`` may be a SymPy number (printed exactly, then as a float), an array, or a
     bool (a qualitative prediction, printed yes / no); verified means
@@ -57,4 +57,6 @@ def explore(draw: Callable, **values: Sequence[float]) -> None:
 def _number(a: np.ndarray) -> str:
     if a.ndim == 0:
         return f"{float(a):.4g}"
-    return np.array2string(a.ravel(), precision=4, separator=", ", threshold=8, max_line_width=10_000)
+    return np.array2string(
+        a.ravel(), precision=4, separator=", ", threshold=8, max_line_width=10_000
+    )

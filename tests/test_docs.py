@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import html as html_lib
 import re
+import sys
 from pathlib import Path
 
 import pytest
 
 for module in ("sphinx", "myst_nb", "furo", "jupytext", "nbclient", "ipykernel"):
     pytest.importorskip(module)
+
+# Sphinx 9 and myst announce their own API changes (RemovedInSphinx11Warning) by the hundred
+pytestmark = pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
@@ -61,3 +65,30 @@ def test_getting_started_shows_the_readme_commands(built):
     for marker in ("main-command", "test-command"):
         command = re.search(rf"<!-- {marker} -->\s*```\w*\n(.*?)\n```", readme, re.S).group(1)
         assert command in html_lib.unescape(re.sub(r"<[^>]+>", "", page))
+
+
+def test_plain_text_bars_are_escaped_and_markup_is_not():
+    sys.path.insert(0, str(DOCS / "_ext"))
+    from convlab_docs import escape_bars
+
+    lines = [
+        "rate max|1 − ηλ| over ``a|b`` and :math:`|x|`",
+        "| a | line table |",
+        "Example::",
+        "",
+        "    y = a | b",
+        ".. math:: |z| < 1",
+        "after |z|",
+        ">>> x | y",
+    ]
+    escape_bars(None, "function", "f", None, {}, lines)
+    assert lines == [
+        "rate max\\|1 − ηλ\\| over ``a|b`` and :math:`|x|`",
+        "| a | line table |",
+        "Example::",
+        "",
+        "    y = a | b",
+        ".. math:: |z| < 1",
+        "after \\|z\\|",
+        ">>> x | y",
+    ]

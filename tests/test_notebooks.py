@@ -72,3 +72,35 @@ def test_a_failing_cell_or_a_refuted_verdict_is_an_error(tmp_path, monkeypatch, 
     path.write_text(f"# %%\nx = 1\n\n# %%\n{cell}\n", encoding="utf-8")
     done = nbexec.execute(path)
     assert done.error is not None and expected in done.error
+
+
+@pytest.fixture
+def lab(monkeypatch):
+    monkeypatch.syspath_prepend(str(nbexec.NOTEBOOKS))
+    import _lab
+
+    return _lab
+
+
+def test_verdict_states_exact_prediction_and_outcome(lab):
+    import sympy as sp
+
+    sentence = lab.verdict("rate", 0.8182, sp.Rational(9, 11), rtol=1e-3)
+    assert sentence == "rate: measured 0.8182 vs predicted 9/11 = 0.8182: verified"
+    assert lab.verdict("rate", 0.9, sp.Rational(9, 11), rtol=1e-3).endswith(nbexec.REFUTED)
+    assert lab.verdict("grows", False, True).endswith("measured no vs predicted yes: refuted")
+    assert lab.verdict("finite", [float("nan")], [0.0], atol=1.0).endswith(nbexec.REFUTED)
+
+
+def test_explore_without_widgets_draws_first_middle_and_last(lab, monkeypatch):
+    monkeypatch.setitem(sys.modules, "ipywidgets", None)  # import ipywidgets -> ImportError
+    calls = []
+    lab.explore(lambda eta, beta: calls.append((eta, beta)), eta=[1, 2, 3, 4], beta=[5, 6, 7, 8])
+    assert calls == [(1, 5), (3, 7), (4, 8)]
+
+
+def test_explore_with_widgets_draws_the_middle_value(lab):
+    pytest.importorskip("ipywidgets")
+    calls = []
+    lab.explore(lambda eta: calls.append(eta), eta=[0.1, 0.2, 0.3])
+    assert calls == [pytest.approx(0.2)]

@@ -1,4 +1,11 @@
-"""Neural networks with hand-written backward passes, their training, and depth experiments."""
+"""Neural networks with hand-written backward passes, and their training.
+
+The experiments live in their own modules (not re-exported, so importing ``convlab.nn`` stays
+light): :mod:`convlab.nn.depth` (variance through depth, rank collapse),
+:mod:`convlab.nn.trainability` (trainability vs depth, class collapse at init),
+:mod:`convlab.nn.bn_modes` (BatchNorm's train/eval gap), :mod:`convlab.nn.conditioning`
+(whitening and the conditioning of least squares).
+"""
 
 from convlab.nn.batchnorm import BatchNorm1d
 from convlab.nn.init import INITS, weight_variance

@@ -26,7 +26,7 @@ import numpy as np
 
 from convlab.backend import from_host, get_namespace, host_rng, to_numpy
 from convlab.nn.batchnorm import BatchNorm1d
-from convlab.nn.init import weight_variance
+from convlab.nn.init import INITS, weight_variance
 from convlab.nn.layers import ACTIVATIONS, Linear
 from convlab.nn.module import Module, Sequential
 
@@ -54,14 +54,15 @@ def variance_through_depth(
     depth: int = 20,
     width: int = 256,
     n: int = 512,
-    inits: Sequence[str] = ("xavier_uniform", "standard_normal", "tiny"),
+    inits: Sequence[str] = tuple(INITS),
     gains: dict[str, tuple[float, float]] | None = None,
     seed: int = 0,
     backend: Any = None,
     dtype: Any = "float64",
 ) -> VarianceResult:
     """Push N(0, I) inputs forward and N(0, I) gradients backward through ``depth`` linear
-    layers of ``width`` units for each init, recording the variance after every layer.
+    layers of ``width`` units for each init (default: every one in ``INITS``), recording the
+    variance after every layer.
 
     gains: per init, the predicted per-layer variance factors (forward, backward); default
     the closed forms ``(N_x v, N_y v)`` with v = :func:`~convlab.nn.init.weight_variance`.
@@ -122,8 +123,9 @@ class RankResult:
     """Numerical rank and condition number of the activations H_ℓ after each layer.
 
     Keys of the dicts: ``"linear"``, ``"linear+bn"``, ``"relu"``, ``"relu+bn"``; each array
-    has ``depth + 1`` entries (entry 0: the whitened input).  ``spectra[key][ℓ]``: the
-    eigenvalues (descending) of H_ℓᵀH_ℓ/n for ℓ = 0 … 4.
+    has ``depth + 1`` entries (entry 0: the whitened input); rank and condition are those of
+    H_ℓ itself (uncentred, as Daneshmand et al.).  ``spectra[key][ℓ]``: the eigenvalues
+    (descending) of the activation covariance of H_ℓ (centred) for ℓ = 0 … 4.
     """
 
     rank: dict[str, np.ndarray]
@@ -202,5 +204,6 @@ def _track_rank(layers: list[Sequential], x: Any, rtol: float):
         ranks.append(int(np.sum(s > rtol * s[0])))
         conds.append(float(s[0] / s[-1]) if s[-1] > 0 else np.inf)
         if i < 5:
-            spectra.append(s**2 / h.shape[0])
+            hc = h - xp.mean(h, axis=0)
+            spectra.append(to_numpy(xp.flip(xp.linalg.eigvalsh(hc.T @ hc / h.shape[0]))))
     return np.array(ranks), np.array(conds), np.array(spectra)

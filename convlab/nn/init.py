@@ -19,7 +19,7 @@ name                   distribution                               keeps
 ``he_normal``          N(0, 2/N_x)                                forward through ReLU (He 2015)
 ``he_uniform``         U[−√(6/N_x), +√(6/N_x)]                    forward through ReLU
 ``standard_normal``    N(0, 1)  — deliberately bad: explodes      neither
-``tiny``               N(0, 0.01²) — deliberately bad: vanishes neither
+``tiny``               N(0, 0.01²) — deliberately bad: vanishes   neither
 =====================  =========================================  ===================
 """
 

@@ -72,15 +72,19 @@ class Linear(Module):
 
 
 class ReLU(Module):
-    """``y = max(x, 0)``; the sub-gradient at 0 is taken as 0 (as torch does)."""
+    """``y = max(x, 0)``; the sub-gradient at 0 is taken as 0 (as torch does).
+
+    The mask [x > 0] is kept in x's float dtype, so backward is one multiplication (on NumPy
+    ``where`` with a scalar is ~15× slower than a product).
+    """
 
     def forward(self, x: Any) -> Any:
         xp = _xp(x)
-        self.mask = x > 0
-        return xp.where(self.mask, x, 0.0)
+        self.mask = xp.astype(x > 0, x.dtype)
+        return xp.maximum(x, 0.0)
 
     def backward(self, dy: Any) -> Any:
-        return _xp(dy).where(self.mask, dy, 0.0)
+        return dy * self.mask
 
 
 class Tanh(Module):
@@ -95,12 +99,10 @@ class Tanh(Module):
 
 
 class Sigmoid(Module):
-    """``y = 1/(1 + e^{−x})``, evaluated as ``e^{min(x,0)}/(1 + e^{−|x|})`` (no overflow)."""
+    """``y = 1/(1 + e^{−x})``, evaluated as ``(1 + tanh(x/2))/2`` (no overflow for any x)."""
 
     def forward(self, x: Any) -> Any:
-        xp = _xp(x)
-        e = xp.exp(-xp.abs(x))
-        self.y = xp.where(x >= 0, 1.0, e) / (1.0 + e)
+        self.y = 0.5 * (1.0 + _xp(x).tanh(0.5 * x))
         return self.y
 
     def backward(self, dy: Any) -> Any:

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from convlab.backend import take_rows, to_numpy
+from convlab.backend import is_array, take_rows, to_numpy
 from convlab.backend.checks import as_array, check_finite
 from convlab.errors import ArgumentError, ArgumentTypeError, ShapeError
 from convlab.nn.losses import LOSSES, CrossEntropyLoss
@@ -102,7 +102,7 @@ def check_data(model: Sequential, loss: Any, X: Any, y: Any, names=("X", "y")) -
 
 
 def _check_labels(name: str, y: Any, n: int, classes: int, model: Sequential) -> Any:
-    host = to_numpy(y) if hasattr(y, "shape") and not isinstance(y, np.ndarray) else np.asarray(y)
+    host = to_numpy(y) if is_array(y) else np.asarray(y)
     if host.ndim != 1:
         raise ShapeError(name, "a 1-D array of integer class labels", host)
     if host.shape[0] != n:

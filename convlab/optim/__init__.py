@@ -6,10 +6,14 @@ from convlab.optim.adam import Adam, AdamW
 from convlab.optim.adamax import Adamax
 from convlab.optim.base import Optimizer
 from convlab.optim.gd import GD
+from convlab.optim.least_squares import GaussNewton, Levenberg, LevenbergMarquardt, least_squares
+from convlab.optim.line_search import LINE_SEARCHES, Backtracking, ExactQuadratic, StrongWolfe
 from convlab.optim.loop import run
 from convlab.optim.momentum import HeavyBall, Nesterov
 from convlab.optim.nadam import NAdam
+from convlab.optim.newton import Newton
 from convlab.optim.oracle import CountingOracle
+from convlab.optim.quasi_newton import BFGS, LBFGS
 from convlab.optim.radam import RAdam
 from convlab.optim.rmsprop import RMSprop
 from convlab.optim.rprop import Rprop
@@ -28,11 +32,24 @@ from convlab.optim.schedules import (
     schedule,
 )
 from convlab.optim.sgd import SGD
+from convlab.optim.stopping import Stop
 from convlab.optim.sweep import SweepResult, SweepTable, sweep
 from convlab.optim.trace import RateFit, Trace, fit_rate
 from convlab.optim.wrappers import EMA, ClipByGlobalNorm, ClipByValue
 
 __all__ = [
+    "BFGS",
+    "LBFGS",
+    "LINE_SEARCHES",
+    "Backtracking",
+    "ExactQuadratic",
+    "GaussNewton",
+    "Levenberg",
+    "LevenbergMarquardt",
+    "Newton",
+    "Stop",
+    "StrongWolfe",
+    "least_squares",
     "EMA",
     "GD",
     "SCHEDULES",
@@ -71,5 +88,3 @@ __all__ = [
     "schedule",
     "sweep",
 ]
-# Second-order methods (newton, quasi_newton, least_squares, line_search): added below by
-# the lead.

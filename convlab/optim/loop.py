@@ -147,7 +147,7 @@ class _Loop:
         f_new, g_new = self.full.value_and_grad(x_new)
         gn, dist = self._norm(g_new), self._dist(x_new)
         probe = xp.sum(x_new, axis=-1) if dist is None else dist
-        host = to_numpy(xp.stack([f_new, gn, probe]))
+        host = self._to_host(f_new, gn, probe)
         bad = ~np.all(np.isfinite(host), axis=0) | (np.abs(host[0]) > GROWTH_LIMIT * self.f0)
         diverged = self.active & bad
         self._finish(
@@ -182,6 +182,12 @@ class _Loop:
         f, gn = xp.where(small, f, self.f), xp.where(small, gn, self.hist["grad_norm"][-1])
         dist = None if dist is None else xp.where(small, dist, self.hist["dist"][-1])
         return x, g, f, gn, dist
+
+    def _to_host(self, *arrays) -> np.ndarray:
+        """Small per-run arrays stacked on the host, in one transfer from a device."""
+        if isinstance(arrays[0], np.ndarray | np.generic):
+            return np.array(arrays)
+        return to_numpy(self.xp.stack(arrays))
 
     def _call_back(self, t: int) -> bool:
         x, g = self._frozen_x_g()

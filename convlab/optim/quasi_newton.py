@@ -145,6 +145,8 @@ class BFGS(_QuasiNewton):
         then α₀ = min(1, 1.01·2(f − f_prev)/gᵀp) (N&W eq. 3.60)."""
         if state.count == 0:
             return min(1.0, 1.01 / math.sqrt(max(-slope, 1e-300)))
+        if slope >= 0:  # a zero gradient (already at a stationary point): nothing to scale
+            return 1.0
         guess = 1.01 * 2.0 * (fv - state.f_prev) / slope
         return min(1.0, guess) if guess > 0 else 1.0
 

@@ -12,6 +12,7 @@ session that does both executes every cell once; a cell that raises, or a verdic
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -42,6 +43,8 @@ class Executed:
 
 
 _DONE: dict[tuple[Path, str], Executed] = {}
+_QUIET = logging.getLogger(__name__)  # for nbclient, whose default logger announces every start
+_QUIET.setLevel(logging.WARNING)
 
 
 def notebook_paths() -> list[Path]:
@@ -68,15 +71,25 @@ def execute_all(paths: list[Path] | None = None, jobs: int | None = None) -> lis
 
 def _execute(path: Path, text: str) -> Executed:
     notebook = jupytext.reads(text, fmt="py:percent")
-    notebook.metadata["kernelspec"] = {"name": KERNEL, "display_name": "Python 3", "language": "python"}
+    notebook.metadata["kernelspec"] = {
+        "name": KERNEL,
+        "display_name": "Python 3",
+        "language": "python",
+    }
     client = NotebookClient(
         notebook,
         kernel_name=KERNEL,
+        # the kernel logs a warning about its TCP transport to stderr, which would be captured
+        # as a cell output
         extra_arguments=["--IPKernelApp.log_level=ERROR"],
         timeout=TIMEOUT_S,
         resources={"metadata": {"path": str(NOTEBOOKS)}},
+        log=_QUIET,
     )
-    env = dict(os.environ, MPLBACKEND=INLINE, OMP_NUM_THREADS="1", PYDEVD_DISABLE_FILE_VALIDATION="1")
+    # one BLAS thread per kernel (kernels may run side by side); no debugger start-up warning
+    env = dict(
+        os.environ, MPLBACKEND=INLINE, OMP_NUM_THREADS="1", PYDEVD_DISABLE_FILE_VALIDATION="1"
+    )
     start = time.perf_counter()
     try:
         client.execute(env=env)

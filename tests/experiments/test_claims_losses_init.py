@@ -16,6 +16,7 @@ IDS = [
     "xavier-variance",
     "init-forward-variance",
     "init-backward-variance",
+    "he-relu-variance",
 ]
 
 
@@ -53,15 +54,24 @@ def test_depth_prediction_is_the_derived_gain_to_the_depth():
 def test_depth_claim_fails_with_a_wrong_gain(monkeypatch):
     """Predicting a gain 10% too high for every init puts the last layers outside the envelope."""
     original = initialization._gains
-    monkeypatch.setattr(initialization, "_gains",
-                        lambda width: {k: (1.1 * f, 1.1 * b) for k, (f, b) in
-                                       original(width).items()})
+    monkeypatch.setattr(
+        initialization,
+        "_gains",
+        lambda width: {k: (1.1 * f, 1.1 * b) for k, (f, b) in original(width).items()},
+    )
     initialization._depth_run.cache_clear()
     try:
         outcome = evaluate(REGISTRY["init-forward-variance"], Context())
     finally:
         initialization._depth_run.cache_clear()
     assert outcome.verdict == "failed"
+
+
+def test_relu_gains_are_derived_he_one_glorot_half():
+    """E[relu(z)²] = σ²/2 (He et al. 2015, eq. 10): He's 2/N_x keeps the signal, 1/N_x halves it."""
+    gains = initialization._relu_gains(256)
+    assert gains["he_normal"] == pytest.approx(1.0, rel=1e-12)
+    assert gains["xavier_normal"] == pytest.approx(0.5, rel=1e-12)
 
 
 def test_psd_claim_sees_the_zero_eigenvalue():

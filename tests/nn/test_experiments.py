@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from convlab.nn import INITS
 from convlab.nn.bn_modes import bn_modes
 from convlab.nn.conditioning import whitening_conditioning
 from convlab.nn.depth import rank_collapse, variance_through_depth
@@ -14,7 +15,7 @@ from convlab.nn.trainability import class_collapse, trainability
 def test_variance_through_depth_xavier_kept_normal_explodes_tiny_vanishes(backend):
     r = variance_through_depth(depth=12, width=64, n=256, backend=backend.xp)
     assert all(r.verdict.values()), r.verdict
-    assert r.forward.shape == r.backward.shape == (3, 13)
+    assert r.forward.shape == r.backward.shape == (len(INITS), 13)
     # measured and predicted variances meet within a factor 2 for every init and layer
     for measured, predicted in (
         (r.forward, r.predicted_forward),

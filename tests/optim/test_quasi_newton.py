@@ -122,3 +122,13 @@ def test_a_failed_line_search_stops_the_run_with_a_status():
 def test_quasi_newton_refuses_a_batch_of_runs(opt):
     with pytest.raises(ShapeError, match="params"):
         run(Rosenbrock(), opt, x0=np.zeros((3, 2)), steps=2)
+
+
+def test_bfgs_at_an_exact_stationary_point_does_not_divide_by_zero():
+    """Regression: a zero gradient gives a zero slope gᵀp; the first-step guess must not crash."""
+    from convlab.optim import BFGS, run
+    from convlab.problems import Rosenbrock
+
+    trace = run(Rosenbrock(), BFGS(), steps=100)
+    assert trace.status in ("max_steps", "converged")
+    assert trace.grad_norm[-1] < 1e-10

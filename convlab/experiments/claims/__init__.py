@@ -1,3 +1,13 @@
 """The built-in claims; importing this package registers them all (in report order)."""
 
-from convlab.experiments.claims import gd_quadratic, momentum  # noqa: F401
+from convlab.experiments.claims import (  # noqa: F401
+    gd_quadratic,
+    initialization,
+    linear_systems,
+    long_term,
+    losses,
+    momentum,
+    regression,
+    second_order,
+    taylor,
+)

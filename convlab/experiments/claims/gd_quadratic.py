@@ -68,7 +68,7 @@ def rate_vs_eta(ctx: Context) -> Evidence:
 @claim(
     "gd-divergence",
     "GD diverges iff η > 2/λ_M",
-    r"\text{converges} \iff 0 < \eta < 2/\lambda_M",
+    r"\text{converges} \Leftrightarrow 0 < \eta < 2/\lambda_M",
     "gd-quadratic",
 )
 def divergence(ctx: Context) -> Evidence:

@@ -76,7 +76,7 @@ def hb_optimal_rate(ctx: Context) -> Evidence:
 @claim(
     "hb-stability-region",
     "Heavy ball's measured stability region is 0 < ηλ_M < 2(1+β)",
-    r"0 \le \beta < 1,\quad 0 < \eta\lambda < 2(1+\beta)",
+    r"0 \leq \beta < 1,\quad 0 < \eta\lambda < 2(1+\beta)",
     "heavy-ball",
 )
 def hb_stability(ctx: Context) -> Evidence:
@@ -180,7 +180,7 @@ def hb_terminal_velocity(ctx: Context) -> Evidence:
 @claim(
     "nesterov-standard",
     "Nesterov at (1/L, (√κ−1)/(√κ+1)) converges within 1 − 1/√κ",
-    r"\rho \le 1 - 1/\sqrt{\kappa}",
+    r"\rho \leq 1 - 1/\sqrt{\kappa}",
     "nesterov",
 )
 def nesterov_standard(ctx: Context) -> Evidence:

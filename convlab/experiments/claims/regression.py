@@ -61,16 +61,19 @@ def hessian(ctx: Context) -> Evidence:
     rng = host_rng(ctx.seed + 21)
     opts = {"backend": ctx.backend, "dtype": ctx.dtype}
     small = LinearRegression(rng.normal(size=(3, 2)), rng.normal(size=3), **opts)
-    big = LinearRegression.synthetic(ctx.pick(500, 100), ctx.pick(20, 8), kappa=100.0,
-                                     seed=ctx.seed + 22, **opts)
-    gaps, tols = {}, {}
+    big = LinearRegression.synthetic(
+        ctx.pick(500, 100), ctx.pick(20, 8), kappa=100.0, seed=ctx.seed + 22, **opts
+    )
+    gaps, tols, panels = {}, {}, []
     for name, problem, predicted in (
         ("derived (N = 3, d = 2)", small, _symbolic_hessian(host(small.X))),
         ("C_x (N, d larger)", big, host(big.C_x)),
     ):
         x = from_host(rng.normal(size=problem.dim), problem.xp, problem.dtype, problem.device)
-        gaps[name] = float(np.max(np.abs(_fd_hessian(problem, x) - predicted)))
+        fd = _fd_hessian(problem, x)
+        gaps[name] = float(np.max(np.abs(fd - predicted)))
         tols[name] = _fd_rounding(problem, x)
+        panels.append(_entries_panel(name, predicted, fd))
     zero_step = linear_regression(3, 2).steps[2][1]
     ok = zero_step == sp.zeros(2, 2) and all(gaps[k] <= tols[k] for k in gaps)
     return Evidence(
@@ -78,13 +81,31 @@ def hessian(ctx: Context) -> Evidence:
         gaps,
         tols,
         ok,
-        {"symbolic_hessian_minus_C_x": str(zero_step), "fd_step": FD_STEP,
-         "big_problem": [big.n_samples, big.dim]},
+        {
+            "symbolic_hessian_minus_C_x": str(zero_step),
+            "fd_step": FD_STEP,
+            "big_problem": [big.n_samples, big.dim],
+        },
+        Figure(panels, "Linear regression: finite-difference Hessian vs C_x"),
         note="measured: max |FD Hessian − prediction|; FD of the (linear) gradient has no "
         "truncation error, so the tolerance is its rounding 10·eps·S/h (S: largest summand of a "
         "gradient entry). Small problem: the derived Hessian evaluated at its data; larger "
         "one: C_x, which the derivation shows equals the Hessian (the difference simplifies "
         "to 0).",
+    )
+
+
+def _entries_panel(name: str, predicted: np.ndarray, fd: np.ndarray) -> Panel:
+    """FD vs predicted entries of the upper triangle (at most 60, so they show as markers)."""
+    rows, cols = np.triu_indices(predicted.shape[0])
+    keep = np.unique(np.linspace(0, rows.size - 1, 60).round().astype(int))
+    p, m = predicted[rows[keep], cols[keep]], fd[rows[keep], cols[keep]]
+    line = np.array([p.min(), p.max()])
+    return Panel(
+        name,
+        "predicted Hessian entry",
+        "finite-difference Hessian entry",
+        [Series(line, line, "equal", "reference"), Series(p, m, "entries", "measured", "gd")],
     )
 
 
@@ -96,10 +117,12 @@ def hessian(ctx: Context) -> Evidence:
 )
 def newton_one_step(ctx: Context) -> Evidence:
     kappa, d = 100.0, ctx.pick(30, 10)
-    problem = LinearRegression.synthetic(ctx.pick(400, 100), d, kappa=kappa, seed=ctx.seed + 23,
-                                         backend=ctx.backend, dtype=ctx.dtype)
-    x0 = from_host(host_rng(ctx.seed + 24).normal(size=d), problem.xp, problem.dtype,
-                   problem.device)
+    problem = LinearRegression.synthetic(
+        ctx.pick(400, 100), d, kappa=kappa, seed=ctx.seed + 23, backend=ctx.backend, dtype=ctx.dtype
+    )
+    x0 = from_host(
+        host_rng(ctx.seed + 24).normal(size=d), problem.xp, problem.dtype, problem.device
+    )
     difference = linear_regression(3, 2).steps[4][1]  # Newton step − normal equations, derived
     newton = run(problem, Newton(), x0=x0, steps=1)
     eta, rho = _optimal(problem)
@@ -186,9 +209,14 @@ def whitening_one_step(ctx: Context) -> Evidence:
     for name in ("PCA-whitened", "ZCA-whitened"):
         problem = problems[name]
         trace = run(problem, GD(eta), steps=1)
-        measured[name] = {"kappa": problem.kappa, "error_after_one_step": float(relative_error(trace)[1])}
-        ok = ok and within(predicted_kappa, problem.kappa, atol=tol) and (
-            measured[name]["error_after_one_step"] <= tol
+        measured[name] = {
+            "kappa": problem.kappa,
+            "error_after_one_step": float(relative_error(trace)[1]),
+        }
+        ok = (
+            ok
+            and within(predicted_kappa, problem.kappa, atol=tol)
+            and (measured[name]["error_after_one_step"] <= tol)
         )
     return Evidence(
         {"kappa": predicted_kappa, "error_after_one_step": 0.0, "eta": eta},
@@ -240,8 +268,11 @@ def whitening_kappa(ctx: Context) -> Evidence:
         bound_ok = bound_ok and bool(np.all(errors <= rho**t + slack))
         series.append(Series(t + 1, errors, name, "measured", name.split()[0].lower()))
     reached = [k for k in predicted if measured[k] is not None]
-    ok = bound_ok and all(measured[k] <= predicted[k] for k in reached) and all(
-        predicted[k] > cap for k in predicted if measured[k] is None)
+    ok = (
+        bound_ok
+        and all(measured[k] <= predicted[k] for k in reached)
+        and all(predicted[k] > cap for k in predicted if measured[k] is None)
+    )
     return Evidence(
         predicted,
         measured,
@@ -262,14 +293,31 @@ def _kappa_figure(kappas, predicted, measured, series, tol, cap) -> Figure:
     grid = np.geomspace(1 + 1e-9, 2 * max(kappas.values()), 200)
     rho = np.asarray(gd_quadratic().evaluate(part="optimal_rate", kappa=grid), dtype=float)
     points = [
-        Series([kappas[k]], [measured[k] if measured[k] is not None else cap],
-               k if measured[k] is not None else f"{k}: not reached in {cap}", "measured",
-               k.split()[0].lower())
+        Series(
+            [kappas[k]],
+            [measured[k] if measured[k] is not None else cap],
+            k if measured[k] is not None else f"{k}: not reached in {cap}",
+            "measured",
+            k.split()[0].lower(),
+        )
         for k in kappas
     ]
     bound = Series(grid, np.ceil(np.log(tol) / np.log(rho)), "⌈log tol / log ρ*⌉ (bound)", "bound")
-    iterations = Panel(f"GD iterations to tol = {tol:g} vs κ", "κ(C_x)", "iterations",
-                       [bound, *points], xscale="log", yscale="log")
-    curves = Panel("GD at η* on each transform", "steps taken + 1", "‖w_t − w*‖ / ‖w*‖",
-                   series, yscale="log", xscale="log", hlines=[(tol, "tol")])
+    iterations = Panel(
+        f"GD iterations to tol = {tol:g} vs κ",
+        "κ(C_x)",
+        "iterations",
+        [bound, *points],
+        xscale="log",
+        yscale="log",
+    )
+    curves = Panel(
+        "GD at η* on each transform",
+        "steps taken + 1",
+        "‖w_t − w*‖ / ‖w*‖",
+        series,
+        yscale="log",
+        xscale="log",
+        hlines=[(tol, "tol")],
+    )
     return Figure([iterations, curves], "Conditioning of the digits and GD's iterations")

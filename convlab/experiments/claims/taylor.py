@@ -76,8 +76,10 @@ class _Line:
 
 def _lines(ctx: Context) -> dict[str, _Line]:
     quad = quadratic(ctx, 10.0, d=ctx.pick(30, 10))
-    return {"quadratic (κ = 10)": _Line(quad, quad.x0),
-            "logistic regression": _Line(*_logistic_point(ctx))}
+    return {
+        "quadratic (κ = 10)": _Line(quad, quad.x0),
+        "logistic regression": _Line(*_logistic_point(ctx)),
+    }
 
 
 def _thin(x: np.ndarray, y: np.ndarray, most: int = 41) -> tuple[np.ndarray, np.ndarray]:
@@ -119,6 +121,7 @@ def best_step(ctx: Context) -> Evidence:
         else:
             found = _argmin(line, best)
             tol = line.best_step_tolerance(best)
+            params["logistic_directional_derivatives"] = {"T": line.T, "Q": line.Q}
         predicted[name], measured[name], tolerance[name] = best, found, tol
         panels.append(_scan_panel(name, line, grid, values))
     ok = all(within(predicted[k], measured[k], atol=tolerance[k]) for k in predicted)
@@ -146,6 +149,13 @@ def _argmin(line: _Line, best: float) -> float:
     return float(res.x)
 
 
+def _root(line: _Line, below: float, above: float, midpoint: bool) -> float:
+    """The sign change of φ between two scan points: their midpoint, or Brent's root."""
+    if midpoint:
+        return float(below + above) / 2
+    return float(brentq(lambda e: float(line.change(e)[0]), below, above, xtol=1e-14))
+
+
 @claim(
     "taylor-increase-threshold",
     "The loss along −g increases once ε > 2gᵀg/gᵀHg",
@@ -158,22 +168,31 @@ def increase_threshold(ctx: Context) -> Evidence:
         root = float(line.model("increase_beyond"))
         grid = np.linspace(0.8 * root, 1.2 * root, ctx.pick(400, 100))  # root off the grid
         values = line.change(grid)
-        if name.startswith("quadratic"):
-            up = int(np.argmax(values > 0))  # first scan point with an increase
-            found, tol = float(grid[up - 1] + grid[up]) / 2, float(grid[1] - grid[0]) / 2
-            params["quadratic_increase_everywhere_beyond"] = bool(np.all(values[up:] > 0))
+        up = int(np.argmax(values > 0))  # first scan point with an increase (0: none or all)
+        exact = name.startswith("quadratic")
+        found = float("nan") if up == 0 else _root(line, grid[up - 1], grid[up], exact)
+        if exact:
+            tol = float(grid[1] - grid[0]) / 2
+            params["quadratic_increase_everywhere_beyond"] = bool(up and np.all(values[up:] > 0))
             params["quadratic_decrease_everywhere_below"] = bool(np.all(values[:up] <= 0))
         else:
-            found = brentq(lambda e: float(line.change(e)[0]), 0.8 * root, 1.2 * root, xtol=1e-14)
             tol = line.root_tolerance(root)
         predicted[name], measured[name], tolerance[name] = root, found, tol
-        panel = Panel(name, "step ε along −g", "loss change L(w − εg) − L(w)", [
-            Series(grid, host(line.model("change", epsilon=grid)), "Taylor model", "theory"),
-            Series(*_thin(grid, values), "measured", "measured", "gd")],
-            vlines=[(root, "2gᵀg/gᵀHg")], hlines=[(0.0, "")])
+        panel = Panel(
+            name,
+            "step ε along −g",
+            "loss change L(w − εg) − L(w)",
+            [
+                Series(grid, host(line.model("change", epsilon=grid)), "Taylor model", "theory"),
+                Series(*_thin(grid, values), "measured", "measured", "gd"),
+            ],
+            vlines=[(root, "2gᵀg/gᵀHg")],
+            hlines=[(0.0, "")],
+        )
         panels.append(panel)
     ok = all(within(predicted[k], measured[k], atol=tolerance[k]) for k in predicted) and all(
-        v for k, v in params.items() if k.startswith("quadratic"))
+        v for k, v in params.items() if k.startswith("quadratic")
+    )
     return Evidence(
         predicted,
         measured,
@@ -183,8 +202,9 @@ def increase_threshold(ctx: Context) -> Evidence:
         Figure(panels, "Where the loss along −g starts to increase"),
         note="quadratic: the sign change of the scanned loss change (tolerance half the "
         "spacing; every point beyond it increases, every point before does not); logistic: "
-        "the root by Brent's method, tolerance 2(|ε₀³T/6| + |ε₀⁴Q/24|)/gᵀg, twice the shift of "
-        "the root ε₀ by the cubic and quartic terms.",
+        "the root by Brent's method inside that sign change, tolerance "
+        "2(|ε₀³T/6| + |ε₀⁴Q/24|)/gᵀg, twice the shift of the root ε₀ by the cubic and quartic "
+        "terms.",
     )
 
 
@@ -251,7 +271,8 @@ def _surface_panel(name: str, problem, found: list, log: bool) -> Panel:
 )
 def critical_points(ctx: Context) -> Evidence:
     rng = host_rng(ctx.seed + 13)
-    predicted, measured, panels, worst = {}, {}, [], {"grad": 0.0, "eig": 0.0, "formula": 0.0}
+    predicted, measured, panels = {}, {}, []
+    worst, kappa = {"grad": 0.0, "eig": 0.0, "formula": 0.0}, 1.0
     for name, (problem, expr, log) in _surfaces(ctx).items():
         worst["formula"] = max(worst["formula"], _formula_matches(problem, expr, rng))
         symbolic = classify_critical_points(expr, (_X, _Y)).expr
@@ -261,6 +282,7 @@ def critical_points(ctx: Context) -> Evidence:
             p = tuple(float(c) for c in host(point))
             lam = np.linalg.eigvalsh(host(problem.hess(point)))
             found.append((p, _numeric_kind(lam)))
+            kappa = max(kappa, float(np.max(np.abs(lam)) / np.min(np.abs(lam))))
             grad = float(np.linalg.norm(host(problem.grad(point))))
             worst["grad"] = max(worst["grad"], grad / max(1.0, float(np.max(np.abs(lam)))))
             match = [q for q in symbolic if np.allclose([float(c) for c in q.point], p)]
@@ -268,7 +290,8 @@ def critical_points(ctx: Context) -> Evidence:
             worst["eig"] = max(worst["eig"], float(np.max(np.abs(lam - sym_lam) / np.abs(lam))))
         measured[name] = sorted(found)
         panels.append(_surface_panel(name, problem, found, log))
-    tol = {"grad": 1e-12, "eig": 1e-12, "formula": 1e-12}
+    eps = float(np.finfo(np.float64).eps)
+    tol = {"grad": 1e-12, "eig": 10 * eps * kappa, "formula": 1e-12}
     ok = predicted == measured and all(worst[k] <= tol[k] for k in tol)
     return Evidence(
         predicted,
@@ -280,7 +303,7 @@ def critical_points(ctx: Context) -> Evidence:
         note="predicted: SymPy solves ∇f = 0 and classifies by the exact Hessian eigenvalues; "
         "measured: the problem's listed critical points classified by numeric eigenvalue signs "
         "(|λ| ≤ 1e-10·max|λ| counts as zero). worst: ‖∇f‖/max(1, max|λ|) there, the relative "
-        "gap between numeric and exact eigenvalues, and between the SymPy formula and "
-        "problem.value at random points. Beale is left out: SymPy's solve of its gradient "
-        "system takes minutes.",
+        "gap between numeric and exact eigenvalues (tolerance 10·eps·κ(H), eigvalsh's "
+        "rounding), and between the SymPy formula and problem.value at random points. Beale "
+        "is left out: SymPy's solve of its gradient system takes minutes.",
     )

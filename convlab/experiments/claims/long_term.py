@@ -1,0 +1,198 @@
+"""Long-term dependencies: powers of a recurrent matrix grow or vanish as |λ_max|ᵗ, and gradient
+clipping keeps a step bounded at a cliff of the loss."""
+
+from __future__ import annotations
+
+import numpy as np
+import sympy as sp
+
+from convlab.backend import from_host
+from convlab.experiments.claim import Context, Evidence, claim, within
+from convlab.experiments.claims._common import host
+from convlab.experiments.figure import Figure, Panel, Series, Surface
+from convlab.optim import GD, ClipByGlobalNorm, fit_rate, run
+from convlab.problems import Cliff
+from convlab.symbolic import long_term_dynamics
+
+_R = sp.Rational
+#: regime -> a diagonalizable 3×3 W with rational entries (non-normal where it can be)
+MATRICES = {
+    "vanishing": sp.Matrix([[_R(4, 5), _R(1, 5), 0], [0, _R(1, 2), _R(1, 10)], [0, 0, _R(3, 10)]]),
+    "neutral": sp.Matrix([[_R(3, 5), _R(-4, 5), 0], [_R(4, 5), _R(3, 5), 0], [0, 0, 1]]),
+    "exploding": sp.Matrix([[_R(6, 5), _R(1, 5), 0], [0, _R(1, 2), _R(1, 10)], [0, 0, _R(3, 10)]]),
+}
+LOG_RATE_TOL = 1e-3  # the fit's window starts after the second mode (ratio ≤ 5/8) has died
+GROUPS = {"vanishing": "gd", "neutral": "nesterov", "exploding": "heavy-ball"}
+
+
+def _power_norms(ctx: Context, W: sp.Matrix, steps: int) -> np.ndarray:
+    """‖Wᵗv‖ for t = 0..steps, v a seeded unit vector, computed on ctx's backend."""
+    xp = ctx.xp
+    Wx = from_host(np.array(W.tolist(), dtype=float), xp, ctx.float, None)
+    v = np.random.default_rng(ctx.seed).standard_normal(W.rows)
+    x = from_host(v / np.linalg.norm(v), xp, ctx.float, None)
+    norms = [1.0]
+    for _ in range(steps):
+        x = Wx @ x
+        norms.append(float(xp.linalg.vector_norm(x)))
+    return np.array(norms)
+
+
+def _regime(log_rate: float) -> str:
+    return (
+        "neutral"
+        if abs(log_rate) <= LOG_RATE_TOL
+        else ("vanishing" if log_rate < 0 else "exploding")
+    )
+
+
+@claim(
+    "power-growth",
+    "‖Wᵗv‖ vanishes, stays or explodes as |λ_max|ᵗ, as the symbolic regime says",
+    r"W = V\Lambda V^{-1} \Rightarrow \|W^t v\| \sim |\lambda_{\max}|^t",
+    "long-term",
+)
+def power_growth(ctx: Context) -> Evidence:
+    steps = ctx.pick(120, 60)
+    predicted, measured, series, ok = {}, {}, [], True
+    t = np.arange(steps + 1)
+    for name, W in MATRICES.items():
+        d = long_term_dynamics(W)
+        radius = float(d["spectral_radius"])
+        norms = _power_norms(ctx, W, steps)
+        fit = fit_rate(norms)
+        log_rate = float(np.log(fit.rate))
+        predicted[name] = {"log_rate": float(np.log(radius)), "regime": d.conclusion}
+        measured[name] = {"log_rate": log_rate, "regime": _regime(log_rate)}
+        ok &= within(np.log(radius), log_rate, atol=LOG_RATE_TOL) and d.conclusion == _regime(
+            log_rate
+        )
+        c = norms[fit.start] / radius**fit.start
+        series += [
+            Series(
+                t,
+                c * radius**t,
+                f"|λ_max|ᵗ = {sp.sstr(d['spectral_radius'])}ᵗ",
+                "theory",
+                GROUPS[name],
+            ),
+            Series(t[::3], norms[::3], f"{name}, measured", "measured", GROUPS[name]),
+        ]
+    panel = Panel("three 3×3 matrices W", "t", "‖Wᵗv‖", series, yscale="log")
+    return Evidence(
+        predicted,
+        measured,
+        {"log_rate_atol": LOG_RATE_TOL},
+        bool(ok),
+        {"matrices": {k: sp.sstr(W) for k, W in MATRICES.items()}, "steps": steps},
+        Figure([panel], "Powers of W: vanishing, neutral, exploding"),
+        note="measured: log of fit_rate's rate of ‖Wᵗv‖ (second half of the run); regime: "
+        "neutral if |log rate| ≤ 1e-3, else by its sign; predicted: long_term_dynamics.",
+    )
+
+
+# ---- gradient clipping at a cliff -----------------------------------------------------------
+
+ETA, CLIP = 0.1, 1.0
+START = (1.1, 1.0)  # on the cliff's face, where the slope is ≈ 470
+
+
+def _steps(trace) -> tuple[np.ndarray, np.ndarray]:
+    """The path (T+1, 2) and the step lengths ‖x_{t+1} − x_t‖ of a trace, on the host."""
+    path = np.asarray(trace.params, dtype=float)
+    return path, np.linalg.norm(np.diff(path, axis=0), axis=1)
+
+
+@claim(
+    "clipping-cliff",
+    "Clipping the gradient norm to c bounds every GD step by ηc at a cliff, where plain GD is "
+    "thrown far away",
+    r"\|\Delta\theta\| = \eta\,\min(\|g\|, c)\leq \eta c",
+    "long-term",
+)
+def clipping_cliff(ctx: Context) -> Evidence:
+    problem = Cliff(x0=START, backend=ctx.backend, dtype=ctx.dtype)
+    n = ctx.pick(300, 200)
+    record = ("loss", "grad_norm", "dist", "params")
+    plain = run(problem, GD(ETA), steps=n, record=record)
+    clipped = run(problem, ClipByGlobalNorm(GD(ETA), max_norm=CLIP), steps=n, record=record)
+    (p_path, p_steps), (c_path, c_steps) = _steps(plain), _steps(clipped)
+    first = ETA * float(np.linalg.norm(host(problem.grad(problem.x0))))
+    bound = ETA * CLIP
+    final = float(np.asarray(clipped.error(), dtype=float)[-1])
+    passed = (
+        float(np.max(c_steps)) <= bound * (1 + 1e-12)
+        and within(first, p_steps[0], rtol=1e-12)
+        and p_steps[0] > 10 * bound
+        and final < 1e-6
+    )
+    return Evidence(
+        {"clipped_max_step": bound, "plain_first_step": first},
+        {
+            "clipped_max_step": float(np.max(c_steps)),
+            "plain_first_step": float(p_steps[0]),
+            "plain_farthest": float(np.max(np.asarray(plain.error(), dtype=float))),
+            "clipped_final_error": final,
+        },
+        {"clipped": "≤ ηc (1 + 1e-12)", "plain_first_step": "rtol 1e-12", "final": "< 1e-6"},
+        passed,
+        {"eta": ETA, "max_norm": CLIP, "start": START, "steps": n},
+        _cliff_figure(problem, p_path, c_path, p_steps, c_steps, bound),
+        note="predicted plain step: η‖∇f(x₀)‖ from the problem's exact gradient; clipped: every "
+        "step ≤ ηc by construction of ClipByGlobalNorm (torch's 1e-6 guard makes it strict); "
+        "the clipped run must also reach the minimum (error < 1e-6).",
+    )
+
+
+def _surface(problem, x: np.ndarray, y: np.ndarray) -> Surface:
+    grid = np.stack(np.meshgrid(x, y), axis=-1).reshape(-1, 2)
+    z = host(problem.value(from_host(grid, problem.xp, problem.dtype, problem.device)))
+    return Surface(x, y, z.reshape(y.size, x.size), levels=30)
+
+
+def _first_step(path: np.ndarray) -> Series:
+    """Plain GD's first step, cut where it leaves the zoomed panel (x = −0.5)."""
+    s = (-0.5 - path[0, 0]) / (path[1, 0] - path[0, 0])
+    end = path[0] + s * (path[1] - path[0])
+    return Series(
+        [path[0, 0], end[0]], [path[0, 1], end[1]], "plain GD's first step", "trajectory", "gd"
+    )
+
+
+def _cliff_figure(problem, p_path, c_path, p_steps, c_steps, bound) -> Figure:
+    paths = [
+        Series(p_path[:, 0], p_path[:, 1], "plain GD", "trajectory", "gd"),
+        Series(
+            c_path[:, 0], c_path[:, 1], f"GD, gradient clipped to {CLIP:g}", "trajectory", "adam"
+        ),
+    ]
+    zoomed = [_first_step(p_path), paths[1]]
+    t = np.arange(1, p_steps.size + 1)
+    lengths = [
+        Series(t, np.maximum(p_steps, 1e-18), "plain GD", "measured", "gd"),
+        Series(t, np.maximum(c_steps, 1e-18), "clipped", "measured", "adam"),
+    ]
+    wide = _surface(problem, np.linspace(-50, 5, 221), np.linspace(-3, 3, 61))
+    near = _surface(problem, np.linspace(-0.5, 2.0, 126), np.linspace(-0.5, 1.5, 101))
+    return Figure(
+        [
+            Panel(f"near the cliff (x ∈ [1, 1.2]), from {START}", "x", "y", zoomed, surface=near),
+            Panel(
+                f"zoomed out: plain GD is thrown to x ≈ {p_path[1, 0]:.0f}",
+                "x",
+                "y",
+                paths,
+                surface=wide,
+            ),
+            Panel(
+                "step length (η = 0.1)",
+                "step t",
+                "‖θ_(t+1) − θ_t‖",
+                lengths,
+                xscale="log",
+                yscale="log",
+                hlines=[(bound, "ηc")],
+            ),
+        ],
+        "Gradient clipping at a cliff",
+    )
