@@ -67,13 +67,15 @@ class SGD(Optimizer):
         buf = state.momentum_buffer
         if not (isinstance(self.momentum, float) and self.momentum == 0.0):
             mu = self.per_run("momentum", params)
-            buf = (
-                g
-                if state.count == 0
-                else (mu * buf + (1.0 - self.per_run("dampening", params)) * g)
-            )
+            buf = g if state.count == 0 else mu * buf + self._damped(g, params)
             g = g + mu * buf if self.nesterov else buf
         return params - lr_at(self, params, state.count) * g, SGDState(state.count + 1, buf)
+
+    def _damped(self, g, params):
+        """(1 − dampening)·g, without a pass over g when dampening is the scalar 0."""
+        if isinstance(self.dampening, float) and self.dampening == 0.0:
+            return g
+        return (1.0 - self.per_run("dampening", params)) * g
 
 
 def _nesterov_ok(momentum: Any, dampening: Any) -> bool:
