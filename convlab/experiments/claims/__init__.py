@@ -1,13 +1,21 @@
-"""The built-in claims; importing this package registers them all (in report order)."""
+"""The built-in claims; importing this package registers them all, in report order."""
 
-from convlab.experiments.claims import (  # noqa: F401
-    gd_quadratic,
-    initialization,
-    linear_systems,
-    long_term,
-    losses,
-    momentum,
-    regression,
-    second_order,
-    taylor,
+import importlib
+
+MODULES = (
+    "gd_quadratic",
+    "momentum",
+    "taylor",
+    "regression",
+    "losses",
+    "initialization",
+    "stochastic",
+    "adaptive",
+    "batchnorm",
+    "second_order",
+    "linear_systems",
+    "long_term",
 )
+
+for _name in MODULES:
+    importlib.import_module(f"{__name__}.{_name}")

@@ -183,12 +183,14 @@ def relu_bn_rank(ctx: Context) -> Evidence:
     "batchnorm",
 )
 def bn_trainability(ctx: Context) -> Evidence:
-    width = 128
+    width, lr = 128, 0.1
     kw = ctx.pick(
         {"depths": (4, 10, 16), "epochs": 5, "n_train": 512, "batch_size": 64},
         {"depths": (14,), "epochs": 4, "n_train": 128, "batch_size": 16},
     )
-    res = trainability(width=width, seed=ctx.seed, backend=ctx.backend, dtype=ctx.dtype, **kw)
+    res = trainability(
+        width=width, lr=lr, seed=ctx.seed, backend=ctx.backend, dtype=ctx.dtype, **kw
+    )
     gain = float(xavier().evaluate(part="variance", N_x=width, N_y=width)) * width
     gain *= float(he().evaluate(part="relu_second_moment", sigma=1.0))
     deep = [k for k, d in enumerate(res.depths) if d > 12]
@@ -217,7 +219,7 @@ def bn_trainability(ctx: Context) -> Evidence:
         },
         {"trained": "loss < ½ ln 10", "not trained": "loss > 0.9 ln 10"},
         any(ok),
-        {"width": width, "lr": 0.1, **{k: list(v) if k == "depths" else v for k, v in kw.items()}},
+        {"width": width, "lr": lr, **kw, "depths": list(kw["depths"])},
         Figure([panel], "Trainability with and without BatchNorm"),
         note="Criterion: at some depth L > 12 the BN net's final training loss is below "
         "½ ln 10 and the plain net's above 0.9 ln 10. Without BN each Xavier + ReLU layer "
