@@ -7,11 +7,11 @@ The layers, bottom up: :mod:`convlab.symbolic` (SymPy derivations) and :mod:`con
 
 from importlib.metadata import PackageNotFoundError, version
 
-from convlab.optim import run
+from convlab.optim import run, sweep
 
 try:
     __version__ = version("convlab")
 except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0+unknown"
 
-__all__ = ["__version__", "run"]
+__all__ = ["__version__", "run", "sweep"]
