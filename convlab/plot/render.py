@@ -14,9 +14,11 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
+matplotlib.rcParams["svg.fonttype"] = "none"  # text stays text in SVG: smaller, faster
 import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first)
 import numpy as np  # noqa: E402
 from matplotlib.colors import LogNorm  # noqa: E402
+from matplotlib.ticker import LogFormatter  # noqa: E402
 
 from convlab.experiments.figure import Figure, Panel, Series  # noqa: E402
 
@@ -46,6 +48,7 @@ STYLE = {
     "reference": dict(linestyle="-", linewidth=0.8, marker=None, color="#999999"),
 }
 
+MAX_POINTS = 1200  # longer series are thinned before drawing
 DENSE = 80  # measured series longer than this are drawn as lines, not markers
 MARKER_LINES = (":", "-.", (0, (5, 2, 1, 2)), (0, (1, 4)))
 
@@ -71,7 +74,7 @@ def draw(fig_data: Figure, verdict: str | None = None) -> plt.Figure:
     for ax in list(axes.flat)[n:]:
         ax.set_visible(False)
     title = fig_data.title + (f" — {VERDICT_WORDS[verdict]}" if verdict else "")
-    wrapped = textwrap.fill(title, width=int(width * 11))
+    wrapped = textwrap.fill(title, width=int(width * 13))
     fig.suptitle(wrapped, fontsize=11, color=_verdict_colour(verdict))
     fig.tight_layout()
     return fig
@@ -109,6 +112,9 @@ def _panel(fig, ax, panel: Panel) -> None:
     ax.set(title=panel.title, xlabel=panel.xlabel, ylabel=panel.ylabel)
     ax.set_xscale(panel.xscale)
     ax.set_yscale(panel.yscale)
+    for axis, scale in ((ax.xaxis, panel.xscale), (ax.yaxis, panel.yscale)):
+        if scale == "log":  # plain "1e-06" labels: mathtext ones cost a parse per tick
+            axis.set_major_formatter(LogFormatter(labelOnlyBase=True))
     if any(s.label for s in panel.series) or panel.vlines or panel.hlines:
         ax.legend(fontsize=7, loc="best")
     ax.grid(True, alpha=0.3)
@@ -118,9 +124,19 @@ def _series(ax, s: Series) -> None:
     style = dict(STYLE[s.role])
     if s.role == "measured" and s.x.size > DENSE:  # a long history: a line reads better
         style.update(linestyle="-", linewidth=2.2, marker=None, alpha=0.75)
+    x, y = _thin(s.x, s.y)
     default = PALETTE["theory"] if s.role == "theory" and s.group is None else None
     style.setdefault("color", default or colour(s.group, s.label))
-    ax.plot(s.x, s.y, label=s.label, **style)
+    ax.plot(x, y, label=s.label, **style)
+
+
+def _thin(x: np.ndarray, y: np.ndarray, keep: int = MAX_POINTS) -> tuple[np.ndarray, np.ndarray]:
+    """At most about ``keep`` evenly spaced points of a long series (always its last one):
+    more cannot be told apart at figure resolution and only slow the drawing down."""
+    if x.size <= keep:
+        return x, y
+    idx = np.unique(np.r_[np.linspace(0, x.size - 1, keep).astype(int), x.size - 1])
+    return x[idx], y[idx]
 
 
 def _verdict_colour(verdict: str | None) -> str:
