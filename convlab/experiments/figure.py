@@ -74,3 +74,12 @@ class Panel:
 class Figure:
     panels: list[Panel]
     title: str = ""
+
+
+def thin(x: np.ndarray, y: np.ndarray, keep: int) -> tuple[np.ndarray, np.ndarray]:
+    """At most ``keep`` evenly spaced points of a series, its first and last included."""
+    x, y = np.asarray(x), np.asarray(y)
+    if x.size <= keep:
+        return x, y
+    idx = np.unique(np.linspace(0, x.size - 1, keep).round().astype(int))
+    return x[idx], y[idx]

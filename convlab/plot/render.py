@@ -20,7 +20,7 @@ import numpy as np  # noqa: E402
 from matplotlib.colors import LogNorm  # noqa: E402
 from matplotlib.ticker import LogFormatter  # noqa: E402
 
-from convlab.experiments.figure import Figure, Panel, Series  # noqa: E402
+from convlab.experiments.figure import Figure, Panel, Series, thin  # noqa: E402
 
 PALETTE = {
     "gd": "#1f77b4",
@@ -124,19 +124,10 @@ def _series(ax, s: Series) -> None:
     style = dict(STYLE[s.role])
     if s.role == "measured" and s.x.size > DENSE:  # a long history: a line reads better
         style.update(linestyle="-", linewidth=2.2, marker=None, alpha=0.75)
-    x, y = _thin(s.x, s.y)
+    x, y = thin(s.x, s.y, MAX_POINTS)
     default = PALETTE["theory"] if s.role == "theory" and s.group is None else None
     style.setdefault("color", default or colour(s.group, s.label))
     ax.plot(x, y, label=s.label, **style)
-
-
-def _thin(x: np.ndarray, y: np.ndarray, keep: int = MAX_POINTS) -> tuple[np.ndarray, np.ndarray]:
-    """At most about ``keep`` evenly spaced points of a long series (always its last one):
-    more cannot be told apart at figure resolution and only slow the drawing down."""
-    if x.size <= keep:
-        return x, y
-    idx = np.unique(np.r_[np.linspace(0, x.size - 1, keep).astype(int), x.size - 1])
-    return x[idx], y[idx]
 
 
 def _verdict_colour(verdict: str | None) -> str:

@@ -5,24 +5,11 @@ import re
 
 import numpy as np
 import pytest
+from schema import CLAIM_KEYS, SCHEMA_KEYS
 
 from convlab.experiments import Context, Evidence, Figure, Panel, Series
 from convlab.experiments.claim import Claim
 from convlab.report import build, verdict_table
-
-SCHEMA_KEYS = {"convlab_version", "backend", "dtype", "seed", "created", "claims", "summary"}
-CLAIM_KEYS = {
-    "id",
-    "title",
-    "statement_latex",
-    "params",
-    "predicted",
-    "measured",
-    "tolerance",
-    "passed",
-    "figure",
-    "seconds",
-}
 
 
 def _good(ctx):

@@ -4,22 +4,10 @@ import json
 import re
 
 import pytest
+from schema import CLAIM_KEYS
 
 from convlab.cli import main
 from convlab.experiments.registry import all_claims
-
-CLAIM_KEYS = {
-    "id",
-    "title",
-    "statement_latex",
-    "params",
-    "predicted",
-    "measured",
-    "tolerance",
-    "passed",
-    "figure",
-    "seconds",
-}
 
 
 @pytest.fixture(scope="module")

@@ -22,11 +22,12 @@ from scipy.optimize import brentq, minimize_scalar
 from convlab.backend import from_host, host_rng
 from convlab.experiments.claim import Context, Evidence, claim, within
 from convlab.experiments.claims._common import host, quadratic
-from convlab.experiments.figure import Figure, Panel, Series, Surface
+from convlab.experiments.figure import Figure, Panel, Series, Surface, thin
 from convlab.problems import Ellipse, LogisticRegression, Rosenbrock, Saddle
 from convlab.symbolic.taylor import classify_critical_points, taylor_step
 
 THIRD_ORDER_SAFETY = 2.0  # tolerance = 2 × the first-order shift by the cubic + quartic terms
+SCAN_MARKERS = 41  # points of a line scan shown as markers
 
 
 def _logistic_point(ctx: Context):
@@ -82,12 +83,6 @@ def _lines(ctx: Context) -> dict[str, _Line]:
     }
 
 
-def _thin(x: np.ndarray, y: np.ndarray, most: int = 41) -> tuple[np.ndarray, np.ndarray]:
-    """At most ``most`` evenly spaced points of a scan, so the figure shows them as markers."""
-    keep = np.unique(np.linspace(0, x.size - 1, most).round().astype(int))
-    return x[keep], y[keep]
-
-
 def _scan_panel(name: str, line: _Line, grid: np.ndarray, measured: np.ndarray) -> Panel:
     best = float(line.model("best_step"))
     fine = np.linspace(0, grid[-1], 300)
@@ -97,7 +92,7 @@ def _scan_panel(name: str, line: _Line, grid: np.ndarray, measured: np.ndarray) 
         "loss change L(w − εg) − L(w)",
         [
             Series(fine, host(line.model("change", epsilon=fine)), "Taylor model", "theory"),
-            Series(*_thin(grid, measured), "measured", "measured", "gd"),
+            Series(*thin(grid, measured, SCAN_MARKERS), "measured", "measured", "gd"),
         ],
         vlines=[(best, "ε* = gᵀg/gᵀHg"), (2 * best, "2ε*")],
         hlines=[(0.0, "")],
@@ -184,7 +179,7 @@ def increase_threshold(ctx: Context) -> Evidence:
             "loss change L(w − εg) − L(w)",
             [
                 Series(grid, host(line.model("change", epsilon=grid)), "Taylor model", "theory"),
-                Series(*_thin(grid, values), "measured", "measured", "gd"),
+                Series(*thin(grid, values, SCAN_MARKERS), "measured", "measured", "gd"),
             ],
             vlines=[(root, "2gᵀg/gᵀHg")],
             hlines=[(0.0, "")],
