@@ -23,7 +23,14 @@ import time
 
 import numpy as np
 
-from convlab.backend import BatchSampler, array_namespace, from_host, get_namespace, take_rows
+from convlab.backend import (
+    BatchSampler,
+    array_namespace,
+    from_host,
+    get_namespace,
+    keep_freed_memory,
+    take_rows,
+)
 from convlab.errors import BackendUnavailableError
 from convlab.nn import CrossEntropyLoss, mlp
 from convlab.optim import SGD, HeavyBall
@@ -148,11 +155,13 @@ def main() -> None:
         print(f"skipped backend {args.backend!r}: {exc}")
         return
     sync = _sync(args.backend)
+    kept = keep_freed_memory()  # what convlab.nn.fit does (convlab.backend.memory); both sides
     X, y = data(args.samples, xp)
     print(
         f"784-512-512-10 ReLU MLP, batch {BATCH}, float32, {args.samples} samples, best of "
         f"{args.epochs} epochs, backend {args.backend}, OMP_NUM_THREADS="
-        f"{os.environ.get('OMP_NUM_THREADS', 'unset')}; load average {os.getloadavg()[0]:.2f}"
+        f"{os.environ.get('OMP_NUM_THREADS', 'unset')}; freed memory kept: {kept}; load average "
+        f"{os.getloadavg()[0]:.2f}"
     )
     trainers = {
         "convlab.nn + convlab.optim.SGD": convlab_trainer(X, y, sync, SGD(0.01, momentum=0.9)),

@@ -1,6 +1,7 @@
 """Array namespaces (NumPy, CuPy, array-API), the dtype policy and seeded random numbers."""
 
 from convlab.backend.dtypes import DTYPES, eps, resolve_dtype
+from convlab.backend.memory import keep_freed_memory
 from convlab.backend.namespace import (
     BACKENDS,
     ENV_VAR,
@@ -26,6 +27,7 @@ __all__ = [
     "get_namespace",
     "host_rng",
     "is_array",
+    "keep_freed_memory",
     "normal",
     "orthogonal",
     "permutation",

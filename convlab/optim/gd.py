@@ -35,4 +35,6 @@ class GD(Optimizer):
 
     def step(self, params, grad, state, oracle=None):
         check_grad(params, grad)
-        return params - lr_at(self, params, state.count) * grad, GDState(state.count + 1)
+        new = grad * -lr_at(self, params, state.count)
+        new += params  # in place on the new product: one temporary fewer
+        return new, GDState(state.count + 1)

@@ -33,6 +33,7 @@ import numpy as np
 
 from convlab.backend import array_namespace, to_numpy
 from convlab.backend.checks import hyper
+from convlab.backend.memory import keep_freed_memory
 from convlab.backend.sampling import BatchSampler
 from convlab.errors import ArgumentError, ArgumentTypeError
 from convlab.optim.base import Optimizer
@@ -76,6 +77,7 @@ def run(
         raise ArgumentError("record", f"names from {RECORDABLE}", sorted(unknown))
     sampler = None if batch_size is None else _sampler(problem, batch_size, seed, labels)
     x = problem.start(x0)
+    keep_freed_memory()  # pure steps allocate afresh: no page faults (convlab.backend.memory)
     with np.errstate(all="ignore"):
         return _Loop(problem, optimizer, x, tol, record, callback, sampler).go(steps)
 
@@ -105,6 +107,7 @@ class _Loop:
         self.x_star = problem.minimizer if "dist" in record else None
         self.keep_params = "params" in record
         self.x, self.state = x, optimizer.init(x)
+        self.ones = self.xp.ones(tuple(x.shape[-1:]), dtype=x.dtype, device=x.device)
         self.f, self.g = self.full.value_and_grad(x)
         shape = tuple(x.shape[:-1])
         self.active = np.ones(shape, dtype=bool)
@@ -142,11 +145,10 @@ class _Loop:
         return self.optimizer.step(self.x, oracle.grad(self.x), self.state, oracle)
 
     def _advance(self, t: int) -> None:
-        xp = self.xp
         x_new, state = self._step()
         f_new, g_new = self.full.value_and_grad(x_new)
         gn, dist = self._norm(g_new), self._dist(x_new)
-        probe = xp.sum(x_new, axis=-1) if dist is None else dist
+        probe = x_new @ self.ones if dist is None else dist  # Σx by BLAS, not a slow reduce
         host = self._to_host(f_new, gn, probe)
         bad = ~np.all(np.isfinite(host), axis=0) | (np.abs(host[0]) > GROWTH_LIMIT * self.f0)
         diverged = self.active & bad

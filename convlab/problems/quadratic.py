@@ -104,7 +104,8 @@ class Quadratic(Problem):
 
     def value_and_grad(self, x):
         # f = ½xᵀ(Ax − b) − ½bᵀx from g = Ax − b: two passes over x fewer than from Ax
-        g = x @ self.A - self.b
+        g = x @ self.A
+        g -= self.b  # in place on the new product: one temporary fewer
         return 0.5 * (self.xp.vecdot(x, g) - x @ self.b), g
 
     def hess(self, x):

@@ -19,6 +19,7 @@ import numpy as np
 
 from convlab.backend import get_namespace, resolve_dtype, take_rows, to_numpy
 from convlab.backend.checks import as_array, check_shape, hyper
+from convlab.backend.parallel import map_blocks
 from convlab.backend.random import from_host, host_rng, orthogonal
 from convlab.errors import ArgumentError, ArgumentTypeError
 from convlab.problems.base import Problem
@@ -183,17 +184,21 @@ class LinearRegression(_DataProblem):
 
     def value_and_grad(self, x):
         """Both in one pass over X: rows are taken in blocks of about 4 MB, so each block is
-        read from memory once and reused from cache for the gradient Xᵀr (a plain
-        ``r = y − Xw``, then ``Xᵀr`` reads X twice — twice the memory traffic)."""
-        n, rows = self.n_samples, self._block_rows()
-        loss, grad = 0.0, 0.0
-        for start in range(0, n, rows):
-            stop = min(start + rows, n)  # the array API leaves out-of-bounds slices undefined
+        read from memory once and reused from cache for the gradient X_bᵀr_b (a plain
+        ``r = y − Xw``, then ``Xᵀr`` reads X twice — twice the memory traffic).  On the CPU
+        the blocks are shared between the cores (:mod:`convlab.backend.parallel`); the
+        partial sums are added in block order, so the result does not depend on how many."""
+
+        def block(start: int, stop: int) -> tuple[Any, Any]:
             Xb = self.X[start:stop, :]
             r = self.Y[start:stop] - x @ Xb.T
-            loss = loss + self.xp.sum(r * r, axis=-1)
-            grad = grad - r @ Xb
-        return loss / (2 * n), grad / n
+            return self.xp.sum(r * r, axis=-1), r @ Xb
+
+        parts = map_blocks(block, self.n_samples, self._block_rows(), self.xp)
+        loss, grad = parts[0]
+        for part_loss, part_grad in parts[1:]:
+            loss, grad = loss + part_loss, grad + part_grad
+        return loss / (2 * self.n_samples), -grad / self.n_samples
 
     def _block_rows(self) -> int:
         itemsize = 4 if self.dtype == self.xp.float32 else 8

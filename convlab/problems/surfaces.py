@@ -88,15 +88,22 @@ class Beale(Surface):
     """f(x, y) = (1.5 − x + xy)² + (2.25 − x + xy²)² + (2.625 − x + xy³)² (Beale 1958).
 
     Global minimum (3, 0.5) with value 0; a saddle at (0, 1), where the Hessian is
-    [[0, 27.75], [27.75, 0]] (on the line x = 0 it is the only critical point).  Flat
-    plateaus and steep walls for |y| > 1.  Default start (1, 1).
+    [[0, 27.75], [27.75, 0]] (on the line x = 0 it is the only critical point); and a second
+    saddle near (0.10054, −2.64451), value ≈ 9.8645, Hessian eigenvalues ≈ 867.75 and −0.781
+    (a root of ∇f = 0 polished to 30 digits by SymPy's ``nsolve``).  Flat plateaus and steep
+    walls for |y| > 1.  Default start (1, 1).
     """
 
     name = "beale"
     constants = (1.5, 2.25, 2.625)
 
     def __init__(self, *, x0=None, backend=None, dtype=None, device=None):
-        self._setup(backend, dtype, device, x0, [((3.0, 0.5), "minimum"), ((0.0, 1.0), "saddle")])
+        points = [
+            ((3.0, 0.5), "minimum"),
+            ((0.0, 1.0), "saddle"),
+            ((0.10053793732415836, -2.644513585023125), "saddle"),
+        ]
+        self._setup(backend, dtype, device, x0, points)
 
     def _terms(self, x, y):
         """(u_i, ∂u_i/∂x, ∂u_i/∂y) for u_i = c_i − x + x yⁱ, i = 1, 2, 3."""

@@ -89,3 +89,20 @@ def test_float32(backend, name):
     s = build(name, backend, dtype="float32")
     assert s.value(s.x0).dtype == backend.xp.float32
     assert s.grad(s.x0).dtype == backend.xp.float32
+
+
+def test_beale_lists_every_critical_point_a_newton_search_finds():
+    """Newton's method on ∇f = 0 from a 15×15 grid over [−4.5, 4.5]² (Beale's usual box)
+    converges only to listed points (x = 0 is a line of zero ∂f/∂y, met only at (0, 1))."""
+    from scipy.optimize import root
+
+    b = Beale()
+    listed = np.array([p for p, _ in b.critical_points])
+    found = set()
+    for x0 in np.stack(np.meshgrid(*2 * [np.linspace(-4.5, 4.5, 15)]), -1).reshape(-1, 2):
+        sol = root(b.grad, x0, jac=b.hess, tol=1e-14)
+        if sol.success and np.max(np.abs(b.grad(sol.x))) < 1e-10:
+            gaps = np.max(np.abs(listed - sol.x), axis=1)
+            assert gaps.min() < 1e-6, f"unlisted critical point {sol.x} from {x0}"
+            found.add(int(gaps.argmin()))
+    assert found == set(range(len(listed)))
