@@ -3,9 +3,10 @@
 One loop serves a single run (``x`` of shape ``(d,)``) and R runs at once (``(R, d)``): each
 run has its own status, and a run that converges or diverges is frozen — its parameters stop
 changing — while the others go on.  Divergence (a non-finite loss, gradient norm or
-parameter — seen through the distance to x*, or the parameters' sum — or a loss grown more
-than 1e10× in magnitude over the first one) is a status, not an exception: the history up to
-the last finite state is kept.
+parameter — seen through the distance to x*, or the parameters' sum — or a loss risen more
+than 1e10·max(|f₀|, 1) above the first one, f₀) is a status, not an exception: the history
+up to the last finite state is kept.  (The floor 1 lets a run start where the loss is 0,
+and a loss that falls far below zero is not growth.)
 
 Mini-batches: with ``batch_size=B`` the problem must have ``n_samples`` and ``batch(idx)``.
 Each step draws the next batch from a :class:`~convlab.backend.sampling.BatchSampler`
@@ -114,7 +115,8 @@ class _Loop:
         self.status = np.full(shape, "max_steps", dtype=object)
         self.message = np.full(shape, "", dtype=object)
         self.n_steps = np.zeros(shape, dtype=int)
-        self.f0 = np.maximum(np.abs(to_numpy(self.f)), np.finfo(np.float64).tiny)
+        self.f0 = to_numpy(self.f).astype(np.float64)
+        self.rise_limit = GROWTH_LIMIT * np.maximum(np.abs(self.f0), 1.0)
         self.hist: dict[str, list] = {"loss": [], "grad_norm": [], "dist": [], "params": []}
         self.times: list[float] = []
         self.seen: list[int] = [0]
@@ -150,15 +152,16 @@ class _Loop:
         gn, dist = self._norm(g_new), self._dist(x_new)
         probe = x_new @ self.ones if dist is None else dist  # Σx by BLAS, not a slow reduce
         host = self._to_host(f_new, gn, probe)
-        bad = ~np.all(np.isfinite(host), axis=0) | (np.abs(host[0]) > GROWTH_LIMIT * self.f0)
+        bad = ~np.all(np.isfinite(host), axis=0) | (host[0] - self.f0 > self.rise_limit)
         diverged = self.active & bad
-        self._finish(
-            diverged,
-            "diverged",
-            f"diverged at step {t}: non-finite or exploding "
-            f"loss; the history ends at the last finite state (step {t - 1})",
-            t - 1,
-        )
+        if diverged.any():
+            self._finish(
+                diverged,
+                "diverged",
+                f"diverged at step {t}: non-finite or exploding "
+                f"loss; the history ends at the last finite state (step {t - 1})",
+                t - 1,
+            )
         if not self.active.any():
             return
         if not self.active.all():

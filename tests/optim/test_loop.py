@@ -139,3 +139,21 @@ def test_finished_runs_look_frozen_whichever_way_the_loop_freezes_them(backend, 
     assert np.array_equal(to_numpy(fast.x), to_numpy(plain.x))
     for (xa, ga), (xb, gb) in seen.values():
         assert np.array_equal(xa, xb) and np.array_equal(ga, gb)
+
+
+def test_a_start_where_the_loss_is_zero_is_not_divergence(backend):
+    """½xᵀAx − bᵀx is 0 at x = 0 and falls below zero from there: a relative growth test
+    against |f₀| = 0 would call the first step an explosion."""
+    q = Quadratic.from_spectrum([1.0, 4.0, 10.0], backend=backend.xp, device=backend.device)
+    trace = co.run(q, co.GD(0.1), x0=backend.asarray([0.0, 0.0, 0.0]), steps=300)
+    assert trace.status == "max_steps"
+    assert trace.loss[0] == 0.0 and trace.loss[-1] < -1e-3
+    assert trace.dist[-1] < 1e-8
+
+
+def test_a_loss_rising_ten_orders_above_its_start_is_divergence():
+    q = Quadratic.from_spectrum([1.0, 100.0])
+    trace = co.run(q, co.GD(0.0201), steps=5000)  # 2/λ_M = 0.02: |1 − ηλ_M| = 1.01 per step
+    assert trace.status == "diverged"
+    assert np.all(np.isfinite(trace.loss))
+    assert trace.loss[-1] - trace.loss[0] > 1e10 * max(abs(trace.loss[0]), 1.0) / 1.03
