@@ -67,6 +67,27 @@ class _DataProblem(Problem):
     def _ridge(self, x) -> Any:
         return 0.5 * self.l2 * self.xp.sum(x * x, axis=-1)
 
+    def _one_pass(self, block) -> tuple[Any, Any]:
+        """Σ_b block(X_b, Y_b) over row blocks of about 4 MB, as (loss sum, gradient sum).
+
+        Each block is read from memory once and reused from cache for both its forward product
+        X_b w and the gradient's X_bᵀ(…) — a plain two-step formula reads X twice, twice the
+        memory traffic.  On the CPU the blocks are shared between the cores
+        (:mod:`convlab.backend.parallel`); the partial sums are added in block order, so the
+        result does not depend on how many.
+        """
+        itemsize = 4 if self.dtype == self.xp.float32 else 8
+        rows = max(1, BLOCK_BYTES // (self.X.shape[1] * itemsize))
+
+        def part(start: int, stop: int) -> tuple[Any, Any]:
+            return block(self.X[start:stop, :], self.Y[start:stop, ...])
+
+        parts = map_blocks(part, self.n_samples, rows, self.xp)
+        loss, grad = parts[0]
+        for part_loss, part_grad in parts[1:]:
+            loss, grad = loss + part_loss, grad + part_grad
+        return loss, grad
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}(n_samples={self.n_samples}, dim={self.dim})"
 
@@ -180,29 +201,18 @@ class LinearRegression(_DataProblem):
         return self.xp.sum(r * r, axis=-1) / (2 * self.n_samples)
 
     def grad(self, x):
-        return -(self._residual(x) @ self.X) / self.n_samples
+        return self.value_and_grad(x)[1]
 
     def value_and_grad(self, x):
-        """Both in one pass over X: rows are taken in blocks of about 4 MB, so each block is
-        read from memory once and reused from cache for the gradient X_bᵀr_b (a plain
-        ``r = y − Xw``, then ``Xᵀr`` reads X twice — twice the memory traffic).  On the CPU
-        the blocks are shared between the cores (:mod:`convlab.backend.parallel`); the
-        partial sums are added in block order, so the result does not depend on how many."""
+        """Both in one pass over X (see ``_one_pass``): per block r_b = y_b − X_b w, the sums
+        of r_b² and of X_bᵀr_b."""
 
-        def block(start: int, stop: int) -> tuple[Any, Any]:
-            Xb = self.X[start:stop, :]
-            r = self.Y[start:stop] - x @ Xb.T
+        def block(Xb, yb) -> tuple[Any, Any]:
+            r = yb - x @ Xb.T
             return self.xp.sum(r * r, axis=-1), r @ Xb
 
-        parts = map_blocks(block, self.n_samples, self._block_rows(), self.xp)
-        loss, grad = parts[0]
-        for part_loss, part_grad in parts[1:]:
-            loss, grad = loss + part_loss, grad + part_grad
+        loss, grad = self._one_pass(block)
         return loss / (2 * self.n_samples), -grad / self.n_samples
-
-    def _block_rows(self) -> int:
-        itemsize = 4 if self.dtype == self.xp.float32 else 8
-        return max(1, BLOCK_BYTES // (self.dim * itemsize))
 
     def hess(self, x):
         return self.xp.broadcast_to(self.C_x, tuple(x.shape[:-1]) + (self.dim, self.dim))
@@ -262,21 +272,23 @@ class LogisticRegression(_DataProblem):
         return self.xp.exp(-self._softplus(-z))
 
     def value(self, x):
-        return self._value_at(x, self._logits(x))
-
-    def grad(self, x):
-        return self._grad_at(x, self._logits(x))
-
-    def value_and_grad(self, x):
-        """Both, with the logits z = Xw computed once."""
         z = self._logits(x)
-        return self._value_at(x, z), self._grad_at(x, z)
-
-    def _value_at(self, x, z) -> Any:
         return self.xp.mean(self._softplus(z) - self.Y * z, axis=-1) + self._ridge(x)
 
-    def _grad_at(self, x, z) -> Any:
-        return (self._sigmoid(z) - self.Y) @ self.X / self.n_samples + self.l2 * x
+    def grad(self, x):
+        return self.value_and_grad(x)[1]
+
+    def value_and_grad(self, x):
+        """Both in one pass over X (see ``_one_pass``): per block z_b = X_b w, the sums of
+        softplus(z_b) − y_b z_b and of X_bᵀ(σ(z_b) − y_b)."""
+
+        def block(Xb, yb) -> tuple[Any, Any]:
+            z = x @ Xb.T
+            return self.xp.sum(self._softplus(z) - yb * z, axis=-1), (self._sigmoid(z) - yb) @ Xb
+
+        loss, grad = self._one_pass(block)
+        n = self.n_samples
+        return loss / n + self._ridge(x), grad / n + self.l2 * x
 
     def _curvature(self, x) -> Any:
         """p(1 − p) per sample, as exp(−softplus(z) − softplus(−z)) (no cancellation)."""
