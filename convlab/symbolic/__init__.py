@@ -4,6 +4,7 @@ Every public function returns a :class:`Derivation`; its ``evaluate`` / ``lambdi
 derived expressions for NumPy or CuPy, the single source of the predictions convlab measures.
 """
 
+from convlab.symbolic.convex_rates import gd_convex_rate, sgd_convex_rate
 from convlab.symbolic.initialization import he, variance_propagation, xavier
 from convlab.symbolic.linear_iteration import linear_iteration, spectral_radius
 from convlab.symbolic.long_term import long_term_dynamics
@@ -39,6 +40,7 @@ __all__ = [
     "conjugate_gradient_bound",
     "derive",
     "gauss_seidel",
+    "gd_convex_rate",
     "gd_quadratic",
     "gd_quadratic_matrix",
     "gd_rate",
@@ -57,6 +59,7 @@ __all__ = [
     "newton_family",
     "quadratic_model",
     "robbins_monro",
+    "sgd_convex_rate",
     "softmax_cross_entropy",
     "softmax_jacobian",
     "spectral_radius",

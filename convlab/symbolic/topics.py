@@ -12,6 +12,7 @@ from collections.abc import Callable
 import sympy as sp
 
 from convlab.errors import ArgumentError
+from convlab.symbolic.convex_rates import gd_convex_rate, sgd_convex_rate
 from convlab.symbolic.initialization import he, variance_propagation, xavier
 from convlab.symbolic.long_term import long_term_dynamics
 from convlab.symbolic.losses import mean_squared_error, softmax_cross_entropy, softmax_jacobian
@@ -89,6 +90,8 @@ TOPICS: dict[str, Callable[[], Derivation]] = {
     "terminal-velocity": terminal_velocity,
     "minibatch-error": minibatch_standard_error,
     "robbins-monro": _robbins_monro_example,
+    "gd-convex": gd_convex_rate,
+    "sgd-convex": sgd_convex_rate,
     "long-term": _long_term_example,
     "cg": conjugate_gradient_bound,
     "newton-family": newton_family,
