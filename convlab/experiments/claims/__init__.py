@@ -10,6 +10,7 @@ MODULES = (
     "losses",
     "initialization",
     "stochastic",
+    "convex",
     "adaptive",
     "batchnorm",
     "second_order",
