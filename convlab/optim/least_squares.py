@@ -2,19 +2,21 @@
 
 The methods call ``oracle.residual`` and ``oracle.jacobian`` (counted as ``nfev`` and
 ``njev``, exactly as ``scipy.optimize.least_squares`` counts them: the run loop's own
-evaluation at an accepted point reuses the residual the step computed there).  The damped
-systems are never formed as JᵀJ + λD² nor inverted: once per iteration the R factor of
-[J, r] gives R and Qᵀr (CholeskyQR2 for a tall, well-conditioned J, Householder otherwise —
-:func:`tall_r_factor`), and each damped step h solves min ‖[R; √λ D] h + [Qᵀr; 0]‖ by a QR
-factorization of the stacked 2d×d matrix (Moré 1977, §3), which stays well posed for a
-rank-deficient J.  Everything is batched over a leading runs axis (``qr``/``solve`` on
-stacks).
+evaluation at an accepted point reuses the residual the step computed there).
+
+Damped steps (:class:`Levenberg`, :class:`LevenbergMarquardt`) solve
+(JᵀJ + λD²) h = −Jᵀr without forming JᵀJ or an inverse: once per Jacobian an SVD of the
+scaled J (of R D⁻¹ after a QR of J when J is tall) diagonalises the damped problem for
+every λ, so each trial and each Newton iteration on the trust radius costs O(d); a
+rank-deficient J gets the minimum-norm Gauss–Newton step (:mod:`convlab.optim.damped`).
+Everything is batched over a leading runs axis.
 
 Stopping tests, after MINPACK's ``lmder`` (defaults 1e-8, like SciPy), end a run through
 the state's ``stop`` field with status ``converged``:
 
-* ``ftol``: both the actual and the predicted relative reduction of f are ≤ ftol;
-* ``xtol``: ‖D h‖ ≤ xtol·(xtol + ‖D x‖);
+* ``ftol``: the actual and the predicted relative reductions of f are both ≤ ftol (Gauss–Newton,
+  which predicts nothing, tests the actual one);
+* ``xtol``: Δ ≤ xtol·‖D x‖ for the trust region, ‖D h‖ ≤ xtol·(xtol + ‖D x‖) otherwise;
 * ``gtol``: max_j |J_jᵀr| / (‖J_j‖‖r‖) ≤ gtol (the cosine between r and each column of J).
 """
 
@@ -22,12 +24,11 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-import numpy as np
-
-from convlab.backend import array_namespace, backend_name, to_numpy
+from convlab.backend import array_namespace, to_numpy
 from convlab.backend.checks import hyper
 from convlab.errors import ArgumentError, ShapeError
 from convlab.optim.base import Optimizer
+from convlab.optim.damped import DampedModel, any_run, lmpar, reduced_problem, row_norm
 from convlab.optim.line_search import make_line_search
 from convlab.optim.loop import run
 from convlab.optim.stopping import Stop
@@ -47,9 +48,20 @@ class GNState(NamedTuple):
 
 class LMState(NamedTuple):
     count: int
+    lam: Any  # λ per run, where the next search for λ starts (0 at the first step)
+    radius: Any  # trust radius Δ on ‖D h‖ per run (``None`` before the first step)
+    scale: Any  # D: the running max of the column norms ‖J_j‖ (Marquardt) or ones
+    fresh: Any  # per run: no step accepted yet (Δ is then clipped to the trial's ‖D h‖)
+    done: Any  # per run: a stopping test held (the run takes no more trials)
+    n_rejected: int  # trial steps rejected so far (each cost one residual evaluation)
+    stop: Stop | None = None
+
+
+class LevenbergState(NamedTuple):
+    count: int
     lam: Any  # damping λ per run (``None`` before the first step)
     nu: Any  # growth factor ν per run (MNT 2004)
-    scale: Any  # D², the running max of diag(JᵀJ) (Marquardt) or ones (Levenberg)
+    done: Any  # per run: a stopping test held (the run takes no more trials)
     n_rejected: int  # trial steps rejected so far (each cost one residual evaluation)
     stop: Stop | None = None
 
@@ -72,20 +84,18 @@ def _residual_and_jacobian(oracle, x):
     return r, J
 
 
-def _gradient_test(g, colsq, r, gtol: float):
-    """Host bool per run: MINPACK's scaled gradient test max_j |J_jᵀr| / (‖J_j‖‖r‖) ≤ gtol
-    (or a zero residual), from g = Jᵀr and the squared column norms of J."""
-    xp = array_namespace(r)
-    rn = xp.linalg.vector_norm(r, axis=-1)
-    cn = xp.sqrt(colsq)
-    cos = xp.abs(g) / xp.where(cn > 0, cn, 1.0) / xp.where(rn > 0, rn, 1.0)[..., None]
-    return to_numpy((xp.max(cos, axis=-1) <= gtol) | (rn == 0))
+def _gradient_test(xp, g, colsq, rr, gtol: float):
+    """Bool per run (on g's device): MINPACK's scaled gradient test
+    max_j |J_jᵀr| / (‖J_j‖‖r‖) ≤ gtol (or a zero residual), from g = Jᵀr, the squared
+    column norms of J and rr = ‖r‖² (a zero column has J_jᵀr = 0)."""
+    den = xp.sqrt(colsq * rr[..., None])
+    cos = xp.abs(g) / xp.where(den > 0, den, 1.0)
+    return (xp.max(cos, axis=-1) <= gtol) | (rr == 0)
 
 
-def _half_sq(r):
-    xp = array_namespace(r)
-    f = 0.5 * xp.sum(r * r, axis=-1)
-    return xp.where(xp.isfinite(f), f, xp.inf)
+def _half_sq(xp, r):
+    """½‖r‖² per run (NaN or inf for a non-finite residual: no acceptance test passes it)."""
+    return 0.5 * xp.vecdot(r, r)
 
 
 class GaussNewton(Optimizer):
@@ -119,15 +129,15 @@ class GaussNewton(Optimizer):
 
     def step(self, params, grad, state, oracle=None):
         r, J = _residual_and_jacobian(oracle, params)
+        xp = array_namespace(J)
         h, rank = min_norm_step(J, r, self.rcond)
         if self.line_search is None:
             new = params + h
         else:
-            new = self.line_search(oracle, params, _half_sq(r), grad, h, step0=1.0).x
-        f, f_new = _half_sq(r), _half_sq(oracle.residual(new))
-        colsq = array_namespace(J).sum(J * J, axis=-2)
+            new = self.line_search(oracle, params, _half_sq(xp, r), grad, h, step0=1.0).x
+        f, f_new = _half_sq(xp, r), _half_sq(xp, oracle.residual(new))
         done = (
-            _gradient_test(grad, colsq, r, self.tol.gtol)
+            to_numpy(_gradient_test(xp, grad, xp.vecdot(J, J, axis=-2), 2 * f, self.tol.gtol))
             | _small_step(new - params, params, None, self.tol.xtol)
             | _small_reduction(f, f_new, None, self.tol.ftol)
         )
@@ -167,216 +177,244 @@ def _small_reduction(f, f_new, pred, ftol: float):
     return to_numpy(ok | (f_new == 0))
 
 
-class LevenbergMarquardt(Optimizer):
-    r"""Levenberg–Marquardt: h solves (JᵀJ + λ D²) h = −Jᵀr; x ← x + h if the step pays.
+class _Trial(NamedTuple):
+    """One trial step x + h, in ``lmder``'s relative terms (each entry per run)."""
 
-    Scaling D² (``scaling``): "marquardt" (default) — the running maximum of diag(JᵀJ) over
-    the iterations, zero columns set to 1 (Marquardt 1963 with Moré 1977's rule, §6, which
-    makes the method invariant to rescaling the parameters); "levenberg" — D = I
-    (Levenberg 1944), see :class:`Levenberg`.
+    lam: Any  # λ of the step
+    step_norm: Any  # ‖D h‖
+    x_norm: Any  # ‖D x‖
+    trial_norm: Any  # ‖D (x + h)‖
+    actual: Any  # 1 − f(x+h)/f(x), or −1 when f(x+h) ≥ 100 f(x) (or is not finite)
+    blowup: Any  # f(x+h) ≥ 100 f(x) (or is not finite)
+    predicted: Any  # (½‖Jh‖² + λ‖Dh‖²)/f(x): the model's relative reduction
+    slope: Any  # −(‖Jh‖² + λ‖Dh‖²)/(2f(x)): the model's relative derivative along h
+    ratio: Any  # the gain ratio ρ = actual / predicted (0 when nothing is predicted)
 
-    Damping (Madsen, Nielsen & Tingleff 2004, "Methods for non-linear least squares
-    problems", Alg. 3.16, after Nielsen 1999): gain ratio ρ = (f(x) − f(x+h)) / (L(0) − L(h)),
-    L the Gauss–Newton model.  If ρ > 0 the step is taken and λ ← λ·max(⅓, 1 − (2ρ − 1)³),
-    ν ← 2; otherwise λ ← λν, ν ← 2ν and a new h is solved at the same x.  One ``step`` of
-    the run loop is one *accepted* step (MINPACK's outer iteration); the rejected trials
-    inside it each cost one residual evaluation.  λ₀ = ``tau``·max diag(JᵀJ)/max D², i.e.
-    τ relative to the curvature scale (default τ = 1e-3).  A non-finite trial residual is a
-    rejected trial.
 
-    Solves: J = QR once per iteration, then QR of [R; √λ D] per trial (Moré 1977) — never
-    JᵀJ, never an inverse.  Stopping: ftol/xtol/gtol as in the module docstring (MINPACK's
-    tests, SciPy's defaults 1e-8); ``max_trials`` rejected trials in a row stop the run with
-    status ``stopped``.  Marquardt scaling requires m ≥ d residuals (as MINPACK and SciPy's
-    ``method="lm"``; m < d raises :class:`ArgumentError`).
-    Differences from MINPACK: MNT's λ update instead of Moré's trust-region radius.
+def _measure(xp, f, f_new, lam, dh2, jh2, x_norm, trial_norm) -> _Trial:
+    """The trial's reductions (a run with f = 0 has met gtol and takes no trial; a NaN
+    f(x + h) counts as a blow-up)."""
+    blowup = ~(f_new < 100.0 * f)
+    actual = xp.where(blowup, -1.0, 1.0 - f_new / f)
+    predicted = (0.5 * jh2 + lam * dh2) / f
+    ratio = xp.where(predicted > 0, actual / predicted, 0.0)
+    slope = -(jh2 + lam * dh2) / (2.0 * f)
+    return _Trial(lam, xp.sqrt(dh2), x_norm, trial_norm, actual, blowup, predicted, slope, ratio)
+
+
+def _trials(opt: _Damped, oracle, x, f, model: DampedModel, ctl, skip):
+    """``lmder``'s inner loop for one Jacobian, per run: trial steps from x until one is
+    accepted or a stopping test holds (runs in ``skip`` take none); ``opt`` picks each trial's
+    λ from its per-run control arrays ``ctl`` and judges the trial.
+
+    Returns (x, ctl, met, pending, rejected): met — a stopping test held; pending — still no
+    acceptable step after ``opt.max_trials``; rejected — the trials rejected, per run.
+    """
+    xp, tol = model.xp, opt.tol
+    new_x, met = x, skip
+    pending, rejected = ~met, xp.zeros_like(met, dtype=xp.int64)
+    x_norm = row_norm(xp, model.D * x)
+    for _ in range(opt.max_trials):
+        if not any_run(xp, pending):
+            break
+        lam, a = opt._damping(model, ctl)
+        h, dh2, jh2 = model.step(a)
+        trial = x + h
+        f_new = _half_sq(xp, oracle.residual(trial))
+        t = _measure(xp, f, f_new, lam, dh2, jh2, x_norm, row_norm(xp, model.D * trial))
+        judged, accept, small = opt._judge(xp, ctl, t)
+        flat = (xp.abs(t.actual) <= tol.ftol) & (t.predicted <= tol.ftol) & (t.ratio <= 2.0)
+        accept, stop = accept & pending, (small | flat) & pending
+        if pending.ndim == 0:  # a single run is pending here
+            ctl = judged
+        else:
+            ctl = tuple(xp.where(pending, n, o) for n, o in zip(judged, ctl, strict=True))
+        new_x = _choose(xp, accept, trial, new_x)
+        met = met | stop
+        rejected = rejected + xp.astype(pending & ~accept, xp.int64)
+        pending = pending & ~accept & ~stop
+    return new_x, ctl, met, pending, rejected
+
+
+def _choose(xp, accept, trial, x):
+    """x + h where accepted.  A single run gets the trial array itself, whose residual the
+    oracle remembers by identity (the run loop's evaluation there is then free)."""
+    if x.ndim == 1:
+        return trial if bool(accept) else x
+    return xp.where(accept[..., None], trial, x)
+
+
+class _Damped(Optimizer):
+    """What :class:`Levenberg` and :class:`LevenbergMarquardt` share: per Jacobian, one
+    reduction and SVD (:class:`~convlab.optim.damped.DampedModel`), the gradient test, then
+    :func:`_trials`.  A subclass sets the damping: ``_prepare`` (D and the first λ or Δ),
+    ``_control`` (its per-run arrays), ``_damping`` (λ and a(λ) of a trial) and ``_judge``
+    (accept, update, xtol)."""
+
+    title = "damped Gauss–Newton"
+    tall_only = False  # Marquardt's scaling needs m ≥ d, as in MINPACK
+
+    def __init__(self, ftol, xtol, gtol, max_trials) -> None:
+        self.tol = _tolerances(ftol, xtol, gtol)
+        self.max_trials = int(hyper("max_trials", max_trials, low=1, high=None))
+
+    def step(self, params, grad, state, oracle=None):
+        r, J = _residual_and_jacobian(oracle, params)
+        m, d = J.shape[-2:]
+        if self.tall_only and m < d:
+            raise ArgumentError(
+                "problem",
+                "at least as many residuals as parameters (m ≥ d) for Marquardt's scaling; "
+                "use Levenberg, scaling='levenberg' or GaussNewton",
+                f"m = {m} < d = {d}",
+            )
+        xp = array_namespace(J)
+        B, b, colsq = reduced_problem(J, r)
+        state, D = self._prepare(xp, params, colsq, state)
+        f = _half_sq(xp, r)
+        skip = _gradient_test(xp, grad, colsq, 2 * f, self.tol.gtol) | state.done
+        model = DampedModel(B, b, D, max(m, d) * xp.finfo(J.dtype).eps)
+        x, ctl, met, pending, rejected = _trials(
+            self, oracle, params, f, model, self._control(state), skip
+        )
+        n_rejected = int(to_numpy(xp.sum(rejected)))
+        stop = self._stop(to_numpy(met), to_numpy(pending))
+        return x, self._next(state, ctl, met | pending, n_rejected, stop)
+
+    def _stop(self, met, stuck) -> Stop | None:
+        if stuck.any():
+            return Stop(
+                stuck | met,
+                "stopped",
+                f"no acceptable step in {self.max_trials} trials: raise max_trials or check "
+                "the Jacobian",
+            )
+        if met.any():
+            return Stop(met, "converged", f"{self.title} met ftol, xtol or gtol")
+        return None
+
+
+class LevenbergMarquardt(_Damped):
+    r"""Levenberg–Marquardt as a trust region (Moré 1977, "The Levenberg–Marquardt algorithm:
+    implementation and theory"; MINPACK ``lmder``, which SciPy's
+    ``least_squares(method="lm")`` wraps): h solves (JᵀJ + λ D²) h = −Jᵀr; x ← x + h if the
+    step pays.
+
+    λ is adapted by the gain ratio ρ = (f(x) − f(x+h)) / (L(0) − L(h)), L the Gauss–Newton
+    model — through a trust radius Δ on ‖D h‖.  Each trial finds λ ≥ 0 with ‖D h(λ)‖ ≈ Δ by
+    Moré's safeguarded Newton iteration (:func:`~convlab.optim.damped.lmpar`; λ = 0, the
+    Gauss–Newton step, when that step fits).  Then ρ ≤ ¼ shrinks Δ ← μ·min(Δ, 10‖D h‖) and
+    λ ← λ/μ, with μ = ½, or the minimiser of the quadratic through f along h when f grew,
+    kept in [0.1, ½]; ρ ≥ ¾ (or λ = 0) sets Δ ← 2‖D h‖, λ ← λ/2.  The step is taken when
+    ρ ≥ 10⁻⁴, else a new trial is solved at the same x.  Because Δ bounds the step's length,
+    not λ, a long step along a curved valley (NIST MGH10) is not damped away.
+    Δ₀ = ``factor``·‖D x₀‖ (``factor`` if that is 0; default 100, as SciPy), clipped to ‖D h‖
+    until a step is accepted; λ₀ = 0.
+
+    Scaling D (``scaling``): "marquardt" (default) — the running maximum of the column norms
+    ‖J_j‖ over the iterations, zero columns set to 1 (Marquardt 1963 with Moré 1977's rule,
+    §6, which makes the method invariant to rescaling the parameters); "levenberg" — D = I.
+
+    One ``step`` of the run loop is one Jacobian (``lmder``'s outer iteration): trials until
+    one is accepted or a stopping test holds, each costing one residual evaluation.
+    Stopping: ftol/xtol/gtol as in the module docstring (SciPy's defaults 1e-8);
+    ``max_trials`` rejected trials in a row stop the run with status ``stopped`` (each
+    rejection at least halves Δ, so the xtol test normally ends such a run first).
+    Marquardt scaling requires m ≥ d residuals (as MINPACK and SciPy's ``method="lm"``;
+    m < d raises :class:`ArgumentError`).  Differences from MINPACK: the damped systems are
+    solved through one SVD per Jacobian (:mod:`convlab.optim.damped`) instead of a QR per λ,
+    with no column pivoting (a rank-deficient J gets the minimum-norm Gauss–Newton step),
+    and the xtol test measures ‖D x‖ with the current D.
     """
 
+    title = "Levenberg–Marquardt"
     SCALINGS = ("marquardt", "levenberg")
 
     def __init__(
         self,
         *,
-        tau: float = 1e-3,
+        factor: float = 100.0,
         scaling: str = "marquardt",
         ftol: float = 1e-8,
         xtol: float = 1e-8,
         gtol: float = 1e-8,
-        max_trials: int = 50,
+        max_trials: int = 100,
     ) -> None:
         if scaling not in self.SCALINGS:
             raise ArgumentError("scaling", f"one of {self.SCALINGS}", scaling)
-        self.tau = hyper("tau", tau, low=0.0, high=None, low_open=True)
+        super().__init__(ftol, xtol, gtol, max_trials)
+        self.factor = hyper("factor", factor, low=0.0, high=None, low_open=True)
         self.scaling = scaling
-        self.tol = _tolerances(ftol, xtol, gtol)
-        self.max_trials = int(hyper("max_trials", max_trials, low=1, high=None))
+        self.tall_only = scaling == "marquardt"
 
     def init(self, params: Any) -> LMState:
-        return LMState(count=0, lam=None, nu=None, scale=None, n_rejected=0)
+        return LMState(0, None, None, None, None, None, 0)
 
-    def step(self, params, grad, state, oracle=None):
-        r, J = _residual_and_jacobian(oracle, params)
-        if self.scaling == "marquardt" and J.shape[-2] < J.shape[-1]:
-            raise ArgumentError(
-                "problem",
-                "at least as many residuals as parameters (m ≥ d) "
-                "for Levenberg–Marquardt; use Levenberg or GaussNewton",
-                f"m = {J.shape[-2]} < d = {J.shape[-1]}",
-            )
-        xp, d = array_namespace(J), J.shape[-1]
-        aug = tall_r_factor(xp.concat([J, r[..., None]], axis=-1))  # [[R, Qᵀr], [0, ρ]]
-        R, qtr = aug[..., :d], aug[..., :d, d]
-        colsq = xp.sum(R * R, axis=-2)  # ‖J_j‖² = ‖R_j‖²: Q is orthonormal
-        state = self._prepare(colsq, state)
-        if bool(_gradient_test(grad, colsq, r, self.tol.gtol).all()):
-            return params, state._replace(
-                count=state.count + 1,
-                stop=Stop(True, "converged", "the gradient test (gtol) holds"),
-            )
-        return _Trials(self, oracle, params, _half_sq(r), R[..., :d, :], qtr, state).run()
-
-    def _prepare(self, colsq, state: LMState) -> LMState:
-        """Update D² from the squared column norms of J; set λ₀, ν₀ at the first step."""
-        xp = array_namespace(colsq)
+    def _prepare(self, xp, x, colsq, state: LMState):
+        """D from the column norms of J; Δ₀, λ₀ = 0 and the run flags at the first step."""
         if self.scaling == "levenberg":
-            scale = xp.ones_like(colsq)
+            D = xp.ones_like(colsq)
+        elif state.scale is None:
+            D = xp.sqrt(colsq)
+            D = xp.where(D > 0, D, 1.0)
         else:
-            scale = colsq if state.scale is None else xp.maximum(state.scale, colsq)
-            scale = xp.where(scale > 0, scale, 1.0)
-        if state.lam is not None:
-            return state._replace(scale=scale)
-        top = xp.max(colsq, axis=-1) / xp.max(scale, axis=-1)
-        lam = self.tau * xp.where(top > 0, top, 1.0)
-        return state._replace(lam=lam, nu=xp.full_like(lam, 2.0), scale=scale)
+            D = xp.maximum(state.scale, xp.sqrt(colsq))
+        if state.radius is not None:
+            return state._replace(scale=D), D
+        xn = row_norm(xp, D * x)
+        radius = self.factor * xp.where(xn > 0, xn, 1.0)
+        first = xp.ones(tuple(radius.shape), dtype=xp.bool, device=radius.device)
+        return LMState(0, xp.zeros_like(radius), radius, D, first, ~first, 0), D
+
+    @staticmethod
+    def _control(state: LMState) -> tuple:
+        return state.lam, state.radius, state.fresh
+
+    @staticmethod
+    def _damping(model: DampedModel, ctl):
+        return lmpar(model, ctl[1], ctl[0])
+
+    def _judge(self, xp, ctl, t: _Trial):
+        """``lmder``'s update of Δ and λ from ρ; accept ρ ≥ 10⁻⁴; xtol: Δ ≤ xtol·‖D x‖."""
+        _, radius, fresh = ctl
+        radius = xp.where(fresh, xp.minimum(radius, t.step_norm), radius)
+        mu = xp.where(t.actual >= 0, 0.5, t.slope / (2.0 * t.slope + t.actual))
+        mu = xp.where(t.blowup, 0.1, xp.maximum(mu, 0.1))
+        shrink = t.ratio <= 0.25
+        grow = ~shrink & ((t.lam == 0) | (t.ratio >= 0.75))
+        # shrink: Δ ← μ·min(Δ, 10‖Dh‖), λ ← λ/μ;  grow: Δ ← 2‖Dh‖, λ ← λ/2;  else: as they are
+        k = xp.where(shrink, mu, 1.0 + xp.astype(grow, mu.dtype))
+        base = xp.where(shrink, xp.minimum(radius, 10.0 * t.step_norm), radius)
+        radius = k * xp.where(grow, t.step_norm, base)
+        lam = t.lam / k
+        accept = t.ratio >= 1e-4
+        x_norm = xp.where(accept, t.trial_norm, t.x_norm)
+        return (lam, radius, fresh & ~accept), accept, radius <= self.tol.xtol * x_norm
+
+    @staticmethod
+    def _next(state: LMState, ctl, done, rejected: int, stop) -> LMState:
+        lam, radius, fresh = ctl
+        n = state.n_rejected + rejected
+        return LMState(state.count + 1, lam, radius, state.scale, fresh, done, n, stop)
 
 
-class _Trials:
-    """The trial loop of one LM iteration: solve, evaluate, accept or raise λ, per run."""
+class Levenberg(_Damped):
+    r"""Levenberg's method (Levenberg 1944): (JᵀJ + λI) h = −Jᵀr; x ← x + h if f decreases.
 
-    def __init__(self, opt: LevenbergMarquardt, oracle, x, f, R, qtr, state: LMState) -> None:
-        self.xp = array_namespace(x)
-        self.opt, self.oracle, self.x, self.state = opt, oracle, x, state
-        self.f, self.R, self.qtr = f, R, qtr
-        self.D = self.xp.sqrt(state.scale)
-        xp, d = self.xp, R.shape[-1]
-        self.top = xp.concat([R, -qtr[..., :, None]], axis=-1)  # [R, −Qᵀr]
-        self.eye = xp.concat(
-            [
-                xp.eye(d, dtype=R.dtype, device=R.device),
-                xp.zeros((d, 1), dtype=R.dtype, device=R.device),
-            ],
-            axis=-1,
-        )
-
-    def solve(self, lam):
-        """h minimizing ‖[R; √λ D] h + [Qᵀr; 0]‖, and the predicted reduction L(0) − L(h).
-
-        One R-factor of [[R, −Qᵀr], [√λ D, 0]]: its leading block is R₂ and its last column
-        Q₂ᵀ[−Qᵀr; 0], so h = R₂⁻¹(Q₂ᵀ[−Qᵀr; 0]) with no Q₂ formed."""
-        xp, d = self.xp, self.R.shape[-1]
-        low = (xp.sqrt(lam)[..., None] * self.D)[..., :, None] * self.eye
-        aug = r_factor(xp.concat([self.top, low], axis=-2))
-        h = xp.linalg.solve(aug[..., :d, :d], aug[..., :d, d:])[..., 0]
-        Rh = xp.matmul(self.R, h[..., None])[..., 0]
-        pred = -xp.sum(self.qtr * Rh, axis=-1) - 0.5 * xp.sum(Rh * Rh, axis=-1)
-        return h, pred
-
-    def run(self):
-        xp, opt, st = self.xp, self.opt, self.state
-        lam, nu, new = st.lam, st.nu, self.x
-        pending = xp.ones(tuple(self.f.shape), dtype=xp.bool, device=self.x.device)
-        done = np.zeros(tuple(self.f.shape), dtype=bool)
-        rejected = 0
-        for _ in range(opt.max_trials):
-            h, pred = self.solve(lam)
-            trial = self.x + h
-            f_new = _half_sq(self.oracle.residual(trial))
-            rho = (self.f - f_new) / xp.where(pred > 0, pred, xp.finfo(h.dtype).smallest_normal)
-            accept = pending & (rho > 0) & xp.isfinite(f_new)
-            tiny = xp.asarray(_small_step(h, self.x, self.D, opt.tol.xtol), device=h.device)
-            done |= to_numpy(pending & (accept | tiny)) & (
-                to_numpy(tiny) | _small_reduction(self.f, f_new, pred, opt.tol.ftol)
-            )
-            if self.x.ndim == 1:  # keep the evaluated array itself (the oracle's memo)
-                new = trial if bool(accept) else new
-            else:
-                new = xp.where(accept[..., None], trial, new)
-            lam, nu = _update_damping(lam, nu, rho, accept, pending)
-            rejected += int(to_numpy(xp.sum(xp.astype(pending & ~accept, xp.int64))))
-            pending = pending & ~accept & ~tiny
-            if not bool(xp.any(pending)):
-                break
-        return new, self._state(lam, nu, rejected, done, pending)
-
-    def _state(self, lam, nu, rejected, done, pending) -> LMState:
-        st = self.state
-        stuck = to_numpy(pending)
-        if stuck.any():
-            stop = Stop(
-                stuck | done,
-                "stopped",
-                f"no acceptable step in {self.opt.max_trials} "
-                "trials (λ keeps growing): raise max_trials or check the Jacobian",
-            )
-        elif done.any():
-            stop = Stop(done, "converged", "Levenberg–Marquardt met ftol or xtol")
-        else:
-            stop = None
-        return LMState(st.count + 1, lam, nu, st.scale, st.n_rejected + rejected, stop)
-
-
-def r_factor(A):
-    """R of A = QR (reduced), without forming Q: NumPy's ``mode="r"`` (one Householder pass)
-    where available, else the namespace's ``qr``.  For A = [J, r] the last column of R holds
-    Qᵀr on top, which is all the damped solves need (Moré 1977, §3)."""
-    xp = array_namespace(A)
-    if backend_name(xp) == "numpy":
-        return xp.asarray(np.linalg.qr(A, mode="r"))
-    return xp.linalg.qr(A).R
-
-
-def tall_r_factor(A, max_gap: float = 0.1):
-    """R of a tall A (m ≥ 8n) by CholeskyQR2 (Fukaya, Nakatsukasa, Yanagisawa & Yamamoto
-    2014): R₁ = chol(AᵀA)ᵀ, Q₁ = AR₁⁻¹, R = chol(Q₁ᵀQ₁)ᵀR₁ — matrix products over A instead of
-    a Householder sweep (≈ 10× faster for m = 10⁴, n = 4), with Householder's accuracy while
-    κ(A) ≲ ε^{-1/2}.  Falls back to :func:`r_factor` when a Cholesky fails or the first pass
-    was not orthogonal to ``max_gap`` (max |Q₁ᵀQ₁ − I|), i.e. when A is ill-conditioned."""
-    xp = array_namespace(A)
-    if A.shape[-2] < 8 * A.shape[-1]:
-        return r_factor(A)
-    At = xp.matrix_transpose(A)
-    eye = xp.eye(A.shape[-1], dtype=A.dtype, device=A.device)
-    try:
-        R1 = xp.matrix_transpose(xp.linalg.cholesky(At @ A))
-        Q1 = A @ xp.linalg.solve(R1, eye)  # R₁⁻¹ of the n×n factor only, then one product
-        G = xp.matrix_transpose(Q1) @ Q1
-        if not bool(xp.all(xp.abs(G - eye) <= max_gap)):
-            return r_factor(A)
-        return xp.matrix_transpose(xp.linalg.cholesky(G)) @ R1
-    except np.linalg.LinAlgError:
-        return r_factor(A)
-
-
-def _update_damping(lam, nu, rho, accept, pending):
-    """MNT 2004 eq. (3.16)-(3.17): shrink λ smoothly on success, grow it by ν on failure."""
-    xp = array_namespace(lam)
-    safe = xp.where(xp.isfinite(rho), rho, 0.0)
-    shrink = xp.maximum(
-        xp.asarray(1.0 / 3.0, dtype=lam.dtype, device=lam.device), 1.0 - (2.0 * safe - 1.0) ** 3
-    )
-    grow = pending & ~accept
-    lam = xp.where(accept, lam * shrink, xp.where(grow, lam * nu, lam))
-    nu = xp.where(accept, xp.full_like(nu, 2.0), xp.where(grow, 2.0 * nu, nu))
-    return lam, nu
-
-
-class Levenberg(LevenbergMarquardt):
-    r"""Levenberg's method (Levenberg 1944): (JᵀJ + λI) h = −Jᵀr, λ adapted as in
-    :class:`LevenbergMarquardt` (MNT 2004 Alg. 3.16, λ₀ = τ·max diag JᵀJ, τ = 1e-3).
+    λ follows the gain ratio ρ = (f(x) − f(x+h)) / (L(0) − L(h)) directly (Madsen, Nielsen &
+    Tingleff 2004, "Methods for non-linear least squares problems", Alg. 3.16, after
+    Nielsen 1999): if ρ > 0 the step is taken and λ ← λ·max(⅓, 1 − (2ρ − 1)³), ν ← 2;
+    otherwise λ ← λν, ν ← 2ν and a new h is solved at the same x (a non-finite trial residual
+    is a rejected trial).  λ₀ = ``tau``·max_j ‖J_j‖² (default τ = 1e-3).  Steps are solved as
+    in the module docstring with D = I; stopping as for :class:`LevenbergMarquardt`, with
+    xtol as ‖h‖ ≤ xtol·(xtol + ‖x‖) and ``max_trials`` (default 50) rejections in a row
+    ending the run with status ``stopped``.
 
     Unlike Marquardt's scaling it is not invariant to rescaling the parameters, but it needs
     no m ≥ d: the damped system is positive definite for any J.
     """
+
+    title = "Levenberg"
 
     def __init__(
         self,
@@ -387,9 +425,44 @@ class Levenberg(LevenbergMarquardt):
         gtol: float = 1e-8,
         max_trials: int = 50,
     ) -> None:
-        super().__init__(
-            tau=tau, scaling="levenberg", ftol=ftol, xtol=xtol, gtol=gtol, max_trials=max_trials
-        )
+        super().__init__(ftol, xtol, gtol, max_trials)
+        self.tau = hyper("tau", tau, low=0.0, high=None, low_open=True)
+
+    def init(self, params: Any) -> LevenbergState:
+        return LevenbergState(0, None, None, None, 0)
+
+    def _prepare(self, xp, x, colsq, state: LevenbergState):
+        """D = I; λ₀ = τ·max_j ‖J_j‖² (τ if J = 0) and ν₀ = 2 at the first step."""
+        D = xp.ones_like(colsq)
+        if state.lam is not None:
+            return state, D
+        top = xp.max(colsq, axis=-1)
+        lam = self.tau * xp.where(top > 0, top, 1.0)
+        done = xp.zeros(tuple(lam.shape), dtype=xp.bool, device=lam.device)
+        return LevenbergState(0, lam, xp.full_like(lam, 2.0), done, 0), D
+
+    @staticmethod
+    def _control(state: LevenbergState) -> tuple:
+        return state.lam, state.nu
+
+    @staticmethod
+    def _damping(model: DampedModel, ctl):
+        return ctl[0], model.coef(ctl[0])
+
+    def _judge(self, xp, ctl, t: _Trial):
+        """MNT 2004 eq. (3.16)-(3.17): shrink λ smoothly on success, grow it by ν on failure."""
+        lam, nu = ctl
+        accept = t.ratio > 0
+        shrink = xp.maximum(1.0 / 3.0, 1.0 - (2.0 * t.ratio - 1.0) ** 3)
+        lam = xp.where(accept, lam * shrink, lam * nu)
+        nu = xp.where(accept, 2.0, 2.0 * nu)
+        xtol = self.tol.xtol
+        return (lam, nu), accept, t.step_norm <= xtol * (xtol + t.x_norm)
+
+    @staticmethod
+    def _next(state: LevenbergState, ctl, done, rejected: int, stop) -> LevenbergState:
+        lam, nu = ctl
+        return LevenbergState(state.count + 1, lam, nu, done, state.n_rejected + rejected, stop)
 
 
 METHODS = {"gn": GaussNewton, "levenberg": Levenberg, "lm": LevenbergMarquardt}
@@ -398,7 +471,7 @@ METHODS = {"gn": GaussNewton, "levenberg": Levenberg, "lm": LevenbergMarquardt}
 def least_squares(problem, method: str = "lm", *, x0=None, steps: int = 200, **options):
     """Minimize ½‖r(x)‖² with a method from ``METHODS`` and return the run's Trace.
 
-    ``options`` go to the method's constructor (e.g. ``ftol``, ``tau``).  Like
+    ``options`` go to the method's constructor (e.g. ``ftol``, ``factor``, ``tau``).  Like
     ``scipy.optimize.least_squares`` the run ends on the method's own ftol/xtol/gtol tests;
     ``Trace.counts`` gives ``nfev`` (residual evaluations) and ``njev`` (Jacobians).
     """

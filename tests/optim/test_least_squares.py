@@ -9,6 +9,7 @@ from scipy.optimize import least_squares as scipy_least_squares
 
 from convlab.backend import to_numpy
 from convlab.errors import ArgumentError, ShapeError
+from convlab.optim.damped import DampedModel, lmpar, tall_qr
 from convlab.optim.least_squares import (
     GaussNewton,
     Levenberg,
@@ -20,6 +21,13 @@ from convlab.problems.least_squares import ExponentialDecay, LeastSquares
 
 ROSENBROCK = PROBLEMS[0]
 RANK1 = next(p for p in PROBLEMS if p.number == 33)
+# Meyer's function (MGH 10, NIST StRD MGH10): y = b1·exp(b2 / (x + b3)), 16 observations.
+MEYER_X = 50.0 + 5.0 * np.arange(16)
+MEYER_Y = np.array(
+    [34780.0, 28610.0, 23650.0, 19630.0, 16370.0, 13720.0, 11540.0, 9744.0]
+    + [8261.0, 7030.0, 6005.0, 5147.0, 4427.0, 3820.0, 3307.0, 2872.0]
+)
+MEYER_CERTIFIED = np.array([5.6096364710e-03, 6.1813463463e03, 3.4522363462e02])
 
 
 def _fd(fun, x, h=1e-6):
@@ -67,15 +75,72 @@ def test_lm_works_in_float32():
 
 
 def test_lm_on_rosenbrock_matches_scipy_evaluation_counts():
-    prob = LeastSquares(ROSENBROCK.residual, ROSENBROCK.jacobian, list(ROSENBROCK.x0))
+    calls = []
+
+    def residual(x):
+        calls.append(1)
+        return ROSENBROCK.residual(x)
+
+    prob = LeastSquares(residual, ROSENBROCK.jacobian, list(ROSENBROCK.x0))
     ref = scipy_least_squares(
         ROSENBROCK.residual, ROSENBROCK.x0, jac=ROSENBROCK.jacobian, method="lm"
     )
+    before = len(calls)  # the problem's own check of r(x0)
     tr = least_squares(prob, "lm")
     np.testing.assert_allclose(to_numpy(tr.x), [1.0, 1.0], atol=1e-10)
     # nfev counts residual evaluations once each (the oracle's memo), as MINPACK does.
-    assert tr.counts["nfev"] == tr.n_steps + 1 + tr.extra["state"].n_rejected
-    assert tr.counts["nfev"] <= ref.nfev
+    assert tr.counts["nfev"] == len(calls) - before
+    assert tr.counts["nfev"] <= ref.nfev and tr.counts["njev"] <= ref.njev + 1
+
+
+def _meyer_residual(b):
+    return b[0] * np.exp(b[1] / (MEYER_X + b[2])) - MEYER_Y
+
+
+def _meyer_jacobian(b):
+    e = np.exp(b[1] / (MEYER_X + b[2]))
+    return np.stack(
+        [e, b[0] * e / (MEYER_X + b[2]), -b[0] * e * b[1] / (MEYER_X + b[2]) ** 2], axis=1
+    )
+
+
+def test_lm_solves_meyer_from_nist_start_1_like_minpack():
+    # The long curved valley of MGH10 (b1 → 0 while b2, b3 shrink by 100×): a trust region
+    # keeps long steps along it; NIST's start 1 is 2 to 3 orders of magnitude off.
+    x0, tol = [2.0, 4e5, 2.5e4], 1e-15
+    with np.errstate(all="ignore"):
+        ref = scipy_least_squares(
+            _meyer_residual, x0, jac=_meyer_jacobian, method="lm", ftol=tol, xtol=tol, gtol=tol
+        )
+    prob = LeastSquares(_meyer_residual, _meyer_jacobian, x0)
+    tr = least_squares(prob, "lm", steps=5000, ftol=tol, xtol=tol, gtol=tol)
+    assert tr.status == "converged", tr.message
+    np.testing.assert_allclose(to_numpy(tr.x), MEYER_CERTIFIED, rtol=1e-6)  # LRE ≥ 6
+    assert tr.counts["nfev"] <= 1.1 * ref.nfev  # MINPACK's path, up to rounding
+
+
+def _damped_solve(J, r, D, lam):
+    """h minimizing ‖J h + r‖² + λ‖D h‖², by least squares on the stacked system (host)."""
+    A = np.vstack([J, np.sqrt(lam) * np.diag(D)])
+    return np.linalg.lstsq(A, np.concatenate([-r, np.zeros(D.size)]), rcond=None)[0]
+
+
+def test_lmpar_puts_the_damped_step_on_the_trust_radius(backend):
+    # Moré 1977 §5: λ > 0 solves (JᵀJ + λD²)h = −Jᵀr with |‖Dh‖ − Δ| ≤ 0.1Δ when the
+    # Gauss–Newton step is longer than 1.1Δ; otherwise λ = 0 and h is that step.
+    rng = np.random.default_rng(3)
+    J, r = rng.normal(size=(2, 8, 3)) * [1.0, 30.0, 0.1], rng.normal(size=(2, 8))
+    D = np.sqrt(np.sum(J**2, axis=1))
+    gn = np.stack([_damped_solve(J[k], r[k], D[k], 0.0) for k in range(2)])
+    radius = np.linalg.norm(D * gn, axis=1) * [0.2, 2.0]  # run 0 must be damped, run 1 not
+    model = DampedModel(backend.asarray(J), backend.asarray(r), backend.asarray(D), 1e-12)
+    lam, a = lmpar(model, backend.asarray(radius), backend.asarray([0.0, 0.0]))
+    h = to_numpy(model.step(a)[0])
+    lam = to_numpy(lam)
+    assert lam[0] > 0 and lam[1] == 0
+    assert abs(np.linalg.norm(D[0] * h[0]) - radius[0]) <= 0.1 * radius[0]
+    np.testing.assert_allclose(h[0], _damped_solve(J[0], r[0], D[0], lam[0]), rtol=1e-10)
+    np.testing.assert_allclose(h[1], gn[1], rtol=1e-10)
 
 
 def test_batched_lm_matches_single_runs(backend):
@@ -121,6 +186,19 @@ def test_a_nan_trial_residual_is_a_rejected_step():
     tr = least_squares(prob, "lm", steps=60)
     assert np.all(np.isfinite(to_numpy(tr.x))) and to_numpy(tr.x)[0] < 2.0
     assert tr.extra["state"].n_rejected > 0
+
+
+@pytest.mark.parametrize("kappa", [1e3, 1e12])  # CholeskyQR2, then its Householder fallback
+def test_tall_qr_matches_householder(backend, kappa):
+    rng = np.random.default_rng(4)
+    U, _ = np.linalg.qr(rng.normal(size=(400, 5)))
+    V, _ = np.linalg.qr(rng.normal(size=(5, 5)))
+    J, r = (U * np.geomspace(1.0, 1.0 / kappa, 5)) @ V.T, rng.normal(size=400)
+    Q, R = np.linalg.qr(J)
+    R_, qtr_ = (to_numpy(v) for v in tall_qr(backend.asarray(J), backend.asarray(r)))
+    sign = np.sign(np.diag(R)) * np.sign(np.diag(R_))  # R is unique up to its rows' signs
+    np.testing.assert_allclose(sign[:, None] * R_, R, atol=1e-13)
+    np.testing.assert_allclose(sign * qtr_, Q.T @ r, atol=1e-12)
 
 
 # ---- bad input -----------------------------------------------------------------------------
@@ -177,6 +255,8 @@ def test_unknown_method_and_scaling_are_named():
         LevenbergMarquardt(scaling="moré")
     with pytest.raises(ArgumentError, match="tau"):
         Levenberg(tau=0.0)
+    with pytest.raises(ArgumentError, match="factor"):
+        LevenbergMarquardt(factor=0.0)
 
 
 def test_least_squares_needs_a_residual():

@@ -45,6 +45,15 @@ def test_at_least_twelve_problems():
     assert len(PROBLEMS) >= 12
 
 
+# Evaluations LM may spend beyond SciPy's (MINPACK's), and why: the same algorithm,
+# but where the end turns on rounding the two take different paths.  Powell singular: x* = 0
+# is a singular minimizer, so neither ftol nor xtol can end the run; both end on gtol, which
+# holds only once rounding zeroes the linear residuals (after 37 evaluations in MINPACK, 59
+# here: each step halves x in both).  Biggs EXP6: a long non-convex path (MINPACK itself
+# stops short of a minimum in some processes: the last bit of exp decides).
+EXTRA_EVALUATIONS = {13: 25, 18: 8}
+
+
 @pytest.mark.parametrize("problem", PROBLEMS, ids=IDS)
 def test_lm_reaches_the_published_minimum_like_scipy(problem):
     ref = scipy_least_squares(problem.residual, problem.x0, jac=problem.jacobian, method="lm")
@@ -54,7 +63,15 @@ def test_lm_reaches_the_published_minimum_like_scipy(problem):
     ours = 2 * float(tr.loss[-1])
     assert tr.status == "converged", tr.message
     assert _published(ours, problem), (ours, problem.minima)
+    if not _published(2 * ref.cost, problem):  # MINPACK stopped short (Biggs EXP6, rarely:
+        assert ours <= 2 * ref.cost  # its path there turns on the last bit of exp)
+        return
     assert ours == pytest.approx(2 * ref.cost, rel=1e-6, abs=1e-9)
+    # The same trust region as MINPACK's lmder: no more evaluations than SciPy (njev: + the
+    # run loop's Jacobian at the last point).
+    extra = EXTRA_EVALUATIONS.get(problem.number, 0)
+    assert tr.counts["nfev"] <= ref.nfev + extra
+    assert tr.counts["njev"] <= ref.njev + 1 + extra
 
 
 @pytest.mark.parametrize("problem", PROBLEMS, ids=IDS)

@@ -23,10 +23,6 @@ pytestmark = pytest.mark.skipif(
     reason="NIST data not found: set CONVLAB_NIST_DIR or put it in <repo>/../shared/data/nist",
 )
 TOL = 1e-15
-# MGH10 from start 1 (b = 2, 4e5, 2.5e4): our MNT damping crawls along the valley where
-# b1 → 0 and does not reach the certified values in 5000 iterations; MINPACK's trust
-# region does.  Kept visible here (the test checks it is still a miss).
-KNOWN_MISSES = {("MGH10", "start1")}
 CASES = [(name, start) for name in MODELS for start in ("start1", "start2")]
 
 
@@ -82,9 +78,6 @@ def fit_both(name: str, start: str):
 @pytest.mark.parametrize(("name", "start"), CASES, ids=[f"{n}-{s}" for n, s in CASES])
 def test_lm_reaches_lre_6_where_scipy_does(name, start):
     ours, _, scipy_lre, _ = fit_both(name, start)
-    if (name, start) in KNOWN_MISSES:
-        assert ours < 6 <= scipy_lre  # still a miss: remove it from KNOWN_MISSES when fixed
-        return
     if scipy_lre >= 6:
         assert ours >= 6, f"{name} {start}: LRE {ours:.1f} (SciPy {scipy_lre:.1f})"
     else:
