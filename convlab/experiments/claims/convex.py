@@ -21,6 +21,15 @@ def _slope(k: np.ndarray, y: np.ndarray) -> float:
     return float(np.polyfit(np.log(k), np.log(y), 1)[0])
 
 
+def _against_bound(title, xlabel, x, bound, measured, labels, group) -> Panel:
+    """A log-log panel of the measured excess under the derived bound (labels: bound, run)."""
+    series = [
+        Series(x, bound, labels[0], "bound", group),
+        Series(x, measured, labels[1], "measured", group),
+    ]
+    return Panel(title, xlabel, "excess f − f*", series, xscale="log", yscale="log")
+
+
 def _flat_spectrum_quadratic(ctx: Context, d: int) -> Quadratic:
     """½xᵀAx with A = diag(1/d, 2/d, …, 1): convex, L = 1, curvature down to 1/d; minimizer 0."""
     lam = np.arange(1, d + 1) / d
@@ -52,16 +61,14 @@ def gd_convex_sublinear(ctx: Context) -> Evidence:
     tol = 1.0 / (2 * int(k[window][0]) + 1) + steps / d
     order = float(derived["order"])
     passed = bool(np.all(excess <= bound) and abs(slope - order) <= tol)
-    panel = Panel(
+    panel = _against_bound(
         f"GD at η = 1/L on ½xᵀAx, spectrum j/{d}",
         "step k",
-        "f(x_k) − f*",
-        [
-            Series(k, bound, "L D²/(2k) (derived bound)", "bound", "gd"),
-            Series(k, excess, "measured", "measured", "gd"),
-        ],
-        xscale="log",
-        yscale="log",
+        k,
+        bound,
+        excess,
+        ("L D²/(2k) (derived bound)", "measured f(x_k) − f*"),
+        "gd",
     )
     return Evidence(
         order,
@@ -140,16 +147,14 @@ def sgd_convex_sublinear(ctx: Context) -> Evidence:
     tol = 1.0 / np.sqrt(horizons[0])
     order = float(derived["order"])
     passed = bool(np.all(measured + 3 * spread <= bound) and abs(slope - order) <= tol)
-    panel = Panel(
+    panel = _against_bound(
         f"SGD on (1/d)‖x‖₁ with noisy subgradients, d = {d}, σ = {sigma}, B = 1",
         "horizon k",
-        "f(x̄_k) − f*",
-        [
-            Series(horizons, bound, "D G/√k (derived bound)", "bound", "sgd"),
-            Series(horizons, measured, "measured, η = D/(G√k)", "measured", "sgd"),
-        ],
-        xscale="log",
-        yscale="log",
+        horizons,
+        bound,
+        measured,
+        ("D G/√k (derived bound)", "measured f(x̄_k) − f*, η = D/(G√k)"),
+        "sgd",
     )
     return Evidence(
         order,
