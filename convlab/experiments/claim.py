@@ -4,14 +4,26 @@ A claim is registered with :func:`claim` on a function ``fn(ctx) -> Evidence``. 
 function computes the prediction through :mod:`convlab.symbolic` (never retyping a formula),
 runs the experiment with the numeric layers, compares with a tolerance set from the theory
 (and, for a stochastic experiment, from its noise measured with repeats) and returns the
-:class:`Evidence`.  :mod:`convlab.experiments.runner` times each claim and records an
-exception as an error, so one broken claim never stops a report.
+:class:`Evidence`.  :func:`convlab.experiments.outcome.evaluate` times each claim and records
+an exception as an error, so one broken claim never stops a report.
+
+Precision: one rule for every dtype.  A claim runs in the dtype of its context
+(``--dtype``), and each tolerance that exists because of rounding is written as
+c·ε·scale, with ε = :attr:`Context.eps` the machine epsilon of that dtype and the scale taken
+from the problem (κ, a norm, the largest summand) — e.g. ``10·ε·κ(H)`` for eigenvalues,
+``d·κ·ε`` for a solve, and ``10·ε·κ`` for the rounding floor where a rate fit stops.  A
+float32 run is then checked at float32's precision, and a float64 run at float64's.  A claim
+whose statement is about a precision float32 cannot resolve (a residual of 1e-10, quadratic
+convergence below float32's floor, a rate fitted over twelve decades, variances beyond
+float32's range) declares so with ``claim(..., needs_float64="one-line reason")``: it then
+runs in float64 whatever the context asks, and the report shows, for every claim, the dtype
+it ran in and that reason.  No tolerance is loosened for float32 and no claim is skipped.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -37,6 +49,11 @@ class Context:
     def float(self) -> Any:
         return resolve_dtype(self.xp, self.dtype)
 
+    @property
+    def eps(self) -> float:
+        """Machine epsilon ε of the dtype: the unit of every rounding tolerance (c·ε·scale)."""
+        return float(np.finfo(self.dtype).eps)
+
     def pick(self, full: Any, quick: Any) -> Any:
         """``quick`` in a ``--quick`` run, ``full`` otherwise (sizes, step counts, repeats)."""
         return quick if self.quick else full
@@ -57,23 +74,41 @@ class Evidence:
 
 @dataclass(frozen=True)
 class Claim:
+    """A registered claim; ``needs_float64`` (a one-line reason, or None) makes it run in
+    float64 whatever dtype its context asks for."""
+
     id: str
     title: str
     statement: str
     topic: str
     fn: Callable[[Context], Evidence]
+    needs_float64: str | None = None
+
+    def context(self, ctx: Context) -> Context:
+        """The context the claim runs in: ``ctx``, in float64 if the claim needs it."""
+        return replace(ctx, dtype="float64") if self.needs_float64 else ctx
 
 
 REGISTRY: dict[str, Claim] = {}
 
 
-def claim(id: str, title: str, statement: str, topic: str) -> Callable:
-    """Register ``fn(ctx) -> Evidence`` as claim ``id`` (ids are unique)."""
+def claim(
+    id: str, title: str, statement: str, topic: str, *, needs_float64: str | None = None
+) -> Callable:
+    """Register ``fn(ctx) -> Evidence`` as claim ``id`` (ids are unique).
+
+    ``needs_float64``: why the claim's statement is beyond float32's precision or range (one
+    line, shown in the report); the claim then always runs in float64.
+    """
+    if needs_float64 is not None and (not needs_float64.strip() or "\n" in needs_float64):
+        raise ValueError(
+            f"needs_float64: expected a one-line reason or None, got {needs_float64!r}"
+        )
 
     def register(fn: Callable[[Context], Evidence]) -> Callable[[Context], Evidence]:
         if id in REGISTRY:
             raise ValueError(f"claim id {id!r} is registered twice")
-        REGISTRY[id] = Claim(id, title, statement, topic, fn)
+        REGISTRY[id] = Claim(id, title, statement, topic, fn, needs_float64)
         return fn
 
     return register

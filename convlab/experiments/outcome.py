@@ -16,7 +16,8 @@ from convlab.experiments.figure import Figure
 
 @dataclass
 class Outcome:
-    """One row of the report: the claim, what it found, and how long it took."""
+    """One row of the report: the claim, what it found, how long it took, and the dtype it ran
+    in (float64 for a claim that ``needs_float64``, with that reason, whatever was asked)."""
 
     id: str
     title: str
@@ -30,6 +31,8 @@ class Outcome:
     seconds: float
     error: str | None = None
     note: str = ""
+    dtype: str = "float64"
+    needs_float64: str | None = None
     figure: str | None = None
     figure_data: Figure | None = field(default=None, repr=False)
 
@@ -51,12 +54,16 @@ class Outcome:
             "seconds",
             "error",
             "note",
+            "dtype",
+            "needs_float64",
         )
         return {k: jsonable(getattr(self, k)) for k in keys}
 
 
 def evaluate(claim: Claim, ctx: Context) -> Outcome:
-    """Run ``claim`` in ``ctx``; an exception becomes a failed outcome with its message."""
+    """Run ``claim`` in ``ctx`` (in float64 if it needs it); an exception becomes a failed
+    outcome with its message."""
+    ctx = claim.context(ctx)
     start = time.perf_counter()
     try:
         ev = claim.fn(ctx)
@@ -77,6 +84,8 @@ def evaluate(claim: Claim, ctx: Context) -> Outcome:
         seconds=time.perf_counter() - start,
         error=error,
         note=ev.note,
+        dtype=ctx.dtype,
+        needs_float64=claim.needs_float64,
         figure_data=ev.figure,
     )
 

@@ -52,21 +52,45 @@ def page(outcomes: list[Outcome], meta: dict, root: Path) -> str:
     )
     rows = "".join(
         f"<tr><td><a href='#{o.id}'>{o.id}</a></td><td>{html.escape(o.title)}</td>"
-        f"<td class='{o.verdict}'>{o.verdict}</td><td>{o.seconds:.2f}</td></tr>"
+        f"<td class='{o.verdict}'>{o.verdict}</td><td>{_dtype_cell(o, meta)}</td>"
+        f"<td>{o.seconds:.2f}</td></tr>"
         for o in outcomes
     )
-    table = f"<table><tr><th>claim</th><th>title</th><th>verdict</th><th>s</th></tr>{rows}</table>"
+    table = (
+        "<table><tr><th>claim</th><th>title</th><th>verdict</th><th>dtype</th><th>s</th></tr>"
+        f"{rows}</table>"
+    )
     body = "".join(_section(o, root) for o in outcomes)
     return (
         f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>convlab report</title>"
-        f"<style>{CSS}</style></head><body>{head}{table}{body}</body></html>"
+        f"<style>{CSS}</style></head><body>{head}{table}{_promoted(outcomes, meta)}{body}"
+        "</body></html>"
     )
+
+
+def _dtype_cell(o: Outcome, meta: dict) -> str:
+    """The dtype the claim ran in, starred where it is not the report's."""
+    return o.dtype if o.dtype == meta["dtype"] else f"{o.dtype}*"
+
+
+def _promoted(outcomes: list[Outcome], meta: dict) -> str:
+    """The starred claims, each with the reason it needs float64."""
+    items = "".join(
+        f"<li><a href='#{o.id}'>{o.id}</a>: {html.escape(o.needs_float64 or '')}</li>"
+        for o in outcomes
+        if o.dtype != meta["dtype"]
+    )
+    if not items:
+        return ""
+    return f"<p>* ran in float64, not {meta['dtype']}: its statement needs it.</p><ul>{items}</ul>"
 
 
 def _section(o: Outcome, root: Path) -> str:
     fig = image_tag(root / o.figure, o.title) if o.figure else ""
     err = f"<pre>{html.escape(o.error)}</pre>" if o.error else ""
     note = f"<p>{html.escape(o.note)}</p>" if o.note else ""
+    why = f" — needs float64: {html.escape(o.needs_float64)}" if o.needs_float64 else ""
+    note = f"<p>Ran in {o.dtype}{why}</p>{note}"
     facts = "".join(
         f"<tr><th>{k}</th><td><code>{html.escape(_short(getattr(o, k)))}</code></td></tr>"
         for k in ("params", "predicted", "measured", "tolerance")

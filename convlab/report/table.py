@@ -4,19 +4,25 @@ from __future__ import annotations
 
 
 def verdict_table(doc: dict) -> str:
-    """One line per claim (id, verdict, seconds, title), then the summary."""
+    """One line per claim (id, verdict, the dtype it ran in, seconds, title), the summary, and
+    why each claim that ran in another dtype than the report's needed float64."""
     rows = [
         (
             c["id"],
             "error" if c["error"] else ("passed" if c["passed"] else "FAILED"),
+            c["dtype"],
             f"{c['seconds']:.2f}",
             c["title"],
         )
         for c in doc["claims"]
     ]
     width = max([len(r[0]) for r in rows] + [5])
-    lines = [f"{'claim':<{width}}  verdict  seconds  title"]
-    lines += [f"{i:<{width}}  {v:<7}  {s:>7}  {t}" for i, v, s, t in rows]
+    lines = [f"{'claim':<{width}}  verdict  dtype    seconds  title"]
+    lines += [f"{i:<{width}}  {v:<7}  {d:<7}  {s:>7}  {t}" for i, v, d, s, t in rows]
     s = doc["summary"]
     lines.append(f"{s['passed']} of {s['total']} claims passed, {s['failed']} failed")
+    promoted = [c for c in doc["claims"] if c["dtype"] != doc["dtype"]]
+    if promoted:
+        lines.append(f"{len(promoted)} claims ran in float64, not {doc['dtype']}:")
+        lines += [f"  {c['id']}: {c['needs_float64']}" for c in promoted]
     return "\n".join(lines)

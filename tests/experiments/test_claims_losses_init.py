@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from convlab.experiments import REGISTRY, Context, evaluate
-from convlab.experiments.claims import initialization
+from convlab.experiments.claims import initialization, losses
 
 
 def test_depth_prediction_is_the_derived_gain_to_the_depth():
@@ -43,3 +44,24 @@ def test_psd_claim_sees_the_zero_eigenvalue():
     """diag(f) − ffᵀ has 1 in its null space: the smallest eigenvalue is 0 to rounding."""
     outcome = evaluate(REGISTRY["softmax-ce-hessian-psd"], Context(quick=True))
     assert abs(outcome.measured["min_eigenvalue"]) <= outcome.tolerance["min_eigenvalue"]
+
+
+class _ScaledGradient:
+    """The derived softmax cross-entropy with its gradient 1% too large (a wrong theory)."""
+
+    def __init__(self, derivation) -> None:
+        self.derivation = derivation
+
+    def evaluate(self, *, part=None, **values):
+        out = self.derivation.evaluate(part=part, **values)
+        return 1.01 * np.asarray(out, dtype=float) if part == "gradient" else out
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_gradient_claim_fails_on_a_one_percent_error_in_float32_too(monkeypatch, dtype):
+    """The float32 tolerances (FD at its best step, 10·K·ε) still see a 1% error in f − y."""
+    real = losses.softmax_cross_entropy
+    monkeypatch.setattr(losses, "softmax_cross_entropy", lambda k: _ScaledGradient(real(k)))
+    outcome = evaluate(REGISTRY["softmax-ce-gradient"], Context(quick=True, dtype=dtype))
+    assert outcome.verdict == "failed"
+    assert all(outcome.measured[k] > outcome.tolerance[k] for k in outcome.measured)

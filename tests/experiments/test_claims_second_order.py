@@ -31,8 +31,8 @@ IDS = [
 CHEAP = [i for i in IDS if i != "gd-vs-cg-direct"]  # full mode of that one runs ~10⁴ GD steps
 
 
-def _verdict(claim_id: str) -> str:
-    return evaluate(REGISTRY[claim_id], Context(quick=True)).verdict
+def _verdict(claim_id: str, dtype: str = "float64") -> str:
+    return evaluate(REGISTRY[claim_id], Context(quick=True, dtype=dtype)).verdict
 
 
 class _SwappedPart:
@@ -52,9 +52,10 @@ def test_levenberg_claims_fail_with_the_shrink_factor_as_the_kept_fraction(monke
     assert _verdict(claim_id) == "failed"
 
 
-def test_jacobi_claim_fails_with_the_gauss_seidel_radius(monkeypatch):
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_jacobi_claim_fails_with_the_gauss_seidel_radius(monkeypatch, dtype):
     monkeypatch.setattr(linear_systems, "jacobi", gauss_seidel)
-    assert _verdict("jacobi-rate") == "failed"
+    assert _verdict("jacobi-rate", dtype) == "failed"
 
 
 def test_cg_claim_fails_with_no_iterations_to_spare(monkeypatch):
@@ -68,13 +69,14 @@ def test_power_claim_fails_with_the_square_of_w(monkeypatch):
     assert _verdict("power-growth") == "failed"
 
 
-def test_clipping_claim_fails_when_the_bound_is_below_the_clipped_step(monkeypatch):
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_clipping_claim_fails_when_the_bound_is_below_the_clipped_step(monkeypatch, dtype):
     """A clip threshold the wrapper does not use (half of it) breaks the predicted bound."""
     real = long_term.ClipByGlobalNorm
     monkeypatch.setattr(
         long_term, "ClipByGlobalNorm", lambda opt, max_norm: real(opt, 2 * max_norm)
     )
-    assert _verdict("clipping-cliff") == "failed"
+    assert _verdict("clipping-cliff", dtype) == "failed"
 
 
 def test_newton_claim_fails_for_gradient_descent(monkeypatch):

@@ -12,4 +12,6 @@ CLAIM_KEYS = {
     "passed",
     "figure",
     "seconds",
+    "dtype",
+    "needs_float64",
 }

@@ -87,3 +87,28 @@ def test_an_interrupted_run_keeps_the_previous_report_untouched(tmp_path):
         build([GOOD, Claim("stop", "i", "x", "t", _interrupt)], Context(), tmp_path / "rep")
     assert (tmp_path / "rep" / "claims.json").read_text() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["rep"]
+
+
+def _dtype_seen(ctx):
+    return Evidence(ctx.dtype, ctx.dtype, 0.0, True)
+
+
+def test_report_shows_the_dtype_each_claim_ran_in_and_why(tmp_path):
+    """In a float32 report a claim that needs float64 runs in it; JSON, HTML and table say so."""
+    wide = Claim(
+        "wide", "needs float64", "x", "t", _dtype_seen, needs_float64="a residual of 1e-10"
+    )
+    plain = Claim("plain", "runs as asked", "x", "t", _dtype_seen)
+    doc = build([wide, plain], Context(dtype="float32"), tmp_path / "rep", progress=False)
+    rows = {
+        c["id"]: c for c in json.loads((tmp_path / "rep" / "claims.json").read_text())["claims"]
+    }
+    assert doc["dtype"] == "float32"
+    assert (rows["wide"]["dtype"], rows["wide"]["measured"]) == ("float64", "float64")
+    assert rows["wide"]["needs_float64"] == "a residual of 1e-10"
+    assert (rows["plain"]["dtype"], rows["plain"]["needs_float64"]) == ("float32", None)
+    html = (tmp_path / "rep" / "index.html").read_text()
+    assert "float64*" in html and "needs float64: a residual of 1e-10" in html
+    table = verdict_table(doc)
+    assert "wide: a residual of 1e-10" in table and "ran in float64, not float32" in table
+    assert "float32" in next(line for line in table.splitlines() if line.startswith("plain"))

@@ -40,6 +40,19 @@ def test_quick_report_schema_and_figures(quick_report):
     assert not re.search(r"""(src|href)\s*=\s*["']?https?:""", html)
 
 
+def test_float32_report_runs_each_claim_in_the_dtype_it_declares(tmp_path, capsys):
+    """Jacobi's rate is checked in float32; CG's 1e-10 residual needs float64, and says why."""
+    out = tmp_path / "r32"
+    only = "jacobi-rate,cg-distinct-eigenvalues"
+    args = ["report", "--quick", "--dtype", "float32", "--only", only, "--out", str(out)]
+    assert main([*args, "--no-progress", "--jobs", "1"]) == 0
+    rows = {c["id"]: c for c in json.loads((out / "claims.json").read_text())["claims"]}
+    assert rows["jacobi-rate"]["dtype"] == "float32" and rows["jacobi-rate"]["passed"]
+    assert rows["cg-distinct-eigenvalues"]["dtype"] == "float64"
+    assert "1e-10" in rows["cg-distinct-eigenvalues"]["needs_float64"]
+    assert "cg-distinct-eigenvalues: it runs the solvers" in capsys.readouterr().out
+
+
 def test_failed_claim_exits_1(tmp_path, monkeypatch):
     from convlab.experiments import Evidence
     from convlab.experiments.claim import REGISTRY, Claim

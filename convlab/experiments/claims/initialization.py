@@ -116,6 +116,10 @@ def _xavier_figure(predicted, measured, tolerance, shapes) -> Figure:
 # ---- variance through depth ---------------------------------------------------------------
 
 INITS = ("xavier_uniform", "standard_normal", "tiny")
+DEPTH_NEEDS_FLOAT64 = (
+    "N(0,1) weights grow the variance to 64²⁰ ≈ 1e36 (256²⁰ ≈ 1e48 in full mode) and 'tiny' "
+    "shrinks it to ≈ 1e-44 (quick mode): outside float32's range (1.2e-38 … 3.4e38)"
+)
 GROUPS = {"xavier_uniform": "gd", "standard_normal": "heavy-ball", "tiny": "nesterov"}
 DEPTH = 20
 
@@ -207,6 +211,7 @@ def _depth_figure(result, measured, predicted, direction) -> Figure:
     "vanishes",
     r"\mathrm{var}\, y_L = (N_x \sigma_w^2)^L\, \mathrm{var}\, x",
     "initialization",
+    needs_float64=DEPTH_NEEDS_FLOAT64,
 )
 def forward_variance(ctx: Context) -> Evidence:
     return _depth_evidence(ctx, "forward")
@@ -218,6 +223,7 @@ def forward_variance(ctx: Context) -> Evidence:
     r"\mathrm{var}\, \frac{\partial L}{\partial x_0} = (N_y \sigma_w^2)^L\, "
     r"\mathrm{var}\, \frac{\partial L}{\partial y_L}",
     "initialization",
+    needs_float64=DEPTH_NEEDS_FLOAT64,
 )
 def backward_variance(ctx: Context) -> Evidence:
     return _depth_evidence(ctx, "backward")

@@ -120,9 +120,10 @@ def clipping_cliff(ctx: Context) -> Evidence:
     first = ETA * float(np.linalg.norm(host(problem.grad(problem.x0))))
     bound = ETA * CLIP
     final = float(np.asarray(clipped.error(), dtype=float)[-1])
+    slack = 4 * ctx.eps * float(np.max(np.linalg.norm(c_path, axis=1)))  # two stored points
     passed = (
-        float(np.max(c_steps)) <= bound * (1 + 1e-12)
-        and within(first, p_steps[0], rtol=1e-12)
+        float(np.max(c_steps)) <= bound + slack
+        and within(first, p_steps[0], rtol=10 * ctx.eps)
         and p_steps[0] > 10 * bound
         and final < 1e-6
     )
@@ -134,13 +135,19 @@ def clipping_cliff(ctx: Context) -> Evidence:
             "plain_farthest": float(np.max(np.asarray(plain.error(), dtype=float))),
             "clipped_final_error": final,
         },
-        {"clipped": "≤ ηc (1 + 1e-12)", "plain_first_step": "rtol 1e-12", "final": "< 1e-6"},
+        {
+            "clipped": f"≤ ηc + {slack:.3g}",
+            "plain_first_step": f"rtol {10 * ctx.eps:.3g}",
+            "final": "< 1e-6",
+        },
         passed,
         {"eta": ETA, "max_norm": CLIP, "start": START, "steps": n},
         _cliff_figure(problem, p_path, c_path, p_steps, c_steps, bound),
-        note="predicted plain step: η‖∇f(x₀)‖ from the problem's exact gradient; clipped: every "
-        "step ≤ ηc by construction of ClipByGlobalNorm (torch's 1e-6 guard makes it strict); "
-        "the clipped run must also reach the minimum (error < 1e-6).",
+        note="predicted plain step: η‖∇f(x₀)‖ from the problem's exact gradient (rtol 10·ε); "
+        "clipped: every step ≤ ηc by construction of ClipByGlobalNorm (torch's 1e-6 guard "
+        "makes it strict), up to 4·ε·max‖θ_t‖, the rounding of the two stored points a step "
+        "length differences (ε of the run's dtype); the clipped run must also reach the minimum "
+        "(error < 1e-6).",
     )
 
 

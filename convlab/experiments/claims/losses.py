@@ -21,8 +21,6 @@ from convlab.problems import SoftmaxRegression
 from convlab.symbolic.losses import mean_squared_error, softmax_cross_entropy, softmax_jacobian
 
 K = 3  # classes: the derivation is symbolic in K explicit logits (K = 3 derives in ~0.5 s)
-EPS = float(np.finfo(np.float64).eps)
-FD_GRAD_STEP, FD_HESS_STEP = 1e-5, 1e-4
 THIRD = np.sqrt(3) / 18  # max over f of |f(1 − f)(1 − 2f)|: bounds the 3rd derivative of ℓ
 FOURTH = 1 / 8  # max |f(1 − f)(1 − 6f + 6f²)|: bounds the 3rd derivatives of f − y
 
@@ -57,16 +55,25 @@ def _shifted(problem, z: np.ndarray, h: float):
     return from_host(pts.reshape(-1, K), problem.xp, problem.dtype, problem.device)
 
 
-def _fd_gradient(problem, z: np.ndarray) -> np.ndarray:
+def _best_step(third: float, rounding: float) -> float:
+    """The step h minimising the central-difference bound h²/6·third + rounding/h."""
+    return float(np.cbrt(3 * rounding / third))
+
+
+def _fd_gradient(problem, z: np.ndarray, h: float) -> np.ndarray:
     """Central differences of ``problem.value`` at each row of z, in one batched call."""
-    v = host(problem.value(_shifted(problem, z, FD_GRAD_STEP))).reshape(2, len(z), K)
-    return (v[0] - v[1]) / (2 * FD_GRAD_STEP)
+    v = host(problem.value(_shifted(problem, z, h))).reshape(2, len(z), K)
+    return (v[0] - v[1]) / (2 * h)
 
 
-def _fd_hessian(problem, z: np.ndarray) -> np.ndarray:
-    """Central differences of ``problem.grad`` at each row of z, in one batched call."""
-    g = host(problem.grad(_shifted(problem, z, FD_HESS_STEP))).reshape(2, len(z), K, K)
-    return np.swapaxes(g[0] - g[1], -1, -2) / (2 * FD_HESS_STEP)
+def _fd_hessian(problem, z: np.ndarray, h: float) -> np.ndarray:
+    """Central differences of ``problem.grad`` at each row of z, in one batched call; each
+    column divided by the step between the two points as the problem's dtype holds them."""
+    shifted = _shifted(problem, z, h)
+    g = host(problem.grad(shifted)).reshape(2, len(z), K, K)
+    x = host(shifted).reshape(2, len(z), K, K)
+    steps = np.diagonal(x[0] - x[1], axis1=-2, axis2=-1)  # (n, K): 2h, rounded
+    return np.swapaxes(g[0] - g[1], -1, -2) / steps[:, None, :]
 
 
 def _value(problem, z: np.ndarray) -> np.ndarray:
@@ -100,13 +107,14 @@ def _fused_gradient(ctx: Context, logits: np.ndarray, labels: np.ndarray) -> np.
 def ce_gradient(ctx: Context) -> Evidence:
     logits, labels = _logits(ctx, ctx.pick(200, 30))
     predicted = _symbolic("gradient", softmax_cross_entropy(K), logits, labels)
-    fd = _by_label(ctx, logits, labels, _fd_gradient, (K,))
+    losses = _by_label(ctx, logits, labels, _value, ())
+    rounding = 2 * ctx.eps * float(np.max(losses) + np.max(np.abs(logits)) + 1)
+    h = _best_step(THIRD, rounding)
+    fd = _by_label(ctx, logits, labels, lambda p, z: _fd_gradient(p, z, h), (K,))
     fd_gap = float(np.max(np.abs(fd - predicted)))
     fused_gap = float(np.max(np.abs(_fused_gradient(ctx, logits, labels) - predicted)))
-    losses = _by_label(ctx, logits, labels, _value, ())
-    scale = float(np.max(losses) + np.max(np.abs(logits)) + 1)
-    fd_tol = float(FD_GRAD_STEP**2 / 6 * THIRD + 2 * EPS * scale / FD_GRAD_STEP)
-    fused_tol = 10 * K * EPS
+    fd_tol = h**2 / 6 * THIRD + rounding / h
+    fused_tol = 10 * K * ctx.eps
     measured = {"finite differences": fd_gap, "nn fused backward": fused_gap}
     tolerance = {"finite differences": fd_tol, "nn fused backward": fused_tol}
     return Evidence(
@@ -114,11 +122,11 @@ def ce_gradient(ctx: Context) -> Evidence:
         measured,
         tolerance,
         fd_gap <= fd_tol and fused_gap <= fused_tol,
-        {"classes": K, "logit_vectors": len(labels), "fd_step": FD_GRAD_STEP},
+        {"classes": K, "logit_vectors": len(labels), "fd_step": h},
         note="measured: max |numeric − derived f − y| over random logits (scales 0.1–10). FD "
-        "tolerance h²/6·max|ℓ‴| + 2·eps·(max ℓ + max|z| + 1)/h with |ℓ‴| ≤ √3/18 "
-        "(truncation + rounding of the log-sum-exp); the fused CrossEntropyLoss backward "
-        "(× n, it averages) to 10·K·eps.",
+        "tolerance h²/6·max|ℓ‴| + 2·ε·(max ℓ + max|z| + 1)/h with |ℓ‴| ≤ √3/18 "
+        "(truncation + rounding of the log-sum-exp), at the step h that minimises it; the "
+        "fused CrossEntropyLoss backward (× n, it averages) to 10·K·ε; ε of the run's dtype.",
     )
 
 
@@ -133,24 +141,27 @@ def ce_hessian(ctx: Context) -> Evidence:
     probs = _symbolic("softmax", softmax_jacobian(K), logits)
     values = {f"f_{i + 1}": probs[:, i] for i in range(K)}
     hessians = np.asarray(softmax_cross_entropy(K).evaluate(part="hessian", **values), dtype=float)
-    eigs = np.linalg.eigvalsh(hessians)
-    fd = _by_label(ctx, logits, labels, _fd_hessian, (K, K))
+    eigs = np.linalg.eigvalsh(hessians)  # of the derived Hessian, on the host in float64
+    psd_tol = 10 * K * float(np.finfo(np.float64).eps)  # eigvalsh's backward error, norm ≤ 1
+    h = _best_step(FOURTH, 4 * ctx.eps)
+    fd = _by_label(ctx, logits, labels, lambda p, z: _fd_hessian(p, z, h), (K, K))
     fd_gap = float(np.max(np.abs(fd - hessians)))
-    psd_tol = 10 * K * EPS  # eigvalsh's backward error on a matrix of norm ≤ 1
-    fd_tol = FD_HESS_STEP**2 / 6 * FOURTH + 4 * EPS / FD_HESS_STEP
+    fd_tol = h**2 / 6 * FOURTH + 4 * ctx.eps / h
     lowest = float(np.min(eigs[:, 0]))
     return Evidence(
         {"min_eigenvalue": 0.0, "fd_gap": 0.0},
         {"min_eigenvalue": lowest, "fd_gap": fd_gap},
         {"min_eigenvalue": psd_tol, "fd_gap": fd_tol},
         lowest >= -psd_tol and fd_gap <= fd_tol,
-        {"classes": K, "logit_vectors": len(probs), "fd_step": FD_HESS_STEP},
+        {"classes": K, "logit_vectors": len(probs), "fd_step": h},
         _eigen_figure(probs, eigs, psd_tol),
         note="The derived Hessian (in f) at f = softmax(z) (also derived) for random logits at "
         "scales 0.1–10; its smallest eigenvalue is 0 (eigenvector 1) in exact arithmetic, so "
-        "the tolerance is eigvalsh's rounding, 10·K·eps. fd_gap: max |FD Hessian of "
-        "SoftmaxRegression's gradient − derived|, tolerance h²/6·max|∂³(f − y)| + 4·eps/h "
-        "with |∂³(f − y)| ≤ 1/8.",
+        "the tolerance is eigvalsh's rounding, 10·K·ε₆₄ (the derived Hessian is evaluated on "
+        "the host in float64). fd_gap: max |FD Hessian of SoftmaxRegression's gradient − "
+        "derived| (divided by the steps as the run's dtype holds them), tolerance "
+        "h²/6·max|∂³(f − y)| + 4·ε/h with |∂³(f − y)| ≤ 1/8, at the step h that minimises it; "
+        "ε of the run's dtype.",
     )
 
 
@@ -186,7 +197,7 @@ def mse_nll(ctx: Context) -> Evidence:
     d, sigma = 3, 0.7
     derivation = mean_squared_error(d)
     rng = host_rng(ctx.seed + 32)
-    f, y = rng.normal(size=(2, ctx.pick(500, 50), d))
+    f, y = _as_dtype(ctx, rng.normal(size=(2, ctx.pick(500, 50), d)))
     names = [f"f_{i + 1}" for i in range(d)] + [f"y_{i + 1}" for i in range(d)]
     columns = np.concatenate([f, y], axis=1).T
     nll = derivation.evaluate(
@@ -199,16 +210,22 @@ def mse_nll(ctx: Context) -> Evidence:
     mse = np.array([_mse(xp, ctx, fk, yk) for fk, yk in zip(f, y, strict=True)])
     offsets = np.asarray(nll, dtype=float) - d * mse / (2 * sigma**2)  # MSELoss: mean over d
     gap = float(np.max(np.abs(offsets - constant)))
-    tol = 10 * EPS * float(np.max(np.abs(nll)) + 1)
+    tol = 10 * ctx.eps * float(np.max(np.abs(nll)) + 1)
     return Evidence(
         constant,
         {"largest |offset − constant|": gap},
         tol,
         gap <= tol,
         {"d": d, "sigma": sigma, "points": len(f)},
-        note="offset = derived NLL − d·MSELoss/(2σ²) at random (f, y); predicted: the derived "
-        "NLL at f = y, (d/2)log(2πσ²). Tolerance: rounding, 10·eps·(max|NLL| + 1).",
+        note="offset = derived NLL − d·MSELoss/(2σ²) at random (f, y) (as the run's dtype holds "
+        "them); predicted: the derived NLL at f = y, (d/2)log(2πσ²). Tolerance: rounding, "
+        "10·ε·(max|NLL| + 1), ε of the run's dtype.",
     )
+
+
+def _as_dtype(ctx: Context, values: np.ndarray) -> np.ndarray:
+    """``values`` rounded to the context's dtype, back on the host in float64."""
+    return host(from_host(values, get_namespace(ctx.backend), ctx.dtype))
 
 
 def _mse(xp, ctx: Context, f: np.ndarray, y: np.ndarray) -> float:

@@ -37,12 +37,12 @@ def _fd_hessian(problem, x) -> np.ndarray:
     return host(problem.grad(x + step) - problem.grad(x - step)).T / (2 * FD_STEP)
 
 
-def _fd_rounding(problem, x) -> float:
-    """Rounding bound of :func:`_fd_hessian`: 10·eps·S/h, S the largest summand magnitude
+def _fd_rounding(problem, x, eps: float) -> float:
+    """Rounding bound of :func:`_fd_hessian`: 10·ε·S/h, S the largest summand magnitude
     (|X|ᵀ(|y| + |X||x|))/N of a gradient entry, doubled for the difference."""
     X, y, w = host(problem.X), host(problem.Y), np.abs(host(x))
     scale = np.abs(X).T @ (np.abs(y) + np.abs(X) @ w + FD_STEP * np.abs(X).sum(1)) / X.shape[0]
-    return 10 * float(np.finfo(float).eps) * float(np.max(scale)) / FD_STEP
+    return 10 * eps * float(np.max(scale)) / FD_STEP
 
 
 def _symbolic_hessian(X: np.ndarray) -> np.ndarray:
@@ -72,7 +72,7 @@ def hessian(ctx: Context) -> Evidence:
         x = from_host(rng.normal(size=problem.dim), problem.xp, problem.dtype, problem.device)
         fd = _fd_hessian(problem, x)
         gaps[name] = float(np.max(np.abs(fd - predicted)))
-        tols[name] = _fd_rounding(problem, x)
+        tols[name] = _fd_rounding(problem, x, ctx.eps)
         panels.append(_entries_panel(name, predicted, fd))
     zero_step = linear_regression(3, 2).steps[2][1]
     ok = zero_step == sp.zeros(2, 2) and all(gaps[k] <= tols[k] for k in gaps)
@@ -88,10 +88,10 @@ def hessian(ctx: Context) -> Evidence:
         },
         Figure(panels, "Linear regression: finite-difference Hessian vs C_x"),
         note="measured: max |FD Hessian − prediction|; FD of the (linear) gradient has no "
-        "truncation error, so the tolerance is its rounding 10·eps·S/h (S: largest summand of a "
-        "gradient entry). Small problem: the derived Hessian evaluated at its data; larger "
-        "one: C_x, which the derivation shows equals the Hessian (the difference simplifies "
-        "to 0).",
+        "truncation error, so the tolerance is its rounding 10·ε·S/h (S: largest summand of a "
+        "gradient entry; ε of the run's dtype). Small problem: the derived Hessian evaluated "
+        "at its data; larger one: C_x, which the derivation shows equals the Hessian (the "
+        "difference simplifies to 0).",
     )
 
 
@@ -128,7 +128,7 @@ def newton_one_step(ctx: Context) -> Evidence:
     eta, rho = _optimal(problem)
     slow = run(problem, GD(eta), x0=x0, steps=ctx.pick(300, 60))
     measured = float(relative_error(newton)[1])
-    tol = 1e-12
+    tol = d * kappa * ctx.eps  # the rounding of two solves with κ = 100 in dimension d
     t = np.arange(ctx.pick(301, 61))
     panel = Panel(
         f"κ = {kappa:g}, d = {d}",
@@ -151,8 +151,8 @@ def newton_one_step(ctx: Context) -> Evidence:
         Figure([panel], "Newton on linear regression: one step"),
         note="predicted: the derivation's Newton step minus the normal-equations solution "
         "simplifies to 0; measured: ‖w_1 − w*‖/‖w_0 − w*‖ after one Newton step from a random "
-        "start (w* from the normal equations); rounding of two solves with κ = 100 is "
-        "~d·κ·eps ≈ 1e-13.",
+        "start (w* from the normal equations). Tolerance d·κ·ε, the rounding of two solves with "
+        "κ = 100 (ε of the run's dtype).",
     )
 
 
@@ -187,9 +187,16 @@ def _digit_problems_on(backend: str, dtype: str) -> tuple[dict, int]:
     return problems, 64 - keep.size
 
 
+WHITENING_NEEDS_FLOAT64 = (
+    "the raw digits have κ(C_x) ≈ 4e5: whitening them rounds to d·κ·ε ≈ 3 in float32 (and "
+    "GD's floor ε·κ is above the 1e-6 target), so nothing would be left to check"
+)
+
+
 def _whitening_tolerance(raw_kappa: float, d: int) -> float:
-    """Rounding of a whitening computed from an eigendecomposition of C: d·κ(C)·eps."""
-    return d * raw_kappa * float(np.finfo(float).eps)
+    """Rounding of a whitening computed from an eigendecomposition of C: d·κ(C)·ε (float64:
+    both whitening claims need it)."""
+    return d * raw_kappa * float(np.finfo(np.float64).eps)
 
 
 @claim(
@@ -197,6 +204,7 @@ def _whitening_tolerance(raw_kappa: float, d: int) -> float:
     "On PCA- or ZCA-whitened digits H = I (κ = 1), and GD with η = 1 converges in one step",
     r"H = W C W^\top = I \Rightarrow \kappa = 1,\ I - \eta H = 0 \text{ at } \eta = 1",
     "linear-regression",
+    needs_float64=WHITENING_NEEDS_FLOAT64,
 )
 def whitening_one_step(ctx: Context) -> Evidence:
     derivation = whitening()
@@ -250,6 +258,7 @@ def _iterations_to(errors: np.ndarray, tol: float) -> int | None:
     r"T \leq \left\lceil \frac{\log \mathrm{tol}}{\log\frac{\kappa-1}{\kappa+1}} \right\rceil,"
     r"\ \eta^* = \frac{2}{\lambda_1+\lambda_M}",
     "linear-regression",
+    needs_float64=WHITENING_NEEDS_FLOAT64,
 )
 def whitening_kappa(ctx: Context) -> Evidence:
     tol, cap = 1e-6, ctx.pick(2000, 900)

@@ -16,7 +16,19 @@ from convlab.optim.quasi_newton import BFGS, LBFGS
 from convlab.problems import LeastSquares, Rosenbrock
 from convlab.symbolic import gd_rate, levenberg_shrinkage
 
-EPS = float(np.finfo(np.float64).eps)
+EPS = float(np.finfo(np.float64).eps)  # every claim here needs float64 (the reasons below)
+NEWTON_NEEDS_FLOAT64 = (
+    "near x* = (1, 1) float32 rounds Newton's iterate onto x* once e_t ≈ 1e-5 (ε‖x*‖ ≈ 2e-7 "
+    "exceeds C·e_t²), so the quadratic regime down to e_t ≤ 1e-6 cannot be observed"
+)
+BFGS_NEEDS_FLOAT64 = (
+    "the superlinear tail (e_{t+1}/e_t < 0.1) shows only below e ≈ 1e-4 on Rosenbrock, under "
+    "float32's rounding floor ε·κ(H*) ≈ 3e-4 (κ ≈ 2500)"
+)
+LEVENBERG_NEEDS_FLOAT64 = (
+    "the steps solve systems with κ(JᵀJ) up to 1e4: their rounding bound, 1e4·ε·κ(J) ≈ 0.1 in "
+    "float32, is as large as the fractions and cosines compared"
+)
 LOCAL = 0.1  # "near the optimum": ‖x_t − x*‖ ≤ 0.1 on Rosenbrock (a = 1, b = 100)
 SMALL = 1e-6  # the local steps must reach e_t ≤ 1e-6, where a linear method's ratio is ≥ 1e6
 SUPERLINEAR_TAIL = 0.1  # the last ratios e_{t+1}/e_t of a superlinear method fall below this
@@ -69,6 +81,7 @@ def _newton_runs(ctx: Context, problem, starts: np.ndarray):
     "Newton converges quadratically near the optimum: e_{t+1} ≤ ½‖H_t⁻¹‖ L e_t²",
     r"\|x_{t+1}-x^*\| \leq \frac{L}{2}\|H_t^{-1}\|\,\|x_t-x^*\|^2",
     "second-order",
+    needs_float64=NEWTON_NEEDS_FLOAT64,
 )
 def newton_quadratic(ctx: Context) -> Evidence:
     problem = Rosenbrock(backend=ctx.backend, dtype=ctx.dtype)
@@ -152,6 +165,7 @@ def _gd_local_rate(ctx: Context, problem, eta: float, steps: int) -> float:
     r"\frac{\|x_{t+1}-x^*\|}{\|x_t-x^*\|} \to 0 \ \mathrm{(BFGS)},\quad "
     r"\to \max_i|1-\eta\lambda_i(H^*)|\ \mathrm{(GD)}",
     "second-order",
+    needs_float64=BFGS_NEEDS_FLOAT64,
 )
 def bfgs_superlinear(ctx: Context) -> Evidence:
     problem = Rosenbrock(backend=ctx.backend, dtype=ctx.dtype)
@@ -270,6 +284,7 @@ def _levenberg_steps(problem, J: np.ndarray, lams: np.ndarray) -> np.ndarray:
     "right singular vector vᵢ",
     r"v_i^\top h_\lambda = \frac{\sigma_i^2}{\sigma_i^2+\lambda}\,v_i^\top h_{GN}",
     "second-order",
+    needs_float64=LEVENBERG_NEEDS_FLOAT64,
 )
 def lm_shrinks(ctx: Context) -> Evidence:
     problem, sigma, V, J, _ = _linear_least_squares(ctx)
@@ -320,6 +335,7 @@ def _cosine(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     r"h_\lambda = -(J^\top J+\lambda I)^{-1}J^\top r \to h_{GN}\ (\lambda\to 0),\quad "
     r"\lambda h_\lambda \to -J^\top r\ (\lambda\to\infty)",
     "second-order",
+    needs_float64=LEVENBERG_NEEDS_FLOAT64,
 )
 def lm_interpolates(ctx: Context) -> Evidence:
     problem, sigma, V, J, b = _linear_least_squares(ctx)

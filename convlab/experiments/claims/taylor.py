@@ -235,11 +235,12 @@ def _numeric_kind(eigenvalues: np.ndarray) -> str:
 
 
 def _formula_matches(problem, expr, rng) -> float:
-    """Largest relative gap between the SymPy formula and ``problem.value`` at 5 random points."""
+    """Largest relative gap between the SymPy formula and ``problem.value`` at 5 random points
+    (both at the points as the problem's dtype holds them, so only evaluation rounding is left)."""
     f = sp.lambdify((_X, _Y), expr, "numpy")
-    pts = rng.uniform(-2, 2, size=(5, 2))
-    ours = np.array([float(f(*p)) for p in pts])
-    theirs = host(problem.value(from_host(pts, problem.xp, problem.dtype, problem.device)))
+    pts = from_host(rng.uniform(-2, 2, size=(5, 2)), problem.xp, problem.dtype, problem.device)
+    ours = np.array([float(f(*p)) for p in host(pts)])
+    theirs = host(problem.value(pts))
     return float(np.max(np.abs(ours - theirs) / (1 + np.abs(theirs))))
 
 
@@ -279,14 +280,14 @@ def critical_points(ctx: Context) -> Evidence:
             found.append((p, _numeric_kind(lam)))
             kappa = max(kappa, float(np.max(np.abs(lam)) / np.min(np.abs(lam))))
             grad = float(np.linalg.norm(host(problem.grad(point))))
-            worst["grad"] = max(worst["grad"], grad / max(1.0, float(np.max(np.abs(lam)))))
+            scale = max(1.0, float(np.max(np.abs(lam)))) * max(1.0, float(np.linalg.norm(p)))
+            worst["grad"] = max(worst["grad"], grad / scale)
             match = [q for q in symbolic if np.allclose([float(c) for c in q.point], p)]
             sym_lam = np.sort([float(e) for e in match[0].eigenvalues]) if match else np.nan
             worst["eig"] = max(worst["eig"], float(np.max(np.abs(lam - sym_lam) / np.abs(lam))))
         measured[name] = sorted(found)
         panels.append(_surface_panel(name, problem, found, log))
-    eps = float(np.finfo(np.float64).eps)
-    tol = {"grad": 1e-12, "eig": 10 * eps * kappa, "formula": 1e-12}
+    tol = {"grad": 10 * ctx.eps, "eig": 10 * ctx.eps * kappa, "formula": 100 * ctx.eps}
     ok = predicted == measured and all(worst[k] <= tol[k] for k in tol)
     return Evidence(
         predicted,
@@ -297,8 +298,10 @@ def critical_points(ctx: Context) -> Evidence:
         Figure(panels, "Critical points: SymPy's classification at the numeric points"),
         note="predicted: SymPy solves ∇f = 0 and classifies by the exact Hessian eigenvalues; "
         "measured: the problem's listed critical points classified by numeric eigenvalue signs "
-        "(|λ| ≤ 1e-10·max|λ| counts as zero). worst: ‖∇f‖/max(1, max|λ|) there, the relative "
-        "gap between numeric and exact eigenvalues (tolerance 10·eps·κ(H), eigvalsh's "
-        "rounding), and between the SymPy formula and problem.value at random points. Beale "
-        "is left out: SymPy's solve of its gradient system takes minutes.",
+        "(|λ| ≤ 1e-10·max|λ| counts as zero). worst: ‖∇f‖/(max(1, max|λ|)·max(1, ‖x‖)) there "
+        "(tolerance 10·ε, the rounding of ∇f = H(x − x*) at x*), the relative gap between "
+        "numeric and exact eigenvalues (tolerance 10·ε·κ(H), the rounding of H's entries and "
+        "eigvalsh), and between the SymPy formula and problem.value at random points "
+        "(tolerance 100·ε relative to 1 + |f|, the evaluation's rounding); ε of the run's "
+        "dtype. Beale is left out: SymPy's solve of its gradient system takes minutes.",
     )
