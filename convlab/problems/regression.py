@@ -209,7 +209,7 @@ class LinearRegression(_DataProblem):
 
         def block(Xb, yb) -> tuple[Any, Any]:
             r = yb - x @ Xb.T
-            return self.xp.sum(r * r, axis=-1), r @ Xb
+            return self.xp.vecdot(r, r), r @ Xb
 
         loss, grad = self._one_pass(block)
         return loss / (2 * self.n_samples), -grad / self.n_samples
