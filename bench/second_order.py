@@ -79,24 +79,22 @@ def logistic_section() -> str:
         options={"gtol": 1e-6, "ftol": 0.0, "maxiter": 1000},
     )
     t_ref, g_ref = time.perf_counter() - start, float(np.linalg.norm(ref.jac))
+    problem = LogisticRegression(X, y)
     start = time.perf_counter()
-    tr = run(LogisticRegression(X, y), LBFGS(), steps=1000, tol=1e-6)
+    same = run(problem, LBFGS(), steps=1000, tol=g_ref)  # SciPy's stopping point
+    t_same = time.perf_counter() - start
+    strict = run(problem, LBFGS(), steps=1000, tol=1e-6)
     rows = [
-        [
-            "convlab LBFGS (LogisticRegression)",
-            time.perf_counter() - start,
-            tr.n_steps,
-            tr.counts["nfev"],
-            int(np.argmax(tr.grad_norm <= g_ref)),
-            float(tr.grad_norm[-1]),
-            float(tr.loss[-1]),
-        ]
+        ["convlab LBFGS, to SciPy's ‖g‖₂", t_same, same.n_steps, same.counts["nfev"]]
+        + [float(same.grad_norm[-1]), float(same.loss[-1])],
+        ["convlab LBFGS, to ‖g‖₂ ≤ 1e-6", "", strict.n_steps, strict.counts["nfev"]]
+        + [float(strict.grad_norm[-1]), float(strict.loss[-1])],
+        ["scipy L-BFGS-B", t_ref, ref.nit, ref.nfev, g_ref, float(ref.fun)],
     ]
-    rows.append(["scipy L-BFGS-B", t_ref, ref.nit, ref.nfev, ref.nit, g_ref, float(ref.fun)])
-    head = ["method", "wall s", "iters", "nfev", "iters to SciPy's ‖g‖₂", "‖g‖₂", "f"]
+    head = ["method", "wall s", "iters", "nfev", "‖g‖₂", "f"]
     return (
-        "L-BFGS, logistic regression N=100,000 d=200 float64, to ‖g‖₂ ≤ 1e-6 (SciPy: "
-        "max|g_i| ≤ 1e-6)\n" + table(head, rows)
+        "L-BFGS, logistic regression N=100,000 d=200 float64 (SciPy stops at max|g_i| ≤ 1e-6; "
+        "convlab at SciPy's final ‖g‖₂, and at ‖g‖₂ ≤ 1e-6)\n" + table(head, rows)
     )
 
 

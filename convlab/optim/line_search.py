@@ -10,6 +10,8 @@ and whether the search met its conditions.  ``LINE_SEARCHES`` maps names to clas
   (Nocedal & Wright 2006, Alg. 3.1).  Batched over runs (one α per run).
 * :class:`StrongWolfe` — sufficient decrease and |∇f(x+αp)ᵀp| ≤ c₂|gᵀp|, by bracketing and
   zoom with safeguarded cubic interpolation (N&W Alg. 3.5 and 3.6).  One run at a time.
+* :class:`~convlab.optim.more_thuente.MoreThuente` — the same conditions by Moré & Thuente's
+  safeguarded interpolation (MINPACK-2 ``dcsrch``, the search of SciPy's L-BFGS-B).
 * :class:`ExactQuadratic` — the exact minimizer along p of a quadratic model with Hessian A:
   α = −gᵀp / pᵀAp (= gᵀg / gᵀAg for p = −g), one Hessian-vector product.  Batched.
 """
@@ -17,24 +19,12 @@ and whether the search met its conditions.  ``LINE_SEARCHES`` maps names to clas
 from __future__ import annotations
 
 import math
-from typing import Any, NamedTuple
 
 from convlab.backend import array_namespace, to_numpy
 from convlab.backend.checks import hyper
 from convlab.errors import ArgumentError, ShapeError
-
-
-class LineSearchResult(NamedTuple):
-    step: Any
-    x: Any
-    f: Any
-    g: Any
-    trials: int
-    ok: bool
-
-
-def _dot(a, b):
-    return array_namespace(a).sum(a * b, axis=-1)
+from convlab.optim.more_thuente import MoreThuente
+from convlab.optim.search_result import LineSearchResult, directional
 
 
 class Backtracking:
@@ -53,7 +43,7 @@ class Backtracking:
 
     def __call__(self, oracle, x, f, g, p, step0=1.0) -> LineSearchResult:
         xp = array_namespace(x)
-        slope = _dot(g, p)
+        slope = directional(g, p)
         alpha = xp.full(tuple(f.shape), step0, dtype=x.dtype, device=x.device)
         for trial in range(1, self.max_trials + 1):
             x_new = x + alpha[..., None] * p
@@ -93,7 +83,7 @@ class StrongWolfe:
                 "Backtracking for a batch of runs",
                 x,
             )
-        search = _WolfeSearch(self, oracle, x, p, float(f), float(_dot(g, p)))
+        search = _WolfeSearch(self, oracle, x, p, float(f), float(directional(g, p)))
         return search.run(float(step0))
 
 
@@ -110,7 +100,7 @@ class _WolfeSearch:
         self.trials += 1
         x_new = self.x + alpha * self.p
         f, g = self.oracle.value_and_grad(x_new)
-        fv, dv = float(f), float(_dot(g, self.p))
+        fv, dv = float(f), float(directional(g, self.p))
         if not (math.isfinite(fv) and math.isfinite(dv)):
             fv, dv = math.inf, math.inf
         if fv <= self.f0 + self.cfg.c1 * alpha * self.d0 and (
@@ -190,18 +180,23 @@ class ExactQuadratic:
     """
 
     def __call__(self, oracle, x, f, g, p, step0=1.0) -> LineSearchResult:
-        curv = _dot(p, oracle.hvp(x, p))
+        curv = directional(p, oracle.hvp(x, p))
         if not bool(array_namespace(x).all(curv > 0)):
             raise ArgumentError(
                 "problem",
                 "positive curvature pᵀAp > 0 along the search direction (a convex quadratic)",
                 float(to_numpy(curv).min()),
             )
-        alpha = -_dot(g, p) / curv
+        alpha = -directional(g, p) / curv
         return LineSearchResult(alpha, x + alpha[..., None] * p, None, None, 0, True)
 
 
-LINE_SEARCHES = {"armijo": Backtracking, "wolfe": StrongWolfe, "exact": ExactQuadratic}
+LINE_SEARCHES = {
+    "armijo": Backtracking,
+    "wolfe": StrongWolfe,
+    "more-thuente": MoreThuente,
+    "exact": ExactQuadratic,
+}
 
 
 def make_line_search(line_search):
