@@ -9,8 +9,8 @@ from convlab.optim.gd import GD
 from convlab.optim.least_squares import GaussNewton, Levenberg, LevenbergMarquardt, least_squares
 from convlab.optim.line_search import LINE_SEARCHES, Backtracking, ExactQuadratic, StrongWolfe
 from convlab.optim.loop import run
-from convlab.optim.more_thuente import MoreThuente
 from convlab.optim.momentum import HeavyBall, Nesterov
+from convlab.optim.more_thuente import MoreThuente
 from convlab.optim.nadam import NAdam
 from convlab.optim.newton import Newton
 from convlab.optim.oracle import CountingOracle
