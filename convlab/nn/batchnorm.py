@@ -32,6 +32,7 @@ from typing import Any
 
 from convlab.backend import array_namespace, get_namespace, resolve_dtype
 from convlab.backend.checks import hyper
+from convlab.backend.inplace import assign
 from convlab.errors import ArgumentError, ShapeError
 from convlab.nn.module import Module
 
@@ -101,7 +102,11 @@ class BatchNorm1d(Module):
     def backward(self, dy: Any) -> Any:
         xp = array_namespace(dy)
         xhat = self.xhat
-        self.grads = {"weight": xp.sum(dy * xhat, axis=0), "bias": xp.sum(dy, axis=0)}
+        views = self.grad_views  # slices of a Sequential's flat gradient, if it gave them
+        self.grads = {
+            "weight": assign(views.get("weight"), xp.sum(dy * xhat, axis=0)),
+            "bias": assign(views.get("bias"), xp.sum(dy, axis=0)),
+        }
         g = dy * self.weight
         if not self.used_batch_stats:
             return g * self.inv

@@ -18,6 +18,7 @@ from typing import Any
 from convlab.backend import array_namespace as _xp
 from convlab.backend import from_host, get_namespace, host_rng, resolve_dtype
 from convlab.backend.checks import hyper
+from convlab.backend.inplace import assign, matmul_into
 from convlab.errors import ArgumentError, ShapeError
 from convlab.nn.init import INITS
 from convlab.nn.module import Module
@@ -64,8 +65,13 @@ class Linear(Module):
         return dy @ self.weight
 
     def backward_params(self, dy: Any) -> None:
-        """Only ∂L/∂W and ∂L/∂b (for a first layer, whose input needs no gradient)."""
-        self.grads = {"weight": dy.T @ self.x, "bias": _xp(dy).sum(dy, axis=0)}
+        """Only ∂L/∂W and ∂L/∂b (for a first layer, whose input needs no gradient), written
+        into ``grad_views`` when a Sequential gave them (see ``convlab.nn.module``)."""
+        views = self.grad_views
+        self.grads = {
+            "weight": matmul_into(dy.T, self.x, views.get("weight")),
+            "bias": assign(views.get("bias"), _xp(dy).sum(dy, axis=0)),
+        }
 
     def __repr__(self) -> str:
         return f"Linear({self.in_features}, {self.out_features}, init={self.init!r})"

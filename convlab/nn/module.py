@@ -15,7 +15,10 @@ exposes its parameters as one vector, in torch's order (each block's parameters 
 * :meth:`Sequential.get_flat` — a new vector holding every parameter;
 * :meth:`Sequential.set_flat` — point each parameter at its slice of the given vector (a view
   on NumPy and CuPy: no copy);
-* :meth:`Sequential.flat_grad` — the gradient of the last backward pass, as one vector.
+* :meth:`Sequential.flat_grad` — the gradient of the last backward pass, as one vector.  On
+  NumPy and CuPy each backward allocates that vector first and hands every block views of
+  its slices (``block.grad_views``), into which the weight-gradient products are written
+  directly — no concatenation pass afterwards.
 
 :class:`convlab.nn.objective.Objective` wraps a network, a loss and data as a Problem-like
 ``value_and_grad(flat_params)``, so ``convlab.optim.run`` trains it too.
@@ -27,6 +30,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from convlab.backend import array_namespace
+from convlab.backend.inplace import writes_in_place
 from convlab.errors import ArgumentTypeError, ShapeError
 
 
@@ -35,6 +39,7 @@ class Module:
 
     param_names: tuple[str, ...] = ()
     training: bool = True
+    grad_views: dict[str, Any] = {}  # where Sequential wants each ∂L/∂θ written (read-only here)
 
     def forward(self, x: Any) -> Any:
         raise NotImplementedError
@@ -80,6 +85,7 @@ class Sequential(Module):
         self.device = first[0].device if first else None
         self.shapes = [tuple(a.shape) for a in first]
         self.num_params = sum(_size(s) for s in self.shapes)
+        self._grad_buffer, self._grad_slices = None, []
 
     def forward(self, x: Any) -> Any:
         for block in self.blocks:
@@ -89,6 +95,7 @@ class Sequential(Module):
     def backward(self, dy: Any, *, input_grad: bool = True) -> Any:
         """∂L/∂x from ∂L/∂y, filling every block's ``grads``.  ``input_grad=False`` skips
         ∂L/∂x of a first Linear block (a third of its backward cost) and returns ``None``."""
+        self._new_grad_buffer()
         first = self.blocks[0] if self.blocks else None
         for block in reversed(self.blocks[1:]):
             dy = block.backward(dy)
@@ -126,11 +133,41 @@ class Sequential(Module):
             start = stop
 
     def flat_grad(self) -> Any:
-        """The gradients of the last :meth:`backward`, in flat-vector order."""
+        """The gradients of the last :meth:`backward`, in flat-vector order (a new vector
+        per backward pass)."""
         xp = self.xp
-        return xp.concat(
-            [xp.reshape(block.grads[name], (-1,)) for block, name in self.parameters()]
-        )
+        pairs = list(self.parameters())
+        if self._grad_buffer is None:
+            return xp.concat([xp.reshape(block.grads[name], (-1,)) for block, name in pairs])
+        for (block, name), view in zip(pairs, self._grad_slices, strict=True):
+            if block.grads[name] is not view:  # a block that computed its gradient apart
+                view[...] = block.grads[name]
+        return self._grad_buffer
+
+    def _new_grad_buffer(self) -> None:
+        """Allocate this pass's flat gradient and point every block's ``grad_views`` at its
+        slices (NumPy and CuPy only: elsewhere a reshaped slice need not be a view)."""
+        xp = self.xp
+        if xp is None or not writes_in_place(xp):
+            return
+        buffer = xp.empty((self.num_params,), dtype=self.dtype, device=self.device)
+        slices, start = [], 0
+        for block in self._leaves():
+            block.grad_views = {}
+        for (block, name), shape in zip(self.parameters(), self.shapes, strict=True):
+            stop = start + _size(shape)
+            slices.append(xp.reshape(buffer[start:stop], shape))
+            block.grad_views[name] = slices[-1]
+            start = stop
+        self._grad_buffer, self._grad_slices = buffer, slices
+
+    def _leaves(self) -> Iterator[Module]:
+        """The blocks that own parameters (nested Sequentials opened up)."""
+        seen = set()
+        for block, _ in self.parameters():
+            if id(block) not in seen:
+                seen.add(id(block))
+                yield block
 
     def __len__(self) -> int:
         return len(self.blocks)

@@ -216,3 +216,22 @@ def test_sequential_backward_runs_blocks_in_reverse():
     dx = net.backward(np.ones_like(y))
     expected = (1 - y**2) @ net[0].weight
     np.testing.assert_allclose(dx, expected)
+
+
+def test_flat_gradient_is_written_in_place_and_new_each_pass():
+    """On NumPy the weight gradients are the flat vector's own slices (no concatenation);
+    a second backward pass writes a new vector, leaving the first untouched."""
+    net = mlp([3, 5, 2], batchnorm=True, seed=3)
+    x, dy = RNG.normal(size=(7, 3)), RNG.normal(size=(7, 2))
+    net.forward(x)
+    net.backward(dy)
+    first = net.flat_grad()
+    weight = net[0].grads["weight"]
+    assert np.shares_memory(weight, first)
+    expected = np.concatenate([np.ravel(b.grads[n]) for b, n in net.parameters()])
+    np.testing.assert_array_equal(first, expected)
+    kept = first.copy()
+    net.forward(x)
+    net.backward(2 * dy)
+    np.testing.assert_array_equal(first, kept)
+    np.testing.assert_allclose(net.flat_grad(), 2 * kept, rtol=1e-12, atol=1e-15)
