@@ -5,29 +5,55 @@ from __future__ import annotations
 import numpy as np
 
 from convlab.experiments.claim import Context, Evidence, claim, within
-from convlab.experiments.claims._common import host, quadratic, relative_error, repeat_start
+from convlab.experiments.claims._common import (
+    host,
+    modal_errors,
+    modal_start,
+    quadratic,
+    rate_floor,
+    recurrence_radius,
+    relative_error,
+    repeat_start,
+)
 from convlab.experiments.figure import Figure, Panel, Series
 from convlab.optim import GD, run
 from convlab.symbolic.quadratic import gd_quadratic, gd_rate
 
 KAPPAS = (2, 10, 100, 1000)
-RATE_TOL = 1e-3  # the rate of the slowest mode, measured after its competitors have died out
-SWEEP_NEEDS_FLOAT64 = (
-    "near η* and 2/λ_M two modes decay at nearly the same rate; separating them to ±1e-3 takes "
-    "the decay down to ~1e-12, and float32's iterates stall near 1e-7"
+# The resolution a GD rate is read at: a fit of ‖x_t − x*‖ reaches it once the slowest mode's
+# competitors have died out (gd-rate-kappa-*); a modal fit (the sweeps) resolves rounding.
+RATE_TOL = 1e-3
+MODAL_NOTE = (
+    "measured: GD's spectral radius at each η, read off the run: the largest, over A's "
+    "eigen-modes, of the contraction e_{t+1}/e_t fitted to the mode's error Vᵀ(x_t − x*) down "
+    "to the rounding floor 10·ε·κ, from a start with weight 1/√d on every mode (rounding "
+    "moves a fitted contraction by ~ε·κ·√d: ~1e-13 in float64, ~1e-4 in float32).  A fit of "
+    "‖x_t − x*‖ cannot do this: near η* and 2/λ_M two modes decay at nearly the same rate, "
+    "and a finite window sees a mixture set by the start's random modal weights."
 )
-ARGMIN_NEEDS_FLOAT64 = (
-    "neighbouring steps of the sweep differ in rate by ~4e-3 near η*, where two modes decay at "
-    "nearly the same rate: resolving that takes the decay down to ~1e-12, float32 stalls near 1e-7"
-)
+
+
+def _sweep(ctx: Context, kappa: float, etas: np.ndarray, record=("loss", "dist")):
+    """GD at each η (one batched run) from :func:`modal_start`: the trace and the problem."""
+    problem = quadratic(ctx, kappa)
+    x0 = repeat_start(problem, etas.size, modal_start(problem))
+    trace = run(problem, GD(etas), x0=x0, steps=ctx.pick(4000, 1500), record=record)
+    return trace, problem
 
 
 def _sweep_rates(ctx: Context, kappa: float, etas: np.ndarray):
-    """Measured rates of GD at each η (one batched run), and each run's status."""
-    problem = quadratic(ctx, kappa)
-    trace = run(problem, GD(etas), x0=repeat_start(problem, etas.size), steps=ctx.pick(4000, 1500))
-    rates = np.array([fit.rate for fit in trace.rate()])
-    return rates, np.array(trace.status), problem
+    """GD's measured spectral radius at each η (see :func:`recurrence_radius`), and the problem.
+
+    Each run is cut where it stopped (a diverged run stops early); ‖x₀ − x*‖ = 1, so the
+    relative floor :func:`rate_floor` is also the absolute one.
+    """
+    trace, problem = _sweep(ctx, kappa, etas, record=("loss", "dist", "params"))
+    floor = rate_floor(ctx, kappa)
+    rates = [
+        recurrence_radius(modal_errors(trace.run(r), problem), 1, floor).max()
+        for r in range(trace.runs)
+    ]
+    return np.array(rates), problem
 
 
 @claim(
@@ -35,13 +61,12 @@ def _sweep_rates(ctx: Context, kappa: float, etas: np.ndarray):
     "GD's measured rate follows max|1 − ηλ| over a sweep of η",
     r"\rho(\eta) = \max_i |1-\eta\lambda_i|",
     "gd-quadratic",
-    needs_float64=SWEEP_NEEDS_FLOAT64,
 )
 def rate_vs_eta(ctx: Context) -> Evidence:
     panels, worst, params = [], 0.0, {}
     for kappa in (10, 100):
         etas = np.linspace(0.15, 1.95, ctx.pick(25, 10)) / kappa
-        rates, _, problem = _sweep_rates(ctx, kappa, etas)
+        rates, problem = _sweep_rates(ctx, kappa, etas)
         predicted = host(gd_rate(etas, host(problem.eigenvalues)))
         worst = max(worst, float(np.max(np.abs(rates - predicted))))
         grid = np.linspace(0.01, 2.2, 200) / kappa
@@ -70,7 +95,8 @@ def rate_vs_eta(ctx: Context) -> Evidence:
         worst <= RATE_TOL,
         params,
         Figure(panels, "GD rate vs step size"),
-        note="predicted/measured: the largest |measured − theory| over the sweep",
+        note=f"{MODAL_NOTE}  predicted/measured: the largest |measured − max|1−ηλ|| over "
+        "the sweep.",
     )
 
 
@@ -86,9 +112,9 @@ def divergence(ctx: Context) -> Evidence:
     stable, eta_symbol = d["stable_steps"], d.symbol("eta")
     factors = np.array([0.9, 0.97, 0.99, 1.01, 1.03, 1.1, 1.5])
     etas = factors * 2 / kappa
-    _, status, problem = _sweep_rates(ctx, kappa, etas)
+    trace, _ = _sweep(ctx, kappa, etas)
     predicted = [bool(stable.subs(eta_symbol, eta)) for eta in etas]
-    measured = [s != "diverged" for s in status]
+    measured = [s != "diverged" for s in trace.status]
     return Evidence(
         predicted,
         measured,
@@ -104,14 +130,13 @@ def divergence(ctx: Context) -> Evidence:
     "The measured best η of a sweep is 2/(λ₁+λ_M)",
     r"\eta^* = \frac{2}{\lambda_1+\lambda_M}",
     "gd-quadratic",
-    needs_float64=ARGMIN_NEEDS_FLOAT64,
 )
 def best_step(ctx: Context) -> Evidence:
     kappa = 10.0
     d = gd_quadratic(1, kappa)
     predicted = float(d.evaluate(part="optimal_step"))
     etas = np.linspace(0.8, 1.2, ctx.pick(41, 21)) * predicted
-    rates, _, _ = _sweep_rates(ctx, kappa, etas)
+    rates, _ = _sweep_rates(ctx, kappa, etas)
     measured = float(etas[np.argmin(rates)])
     spacing = float(etas[1] - etas[0])
     panel = Panel(
@@ -128,19 +153,8 @@ def best_step(ctx: Context) -> Evidence:
         within(predicted, measured, atol=spacing / 2),
         {"kappa": kappa, "grid_spacing": spacing},
         Figure([panel], "The best step size"),
-        note="tolerance: half the sweep's grid spacing",
+        note=f"{MODAL_NOTE}  tolerance: half the sweep's grid spacing.",
     )
-
-
-def _rate_floor(ctx: Context, kappa: float) -> float:
-    """The relative error 10·ε·κ at which the rate fit of a GD run on a quadratic stops.
-
-    The gradient Ax − b is computed with an error of order ε‖A‖‖x‖, so the iterates stall
-    near a relative error ε·κ (the limiting accuracy of a stationary iteration, Higham 2002,
-    *Accuracy and Stability of Numerical Algorithms*, §17.2); a fit 10× above it measures
-    the rate, not rounding — in float64 and in float32 alike.
-    """
-    return 10 * ctx.eps * kappa
 
 
 def _rate_at_optimum(kappa: float):
@@ -152,7 +166,7 @@ def _rate_at_optimum(kappa: float):
         )
         problem = quadratic(ctx, kappa, d=20)
         trace = run(problem, GD(eta), steps=int(40 / (1 - predicted)) + 50)
-        fit = trace.rate(floor=_rate_floor(ctx, kappa) * float(trace.error()[0]))
+        fit = trace.rate(floor=rate_floor(ctx, kappa) * float(trace.error()[0]))
         err = relative_error(trace)
         t = np.arange(err.size)
         panel = Panel(

@@ -185,11 +185,11 @@ def bfgs_superlinear(ctx: Context) -> Evidence:
     tails = {k: _tail_ratios(_errors(traces[k])) for k in ("bfgs", "l-bfgs")}
     gd_measured = _gd_local_rate(ctx, problem, eta, 300)
     gd_tol = 0.02 * (1 - rho)
-    passed = all(np.max(t) < SUPERLINEAR_TAIL for t in tails.values()) and within(
+    passed = bool(np.max(tails["bfgs"]) < SUPERLINEAR_TAIL) and within(
         rho, gd_measured, atol=gd_tol
     )
     return Evidence(
-        {"bfgs_tail_max": 0.0, "l-bfgs_tail_max": 0.0, "gd_rate": rho},
+        {"bfgs_tail_max": 0.0, "gd_rate": rho},
         {**{f"{k}_tail_max": float(np.max(t)) for k, t in tails.items()}, "gd_rate": gd_measured},
         {"tail": f"< {SUPERLINEAR_TAIL}", "gd_rate_atol": gd_tol},
         passed,
@@ -201,7 +201,9 @@ def bfgs_superlinear(ctx: Context) -> Evidence:
         },
         _bfgs_figure(problem, traces, rho),
         note="tail: the last 3 ratios e_{t+1}/e_t above the rounding floor 1e3·ε (superlinear: "
-        "→ 0, Dennis & Moré 1974; threshold 0.1). GD's rate is fitted on a run started 0.01 "
+        "→ 0, Dennis & Moré 1974; threshold 0.1). L-BFGS is shown, not judged: its limited "
+        "memory gives no superlinear guarantee (Liu & Nocedal 1989 prove R-linear convergence), "
+        "though its last ratios are small here too. GD's rate is fitted on a run started 0.01 "
         "from x*, where f is its quadratic model; tolerance 2% of 1 − ρ (the O(e) nonlinearity).",
     )
 
