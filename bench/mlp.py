@@ -3,8 +3,9 @@
 Prints a table (not a test).  Both sides train on the same 60,000 synthetic float32 samples
 (seeded Gaussian inputs, random labels 0…9), batch 256, reshuffled every epoch, with SGD
 (lr 0.01, momentum 0.9): convlab with ``convlab.optim.SGD`` on the flat parameter vector —
-and with ``HeavyBall(0.01, 0.9)``, the same update (v ← 0.9v − 0.01g, θ ← θ + v) in one
-array pass fewer — torch with ``nn.Sequential`` + ``optim.SGD``.  Epochs of the sides (and
+and with ``HeavyBall(0.01, 0.9)``, the same update (v ← 0.9v − 0.01g, θ ← θ + v) — each
+stepped in place with ``update`` as ``convlab.nn.fit`` does (the same arithmetic as the pure
+``step``), torch with ``nn.Sequential`` + ``optim.SGD``.  Epochs of the sides (and
 the matmul timing) alternate, so a busy machine slows all alike; each reports its best epoch.
 
 The matmul line times the very GEMMs one training step makes — 3 forward, 3 weight-gradient,
@@ -66,8 +67,11 @@ def convlab_trainer(X, y, sync, opt):
         for idx in batches:
             loss(net.forward(take_rows(X, idx)), take_rows(y, idx))
             net.backward(loss.backward(), input_grad=False)
-            p, s = opt.step(p, net.flat_grad(), s)
-            net.set_flat(p)
+            if opt.in_place:  # what convlab.nn.fit does: the same step, over p (optim.base)
+                s = opt.update(p, net.flat_grad(), s)
+            else:
+                p, s = opt.step(p, net.flat_grad(), s)
+                net.set_flat(p)
         sync()
         run.update(params=p, state=s, epoch=run["epoch"] + 1)
         return len(batches) * BATCH / (time.perf_counter() - t)

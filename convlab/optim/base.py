@@ -9,7 +9,13 @@ An optimizer is a configuration object (its hyper-parameters) with two pure func
   and Jacobians — call it; first-order methods ignore it.
 
 Neither function mutates its inputs, so a step can be replayed and compared, and the same
-object can drive many runs.  Hyper-parameters are scalars, or 1-D arrays with one value
+object can drive many runs.  Where training speed matters more than replay, optimizers with
+``in_place = True`` also have ``update(params, grad, state) -> state``: the same step with
+the same arithmetic (equal to the bit — tested), written over ``params`` and the state's
+buffers, so that a step makes three passes over memory instead of four or more and
+allocates nothing.  The caller hands ``params`` and ``state`` over, as with JAX's buffer
+donation; :func:`convlab.nn.fit` does so, :func:`convlab.run` (which keeps histories and
+freezes finished runs) does not.  Hyper-parameters are scalars, or 1-D arrays with one value
 per run when ``params`` has a leading runs axis of shape ``(R, d)``: :meth:`Optimizer.per_run`
 turns them into arrays that broadcast against ``params`` on its namespace and device.
 """
@@ -25,11 +31,20 @@ from convlab.errors import ShapeError
 class Optimizer:
     """Base class of every convlab optimizer (see the module docstring for the protocol)."""
 
+    in_place = False  # True where update(params, grad, state) is implemented
+
     def init(self, params: Any) -> Any:
         raise NotImplementedError
 
     def step(self, params: Any, grad: Any, state: Any, oracle: Any = None) -> tuple[Any, Any]:
         raise NotImplementedError
+
+    def update(self, params: Any, grad: Any, state: Any) -> Any:
+        """``step`` written over ``params`` and the state's buffers; returns the new state
+        (see the module docstring).  Only where ``in_place`` is True."""
+        raise NotImplementedError(
+            f"{type(self).__name__} has no in-place update (in_place is False): use step"
+        )
 
     def per_run(self, name: str, params: Any) -> Any:
         """Hyper-parameter ``name`` ready to broadcast against ``params``.

@@ -26,6 +26,7 @@ class GD(Optimizer):
     """
 
     elementwise = True  # each run's update reads only its own row (see run)
+    in_place = True
 
     def __init__(self, lr: Any) -> None:
         self.lr = check_lr(lr, strict=True)
@@ -38,3 +39,8 @@ class GD(Optimizer):
         new = grad * -lr_at(self, params, state.count)
         new += params  # in place on the new product: one temporary fewer
         return new, GDState(state.count + 1)
+
+    def update(self, params, grad, state):
+        check_grad(params, grad)
+        params += grad * -lr_at(self, params, state.count)
+        return GDState(state.count + 1)

@@ -32,6 +32,7 @@ class HeavyBall(Optimizer):
     """
 
     elementwise = True  # each run's update reads only its own row (see run)
+    in_place = True
 
     def __init__(self, lr: Any, beta: Any) -> None:
         self.lr = check_lr(lr, strict=True)
@@ -45,6 +46,14 @@ class HeavyBall(Optimizer):
         beta = self.per_run("beta", params)
         m = beta * state.velocity - lr_at(self, params, state.count) * grad
         return params + m, MomentumState(state.count + 1, m)
+
+    def update(self, params, grad, state):
+        check_grad(params, grad)
+        m = state.velocity
+        m *= self.per_run("beta", params)
+        m -= lr_at(self, params, state.count) * grad
+        params += m
+        return MomentumState(state.count + 1, m)
 
 
 class Nesterov(Optimizer):

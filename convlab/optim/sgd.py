@@ -6,7 +6,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from convlab.backend import is_array, to_numpy
+from convlab.backend import array_namespace, is_array, to_numpy
 from convlab.errors import ArgumentError
 from convlab.optim.base import Optimizer, check_grad
 from convlab.optim.hyperparams import check, check_lr, decay, lr_at
@@ -37,6 +37,7 @@ class SGD(Optimizer):
     """
 
     elementwise = True  # each run's update reads only its own row (see run)
+    in_place = True
 
     def __init__(
         self,
@@ -65,11 +66,29 @@ class SGD(Optimizer):
         check_grad(params, grad)
         g = decay(self, grad, params)
         buf = state.momentum_buffer
-        if not (isinstance(self.momentum, float) and self.momentum == 0.0):
+        if self._has_momentum():
             mu = self.per_run("momentum", params)
             buf = g if state.count == 0 else mu * buf + self._damped(g, params)
             g = g + mu * buf if self.nesterov else buf
         return params - lr_at(self, params, state.count) * g, SGDState(state.count + 1, buf)
+
+    def update(self, params, grad, state):
+        check_grad(params, grad)
+        g = decay(self, grad, params)
+        buf = state.momentum_buffer
+        if self._has_momentum():
+            mu = self.per_run("momentum", params)
+            if state.count == 0:
+                buf = array_namespace(g).asarray(g, copy=True)  # owned: g may be the caller's
+            else:
+                buf *= mu
+                buf += self._damped(g, params)
+            g = g + mu * buf if self.nesterov else buf
+        params -= lr_at(self, params, state.count) * g
+        return SGDState(state.count + 1, buf)
+
+    def _has_momentum(self) -> bool:
+        return not (isinstance(self.momentum, float) and self.momentum == 0.0)
 
     def _damped(self, g, params):
         """(1 − dampening)·g, without a pass over g when dampening is the scalar 0."""

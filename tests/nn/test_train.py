@@ -104,3 +104,25 @@ def test_divergence_is_a_status(split):
     net = mlp([64, 16, 10], init="standard_normal", seed=0, dtype="float32")
     rec = fit(net, split[:2], GD(1e6), 3, progress=False)
     assert rec.status == "diverged"
+
+
+class _StepOnly(SGD):
+    """SGD without its in-place form: fit falls back to the pure step."""
+
+    in_place = False
+
+
+@pytest.mark.parametrize("ema", [None, 0.9])
+def test_fit_in_place_equals_fit_by_pure_steps(split, ema):
+    """The in-place update changes nothing: same parameters, losses and restored best epoch
+    (the EMA and the best parameters are copies, untouched by the update)."""
+    records = []
+    for opt in (SGD(0.05, momentum=0.9), _StepOnly(0.05, momentum=0.9)):
+        net = mlp([64, 32, 10], seed=0)
+        records.append(
+            fit(net, split[:2], opt, 6, val_fraction=0.2, patience=2, ema=ema, progress=False)
+        )
+    fast, pure = records
+    np.testing.assert_array_equal(to_numpy(fast.x), to_numpy(pure.x))
+    np.testing.assert_array_equal(fast.loss, pure.loss)
+    assert fast.status == pure.status and fast.message == pure.message
