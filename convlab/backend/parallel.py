@@ -53,7 +53,7 @@ def _run_share(fn: Callable[[int, int], Any], share: list[tuple[int, int]]) -> l
 
 def _workers(xp: Any, n_blocks: int) -> int:
     """Threads for ``n_blocks`` blocks: BLAS's own thread count on NumPy, else one."""
-    if backend_name(xp) != "numpy":
+    if n_blocks < 4 or backend_name(xp) != "numpy":
         return 1
     threads = max(
         (lib["num_threads"] for lib in _controller().info() if lib["user_api"] == "blas"),

@@ -151,23 +151,15 @@ class Sequential(Module):
         if xp is None or not writes_in_place(xp):
             return
         buffer = xp.empty((self.num_params,), dtype=self.dtype, device=self.device)
-        slices, start = [], 0
-        for block in self._leaves():
-            block.grad_views = {}
+        slices, views, start = [], {}, 0
         for (block, name), shape in zip(self.parameters(), self.shapes, strict=True):
             stop = start + _size(shape)
             slices.append(xp.reshape(buffer[start:stop], shape))
-            block.grad_views[name] = slices[-1]
+            views.setdefault(block, {})[name] = slices[-1]
             start = stop
+        for block, named in views.items():
+            block.grad_views = named
         self._grad_buffer, self._grad_slices = buffer, slices
-
-    def _leaves(self) -> Iterator[Module]:
-        """The blocks that own parameters (nested Sequentials opened up)."""
-        seen = set()
-        for block, _ in self.parameters():
-            if id(block) not in seen:
-                seen.add(id(block))
-                yield block
 
     def __len__(self) -> int:
         return len(self.blocks)

@@ -228,14 +228,21 @@ def _next_trial(low: _End, high: _End, trial: _End, bracketed: bool, bounds) -> 
     return (hi_bound if s.step > a.step else lo_bound), False
 
 
-def _cubic_minimizer(u: _End, v: _End) -> float:
-    """The minimizer of the cubic with values and slopes (u.value, u.slope) at u.step and
-    (v.value, v.slope) at v.step (assumed to exist: the data bracket a minimizer)."""
+def _cubic_terms(u: _End, v: _End) -> tuple[float, float]:
+    """θ and γ ≥ 0 of the cubic through (value, slope) at u.step and v.step: the slope
+    terms of its derivative, written to avoid overflow (scaled by the largest of |θ|, |φ'|)."""
     theta = 3.0 * (u.value - v.value) / (v.step - u.step) + u.slope + v.slope
     scale = max(abs(theta), abs(u.slope), abs(v.slope))
     gamma = scale * math.sqrt(
         max(0.0, (theta / scale) ** 2 - (u.slope / scale) * (v.slope / scale))
     )
+    return theta, gamma
+
+
+def _cubic_minimizer(u: _End, v: _End) -> float:
+    """The minimizer of the cubic with values and slopes (u.value, u.slope) at u.step and
+    (v.value, v.slope) at v.step (assumed to exist: the data bracket a minimizer)."""
+    theta, gamma = _cubic_terms(u, v)
     if v.step < u.step:
         gamma = -gamma
     ratio = ((gamma - u.slope) + theta) / (((gamma - u.slope) + gamma) + v.slope)
@@ -245,11 +252,7 @@ def _cubic_minimizer(u: _End, v: _End) -> float:
 def _cubic_beyond(a: _End, s: _End, lo_bound: float, hi_bound: float) -> float:
     """Case 3's cubic step from the trial s away from α_l = a, or the bound on that side
     when the cubic has no minimizer beyond s."""
-    theta = 3.0 * (a.value - s.value) / (s.step - a.step) + a.slope + s.slope
-    scale = max(abs(theta), abs(a.slope), abs(s.slope))
-    gamma = scale * math.sqrt(
-        max(0.0, (theta / scale) ** 2 - (a.slope / scale) * (s.slope / scale))
-    )
+    theta, gamma = _cubic_terms(a, s)
     if s.step > a.step:
         gamma = -gamma
     ratio = ((gamma - s.slope) + theta) / ((gamma + (a.slope - s.slope)) + gamma)

@@ -30,12 +30,6 @@ def _against_bound(title, xlabel, x, bound, measured, labels, group) -> Panel:
     return Panel(title, xlabel, "excess f − f*", series, xscale="log", yscale="log")
 
 
-def _flat_spectrum_quadratic(ctx: Context, d: int) -> Quadratic:
-    """½xᵀAx with A = diag(1/d, 2/d, …, 1): convex, L = 1, curvature down to 1/d; minimizer 0."""
-    lam = np.arange(1, d + 1) / d
-    return Quadratic(np.diag(lam), np.zeros(d), backend=ctx.backend, dtype=ctx.dtype)
-
-
 @claim(
     "gd-convex-sublinear",
     "On a convex (not strongly convex) function GD's excess falls as 1/k, under L D²/(2k)",
@@ -45,8 +39,8 @@ def _flat_spectrum_quadratic(ctx: Context, d: int) -> Quadratic:
 def gd_convex_sublinear(ctx: Context) -> Evidence:
     d = ctx.pick(1000, 400)
     steps = d // 8
-    q = _flat_spectrum_quadratic(ctx, d)
-    lam = np.arange(1, d + 1) / d
+    lam = np.arange(1, d + 1) / d  # ½xᵀAx, A = diag(j/d): convex, L = 1, curvature down to 1/d
+    q = Quadratic(np.diag(lam), np.zeros(d), backend=ctx.backend, dtype=ctx.dtype)
     e0 = 1.0 / np.sqrt(d * lam)  # energy λᵢeᵢ² equal in every mode: the bound's order is reached
     trace = run(q, GD(1.0), x0=from_host(e0, q.xp, q.dtype, q.device), steps=steps)
     k = np.arange(1, steps + 1)
