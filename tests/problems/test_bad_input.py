@@ -158,3 +158,8 @@ def test_objective_x0_must_be_finite():
 def test_objective_needs_a_dimension():
     with pytest.raises(ArgumentError, match=r"^dim:"):
         Objective(sum, sum)
+
+
+def test_gram_must_be_a_bool():
+    with pytest.raises(ArgumentTypeError, match=r"^gram:.*True or False"):
+        LinearRegression(X, Y, gram="yes")

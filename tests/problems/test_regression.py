@@ -31,6 +31,7 @@ def make(kind, backend, dtype=None, **kw):
 KINDS = {
     "linear": {},
     "linear-intercept": {"fit_intercept": True},
+    "linear-gram": {"gram": True, "fit_intercept": True},
     "logistic": {},
     "logistic-l2": {"l2": 0.3},
     "softmax": {},
@@ -44,7 +45,9 @@ def test_derivatives_match_finite_differences(backend, derivatives, case):
     derivatives.check(p, np.random.default_rng(1).normal(size=(3, p.dim)))
 
 
-@pytest.mark.parametrize("case", ["linear", "linear-intercept", "logistic-l2", "softmax-l2"])
+@pytest.mark.parametrize(
+    "case", ["linear", "linear-intercept", "linear-gram", "logistic-l2", "softmax-l2"]
+)
 def test_minimizer_is_stationary(backend, case):
     p = make(case.split("-")[0], backend, **KINDS[case])
     assert np.linalg.norm(to_numpy(p.grad(p.minimizer))) < 1e-12
@@ -66,6 +69,44 @@ def test_linear_regression_lecture_convention(backend):
     np.testing.assert_allclose(to_numpy(p.minimizer), np.linalg.lstsq(X, y)[0], atol=1e-12)
     w = np.ones(3)
     assert float(p.value(backend.asarray(w))) == pytest.approx(np.mean((y - X @ w) ** 2) / 2)
+
+
+def test_gram_form_is_the_same_loss(backend):
+    """gram=True: the same value, gradient, minimizer and minimum, from the moments; a batch
+    of it evaluates from its own rows, as the data form's batch does."""
+    data_form, gram_form = make("linear", backend), make("linear", backend, gram=True)
+    x = backend.asarray(np.random.default_rng(3).normal(size=(4, 3)))
+    for a, b in zip(data_form.value_and_grad(x), gram_form.value_and_grad(x), strict=True):
+        np.testing.assert_allclose(to_numpy(b), to_numpy(a), rtol=1e-12, atol=1e-13)
+    np.testing.assert_allclose(
+        to_numpy(gram_form.value(x)), to_numpy(data_form.value(x)), rtol=1e-12
+    )
+    np.testing.assert_allclose(to_numpy(gram_form.minimizer), to_numpy(data_form.minimizer))
+    assert gram_form.min_value == pytest.approx(data_form.min_value, rel=1e-12)
+    idx = np.array([1, 4, 9])
+    for a, b in zip(
+        data_form.batch(idx).value_and_grad(x),
+        gram_form.batch(idx).value_and_grad(x),
+        strict=True,
+    ):
+        np.testing.assert_allclose(to_numpy(b), to_numpy(a), atol=1e-13)
+
+
+def test_gram_form_float32_gradient_is_accurate(backend):
+    """In float32 the moments form's gradient keeps the data form's accuracy (its loss loses
+    digits to the cancellation of yᵀy/N, as the docstring says, so only the gradient is held
+    to float32's precision here)."""
+    X, y, _ = data(n=500, d=5)
+    exact = LinearRegression(X, y, backend=backend.xp, device=backend.device)
+    x = np.random.default_rng(4).normal(size=(3, 5))
+    want = to_numpy(exact.grad(backend.asarray(x)))
+    for gram in (False, True):
+        p = LinearRegression(
+            X, y, gram=gram, dtype="float32", backend=backend.xp, device=backend.device
+        )
+        got = to_numpy(p.grad(backend.asarray(x, dtype=backend.xp.float32)))
+        assert got.dtype == np.float32
+        np.testing.assert_allclose(got, want, rtol=0, atol=1e-5 * np.abs(want).max())
 
 
 def test_linear_regression_singular_has_no_minimizer(backend):
