@@ -163,15 +163,24 @@ class LBFGS(_QuasiNewton):
     71 evaluations for both on ``bench/second_order.py --lbfgs``).  ``line_search="wolfe"``
     gives N&W's zoom instead.  Pairs with sᵀy ≤ ``curvature_eps``·‖s‖‖y‖ are not stored
     (counted in ``n_skipped``); a failed search stops the run with status ``stopped``, as in
-    :class:`BFGS`.  Difference from SciPy's L-BFGS-B: no bounds (so no Cauchy point or
-    subspace step).
+    :class:`BFGS`.  ``ftol`` is L-BFGS-B's test on the decrease of f: the run ends
+    (``converged``) after a step with (f_t − f_{t+1}) ≤ ftol·max(|f_t|, |f_{t+1}|, 1).  SciPy's
+    default is ftol = 2.2e-9 (``factr`` = 1e7 times float64's ε); here the default ``None``
+    leaves the test off, so a run stops on ``tol`` (‖∇f‖), ``steps`` or a failed search.
+    Difference from SciPy's L-BFGS-B: no bounds (so no Cauchy point or subspace step).
     """
 
     def __init__(
-        self, history_size: int = 10, *, line_search="more-thuente", curvature_eps: float = 1e-10
+        self,
+        history_size: int = 10,
+        *,
+        line_search="more-thuente",
+        curvature_eps: float = 1e-10,
+        ftol: float | None = None,
     ) -> None:
         super().__init__(line_search, curvature_eps)
         self.history_size = int(hyper("history_size", history_size, low=1, high=None))
+        self.ftol = None if ftol is None else hyper("ftol", ftol, low=0.0, high=None)
 
     def init(self, params: Any) -> LBFGSState:
         self._check(params)
@@ -191,9 +200,17 @@ class LBFGS(_QuasiNewton):
             pairs = (pairs + ((s, y, 1.0 / sy),))[-self.history_size :]
         else:
             skipped = 1
-        return new, LBFGSState(
-            state.count + 1, pairs, fv, state.n_skipped + skipped, _stopped(result)
-        )
+        stop = _stopped(result) or self._small_decrease(oracle, fv, result)
+        return new, LBFGSState(state.count + 1, pairs, fv, state.n_skipped + skipped, stop)
+
+    def _small_decrease(self, oracle, fv: float, result) -> Stop | None:
+        """L-BFGS-B's ``ftol`` test (class docstring) after a successful search."""
+        if self.ftol is None:
+            return None
+        f_new = float(result.f if result.f is not None else oracle.value(result.x))
+        if fv - f_new > self.ftol * max(abs(fv), abs(f_new), 1.0):
+            return None
+        return Stop(True, "converged", f"the relative decrease of f fell to ftol = {self.ftol:g}")
 
     def _step0(self, fv: float, slope: float, state: LBFGSState) -> float:
         """L-BFGS-B's first trial step: 1/‖g‖ at the first iteration, 1 afterwards."""

@@ -163,11 +163,36 @@ def test_lbfgs_iterates_are_scipys_lbfgsb_iterates():
     np.testing.assert_allclose(np.asarray(trace.params[1:]), np.array(path), rtol=1e-6, atol=1e-9)
 
 
+@pytest.mark.parametrize("ftol", [1e-6, 1e-9])
+def test_lbfgs_ftol_stops_where_scipys_lbfgsb_stops(ftol):
+    """With SciPy's decrease test on (and its gradient test out of reach), the run ends as
+    converged at L-BFGS-B's iteration, with its evaluation count."""
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(1000, 10)) * np.geomspace(1.0, 10.0, 10)
+    y = (rng.uniform(size=1000) < 1 / (1 + np.exp(-X @ rng.normal(size=10) / 4))).astype(float)
+    problem = LogisticRegression(X, y)
+    ref = minimize(
+        lambda w: (float(problem.value(w)), np.asarray(problem.grad(w))),
+        np.zeros(10),
+        jac=True,
+        method="L-BFGS-B",
+        options={"gtol": 1e-14, "ftol": ftol, "maxiter": 500},
+    )
+    assert "REDUCTION OF F" in ref.message.replace("_", " ")
+    trace = run(problem, LBFGS(ftol=ftol), steps=500)
+    assert trace.status == "converged" and "ftol" in trace.message
+    assert trace.n_steps == ref.nit
+    assert trace.counts["nfev"] == ref.nfev
+    np.testing.assert_allclose(np.asarray(trace.x), ref.x, rtol=1e-6, atol=1e-9)
+
+
 def test_bad_arguments_are_named():
     with pytest.raises(ArgumentError, match="c2"):
         MoreThuente(c1=0.5, c2=0.1)
     with pytest.raises(ArgumentError, match="xtol"):
         MoreThuente(xtol=0.0)
+    with pytest.raises(ArgumentError, match="^ftol"):
+        LBFGS(ftol=-1e-9)
     problem = line_problem(*PAPER["5.1"])
     oracle = CountingOracle(problem)
     with pytest.raises(ShapeError, match="x"):
