@@ -5,7 +5,8 @@ Prints a table (not a test).  Both sides train on the same 60,000 synthetic floa
 (lr 0.01, momentum 0.9): convlab with ``convlab.optim.SGD`` on the flat parameter vector —
 and with ``HeavyBall(0.01, 0.9)``, the same update (v ← 0.9v − 0.01g, θ ← θ + v) — each
 stepped in place with ``update`` as ``convlab.nn.fit`` does (the same arithmetic as the pure
-``step``), torch with ``nn.Sequential`` + ``optim.SGD``.  Epochs of the sides (and
+``step``), torch with ``nn.Sequential`` + ``optim.SGD``, and — the issue's reference point —
+a plain hand-written NumPy MLP with the same update (no framework).  Epochs of the sides (and
 the matmul timing) alternate, so a busy machine slows all alike; each reports its best epoch.
 
 The matmul line times the very GEMMs one training step makes — 3 forward, 3 weight-gradient,
@@ -74,6 +75,56 @@ def convlab_trainer(X, y, sync, opt):
                 net.set_flat(p)
         sync()
         run.update(params=p, state=s, epoch=run["epoch"] + 1)
+        return len(batches) * BATCH / (time.perf_counter() - t)
+
+    epoch(sampler.epoch(0)[:4])
+    return epoch
+
+
+def numpy_trainer(X, y):
+    """The issue's reference: a plain hand-written NumPy MLP (no framework), the same net,
+    batches and SGD with momentum, one epoch per call; returns samples/s."""
+    X, y = np.asarray(X), np.asarray(y)
+    rng = np.random.default_rng(0)
+    pairs = list(zip(SIZES[:-1], SIZES[1:], strict=True))
+    weights = [
+        (rng.uniform(-1, 1, (b, a)) * np.sqrt(6 / (a + b))).astype(np.float32) for a, b in pairs
+    ]
+    params = weights + [np.zeros(b, np.float32) for _, b in pairs]
+    velocity = [np.zeros_like(p) for p in params]
+    sampler = BatchSampler(X.shape[0], BATCH, seed=0)
+    count = [0]
+
+    def step(xb, yb):
+        acts, masks = [xb], []
+        for i, w in enumerate(weights):
+            z = acts[-1] @ w.T
+            z += params[3 + i]
+            if i < len(weights) - 1:
+                masks.append(z > 0)
+                z *= masks[-1]
+            acts.append(z)
+        z = acts[-1] - acts[-1].max(axis=1, keepdims=True)
+        e = np.exp(z)
+        e /= e.sum(axis=1, keepdims=True)
+        e[np.arange(len(yb)), yb] -= 1.0
+        d = e / len(yb)
+        grads = [None] * len(params)
+        for i in reversed(range(len(weights))):
+            grads[i], grads[3 + i] = d.T @ acts[i], d.sum(axis=0)
+            if i:
+                d = (d @ weights[i]) * masks[i - 1]
+        for p, v, g in zip(params, velocity, grads, strict=True):
+            v *= 0.9
+            v += g
+            p -= 0.01 * v
+
+    def epoch(batches=None):
+        batches = sampler.epoch(count[0]) if batches is None else batches
+        t = time.perf_counter()
+        for idx in batches:
+            step(X[idx], y[idx])
+        count[0] += 1
         return len(batches) * BATCH / (time.perf_counter() - t)
 
     epoch(sampler.epoch(0)[:4])
@@ -172,6 +223,7 @@ def main() -> None:
         "convlab.nn + convlab.optim.HeavyBall": convlab_trainer(X, y, sync, HeavyBall(0.01, 0.9)),
     }
     if args.backend == "numpy":
+        trainers["plain hand-written NumPy MLP"] = numpy_trainer(X, y)
         trainers["torch nn.Sequential + optim.SGD (CPU)"] = _torch(X, y, args.threads)
     best = dict.fromkeys(trainers, 0.0)
     gemm = 0.0
