@@ -103,13 +103,20 @@ class Quadratic(Problem):
         return x @ self.A - self.b
 
     def value_and_grad(self, x):
-        # f = ½xᵀ(Ax − b) − ½bᵀx from g = Ax − b: two passes over x fewer than from Ax
-        g = x @ self.A
-        g -= self.b  # in place on the new product: one temporary fewer
-        return 0.5 * (self.xp.vecdot(x, g) - x @ self.b), g
+        return quadratic_value_and_grad(self.xp, x, self.A, self.b)
 
     def hess(self, x):
         return self.xp.broadcast_to(self.A, tuple(x.shape[:-1]) + (self.dim, self.dim))
 
     def hvp(self, x, v):
         return v @ self.A
+
+
+def quadratic_value_and_grad(xp, x, A, b):
+    """½xᵀAx − bᵀx and its gradient g = Ax − b (A symmetric), per run along the last axis.
+
+    The value is taken as ½(xᵀg − bᵀx) from g: two passes over x fewer than from Ax.
+    """
+    g = x @ A
+    g -= b  # in place on the new product: one temporary fewer
+    return 0.5 * (xp.vecdot(x, g) - x @ b), g

@@ -23,6 +23,7 @@ from convlab.backend.parallel import map_blocks
 from convlab.backend.random import from_host, host_rng, orthogonal
 from convlab.errors import ArgumentError, ArgumentTypeError
 from convlab.problems.base import Problem
+from convlab.problems.quadratic import quadratic_value_and_grad
 
 BLOCK_BYTES = 4 * 2**20  # row blocks of this size stay in cache between Xw and Xᵀr
 
@@ -157,7 +158,7 @@ class LinearRegression(_DataProblem):
         lo, hi = float(self.eigenvalues[0]), float(self.eigenvalues[-1])
         singular = lo <= self.dim * float(xp.finfo(self.dtype).eps) * hi
         self.kappa = float("inf") if singular else hi / lo
-        rhs = self.Xt @ y / self.n_samples
+        rhs = self.Xt @ y / self.n_samples if gram or not singular else None
         self.gram = gram
         if gram:
             self._moments = (self.C_x, rhs, xp.vecdot(y, y) / self.n_samples)
@@ -225,11 +226,10 @@ class LinearRegression(_DataProblem):
         return self.value_and_grad(x)[1]
 
     def _gram_value_and_grad(self, x) -> tuple[Any, Any]:
-        """L = ½(wᵀg − cᵀw + s) with g = C_x w − c: the class docstring's moments form."""
+        """L = (½wᵀC_x w − cᵀw) + ½s and g = C_x w − c: the class docstring's moments form."""
         C, c, s = self._moments
-        g = x @ C
-        g -= c  # in place on the new product: one temporary fewer
-        return 0.5 * (self.xp.vecdot(x, g) - x @ c + s), g
+        value, g = quadratic_value_and_grad(self.xp, x, C, c)
+        return value + 0.5 * s, g
 
     def value_and_grad(self, x):
         """Both in one pass over X (see ``_one_pass``): per block r_b = y_b − X_b w, the sums
