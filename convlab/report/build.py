@@ -1,112 +1,68 @@
 """Building a report: run the claims, draw their figures, write ``claims.json`` and ``index.html``.
 
-Everything is written into a temporary directory beside ``out`` and moved into place only
-when the whole report is done, so an interrupted or crashed run never leaves a report that
-looks complete.  Claims run in worker processes when ``jobs > 1``.
+The folder rules (what ``out`` may be, the marker, the atomic swap that keeps the old report
+until the new one is complete) are in :mod:`convlab.report.folder`; running claims, in this
+process or in workers, is in :mod:`convlab.report.run`.
 """
 
 from __future__ import annotations
 
 import json
-import shutil
-import tempfile
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import replace
+import os
+from collections.abc import Sequence
 from datetime import UTC, datetime
-from fnmatch import fnmatch
-from multiprocessing import get_context
-from pathlib import Path
-
-from tqdm import tqdm
 
 from convlab import __version__
+from convlab.errors import ArgumentError
 from convlab.experiments.claim import Claim, Context
-from convlab.experiments.outcome import Outcome, evaluate
-from convlab.experiments.registry import all_claims
-from convlab.plot import save
+from convlab.experiments.outcome import Outcome
+from convlab.report.folder import check_out, staged
 from convlab.report.html import page
-
-
-def select(pattern: str | None = None) -> list[Claim]:
-    """The registered claims whose id or topic matches the glob ``pattern`` (all if None)."""
-    claims = list(all_claims().values())
-    if pattern is None:
-        return claims
-    pats = [p if any(c in p for c in "*?[") else f"*{p}*" for p in pattern.split(",")]
-    return [c for c in claims if any(fnmatch(c.id, p) or fnmatch(c.topic, p) for p in pats)]
+from convlab.report.run import run_all
+from convlab.report.selection import Selection
 
 
 def build(
-    claims: list[Claim], ctx: Context, out: Path, *, jobs: int = 1, progress: bool | None = None
+    claims: Selection | Sequence[Claim],
+    ctx: Context,
+    out: str | os.PathLike,
+    *,
+    jobs: int = 1,
+    progress: bool | None = None,
+    force: bool = False,
 ) -> dict:
-    """Run ``claims`` and write the report to ``out``; return the claims.json document."""
-    out = Path(out).resolve()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
-    try:
-        (tmp / "figures").mkdir()
-        outcomes = _run_all(claims, ctx, tmp, jobs, progress)
-        doc = document(outcomes, ctx)
-        (tmp / "claims.json").write_text(json.dumps(doc, indent=1, ensure_ascii=False))
-        (tmp / "index.html").write_text(page(outcomes, doc, tmp), encoding="utf-8")
-        if out.exists():
-            shutil.rmtree(out)
-        tmp.rename(out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+    """Run ``claims`` and write the report to the folder ``out``; return the claims.json document.
+
+    ``claims`` is a :class:`~convlab.report.selection.Selection` (from
+    :func:`~convlab.report.select`, recorded in claims.json) or a list of claims.  ``out`` is
+    checked before any claim runs: it must be new, empty or an earlier report, unless ``force``
+    allows replacing another folder (see :mod:`convlab.report.folder`).  ``jobs`` ≥ 1 worker
+    processes run the claims; ``progress`` shows a bar (None: only on a terminal).
+    """
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
+        raise ArgumentError("jobs", "an integer ≥ 1", jobs)
+    out = check_out(out, force=force)
+    selection = claims if isinstance(claims, Selection) else Selection(tuple(claims))
+    with staged(out, force=force) as folder:
+        (folder / "figures").mkdir()
+        outcomes = run_all(selection.claims, ctx, folder, jobs, progress)
+        doc = document(outcomes, ctx, selection)
+        (folder / "claims.json").write_text(json.dumps(doc, indent=1, ensure_ascii=False))
+        (folder / "index.html").write_text(page(outcomes, doc, folder), encoding="utf-8")
     return doc
 
 
-def _run_all(claims, ctx, tmp: Path, jobs: int, progress) -> list[Outcome]:
-    order = {c.id: i for i, c in enumerate(claims)}
-    disable = None if progress is None else not progress  # None: only on a terminal
-    bar = tqdm(total=len(claims), desc="claims", unit="claim", disable=disable)
-    done: list[Outcome] = []
-    if jobs <= 1:
-        for c in claims:
-            done.append(_run_one(c, ctx, tmp))
-            bar.update()
-    else:
-        global _PENDING
-        _PENDING = claims  # forked workers inherit it: claims need not be picklable
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("fork")) as pool:
-            futures = [pool.submit(_run_index, i, ctx, tmp) for i in range(len(claims))]
-            for f in as_completed(futures):
-                done.append(f.result())
-                bar.update()
-    bar.close()
-    return sorted(done, key=lambda o: order[o.id])
-
-
-_PENDING: list[Claim] = []
-
-
-def _run_index(i: int, ctx: Context, tmp: Path) -> Outcome:
-    return _run_one(_PENDING[i], ctx, tmp)
-
-
-def _run_one(claim: Claim, ctx: Context, tmp: Path) -> Outcome:
-    """Evaluate one claim and draw its figure (in a worker process when jobs > 1)."""
-    outcome = evaluate(claim, ctx)
-    if outcome.figure_data is not None:
-        try:
-            save(outcome.figure_data, tmp / "figures" / claim.id, outcome.verdict)
-            outcome = replace(outcome, figure=f"figures/{claim.id}.png")
-        except Exception as exc:  # a figure that cannot be drawn is an error of its claim
-            outcome = replace(outcome, passed=False, error=f"figure: {type(exc).__name__}: {exc}")
-    return replace(outcome, figure_data=None)
-
-
-def document(outcomes: list[Outcome], ctx: Context) -> dict:
-    """The claims.json document for ``outcomes`` run in ``ctx``."""
+def document(outcomes: list[Outcome], ctx: Context, selection: Selection | None = None) -> dict:
+    """The claims.json document for ``outcomes`` run in ``ctx``, chosen by ``selection``."""
     passed = sum(o.passed for o in outcomes)
+    chosen = selection or Selection(())
     return {
         "convlab_version": __version__,
         "backend": ctx.backend,
         "dtype": ctx.dtype,
         "seed": ctx.seed,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "selection": chosen.to_json(),
         "claims": [o.to_json() for o in outcomes],
         "summary": {"total": len(outcomes), "passed": passed, "failed": len(outcomes) - passed},
     }
