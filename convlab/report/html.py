@@ -48,7 +48,7 @@ def page(outcomes: list[Outcome], meta: dict, root: Path) -> str:
         f"<h1>convlab — verified convergence report</h1><p>{s['passed']} of {s['total']} "
         f"claims passed, {s['failed']} failed. Backend {meta['backend']}, dtype "
         f"{meta['dtype']}, seed {meta['seed']}, convlab {meta['convlab_version']}, "
-        f"created {meta['created']}.</p>"
+        f"created {meta['created']}.</p>{_selection(meta)}"
     )
     rows = "".join(
         f"<tr><td><a href='#{o.id}'>{o.id}</a></td><td>{html.escape(o.title)}</td>"
@@ -66,6 +66,19 @@ def page(outcomes: list[Outcome], meta: dict, root: Path) -> str:
         f"<style>{CSS}</style></head><body>{head}{table}{_promoted(outcomes, meta)}{body}"
         "</body></html>"
     )
+
+
+def _selection(meta: dict) -> str:
+    """The ``--only`` value and the claims each of its patterns selected (empty if none)."""
+    sel = meta["selection"]
+    if sel["only"] is None:
+        return ""
+    items = "".join(
+        f"<li><code>{html.escape(p)}</code>: {html.escape(', '.join(ids))}</li>"
+        for p, ids in sel["matched"].items()
+    )
+    only = html.escape(sel["only"])
+    return f"<p>Claims selected with <code>--only {only}</code>:</p><ul>{items}</ul>"
 
 
 def _dtype_cell(o: Outcome, meta: dict) -> str:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 
 def verdict_table(doc: dict) -> str:
-    """One line per claim (id, verdict, the dtype it ran in, seconds, title), the summary, and
-    why each claim that ran in another dtype than the report's needed float64."""
+    """One line per claim (id, verdict, the dtype it ran in, seconds, title), the summary, the
+    ``--only`` patterns and the claims each selected, and why each claim that ran in another
+    dtype than the report's needed float64."""
     rows = [
         (
             c["id"],
@@ -21,8 +22,19 @@ def verdict_table(doc: dict) -> str:
     lines += [f"{i:<{width}}  {v:<7}  {d:<7}  {s:>7}  {t}" for i, v, d, s, t in rows]
     s = doc["summary"]
     lines.append(f"{s['passed']} of {s['total']} claims passed, {s['failed']} failed")
+    lines += selection_lines(doc)
     promoted = [c for c in doc["claims"] if c["dtype"] != doc["dtype"]]
     if promoted:
         lines.append(f"{len(promoted)} claims ran in float64, not {doc['dtype']}:")
         lines += [f"  {c['id']}: {c['needs_float64']}" for c in promoted]
     return "\n".join(lines)
+
+
+def selection_lines(doc: dict) -> list[str]:
+    """How the claims were chosen: each ``--only`` pattern and the ids it selected."""
+    sel = doc["selection"]
+    if sel["only"] is None:
+        return []
+    return [f"selected with --only {sel['only']!r}:"] + [
+        f"  {pattern}: {', '.join(ids)}" for pattern, ids in sel["matched"].items()
+    ]

@@ -1,6 +1,17 @@
 """The claims.json schema the report issue fixes, typed here independently of the library."""
 
-SCHEMA_KEYS = {"convlab_version", "backend", "dtype", "seed", "created", "claims", "summary"}
+SCHEMA_KEYS = {
+    "convlab_version",
+    "backend",
+    "dtype",
+    "seed",
+    "created",
+    "selection",
+    "claims",
+    "summary",
+}
+# "only": the --only value (null: no selection); "matched": each pattern -> the ids it selected
+SELECTION_KEYS = {"only", "matched"}
 CLAIM_KEYS = {
     "id",
     "title",
