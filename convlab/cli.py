@@ -1,76 +1,133 @@
-"""The ``convlab`` command: ``report``, ``derive``, ``list`` and ``demo``.
+"""The ``convlab`` command: ``report``, ``demo``, ``derive`` and ``list``.
 
-``convlab report`` runs every built-in claim and writes the verified-convergence report;
-it exits 0 when every claim passes, 1 when one fails, and 2 on a usage or backend error
-(for example ``--backend cupy`` on a machine without a GPU).
+``convlab report`` runs every built-in claim and writes the verified-convergence report.
+Exit codes: 0 when every claim passes, 1 when one fails, 2 on a usage error (a bad option,
+an ``--out`` folder convlab will not replace, an unusable backend such as ``--backend cupy``
+without a GPU), 130 on Ctrl-C.  Any other exception is a bug in convlab: its traceback is
+printed, with a request to report it, and the exit code is 1.
+
+Each subcommand is one entry of :data:`COMMANDS`: its help, a function adding its options to
+its parser, and its handler (``handler(args) -> exit code``).
 """
 
 from __future__ import annotations
 
 import argparse
+import difflib
 import os
 import sys
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
-from convlab.errors import BackendUnavailableError
+from convlab.errors import ArgumentError, ConvlabError
 
-EXIT_FAILED, EXIT_USAGE = 1, 2
+EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 1, 2, 130
+
+
+@dataclass(frozen=True)
+class Command:
+    """A subcommand: its one-line help, ``options(parser)`` adding its options, ``run(args)``."""
+
+    help: str
+    options: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[argparse.Namespace], int]
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the command line ``argv`` (``sys.argv[1:]`` if None); return the exit code."""
     parser = _parser()
-    args = parser.parse_args(argv)
     try:
-        return args.handler(args)
-    except BackendUnavailableError as exc:
-        print(f"convlab: {exc}", file=sys.stderr)
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse has printed the usage error (code 2) or --help (0)
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    try:
+        return COMMANDS[args.command].run(args)
+    except ConvlabError as exc:  # a usage error found by convlab's own validation
+        print(f"convlab {args.command}: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except KeyError as exc:
-        print(f"convlab: {exc.args[0]}", file=sys.stderr)
-        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print(f"convlab {args.command}: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception:
+        traceback.print_exc()
+        print(
+            f"convlab {args.command}: this is a bug in convlab, not in how it was called; "
+            "please report it to convlab's maintainers with the traceback above",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="convlab", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
-    rep = sub.add_parser("report", help="run every claim and write the verified report")
-    _report_options(rep)
-    rep.add_argument("--out", type=Path, default=Path("convlab-report"), help="output folder")
-    rep.set_defaults(handler=_report)
-    demo = sub.add_parser("demo", help="a few seconds' taste: the GD claims, printed only")
-    _report_options(demo, only="gd-*")
-    demo.set_defaults(handler=_demo)
-    der = sub.add_parser("derive", help="print a derivation with its steps")
-    der.add_argument("topic", help="a topic name (see `convlab list`)")
-    der.add_argument(
-        "--latex",
-        action="store_true",
-        help="print LaTeX (the steps and the result) instead of text",
-    )
-    der.set_defaults(handler=_derive)
-    lst = sub.add_parser("list", help="list derivation topics and claims")
-    lst.set_defaults(handler=_list)
+    for name, command in COMMANDS.items():
+        command.options(sub.add_parser(name, help=command.help))
     return parser
 
 
-def _report_options(p: argparse.ArgumentParser, only: str | None = None) -> None:
+def _integer_at_least(low: int) -> Callable[[str], int]:
+    """An argparse type: an integer ≥ ``low`` (argparse names the option in its error)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = None
+        if value is None or value < low:
+            raise argparse.ArgumentTypeError(f"expected an integer ≥ {low}, got {text!r}")
+        return value
+
+    return parse
+
+
+def _claim_options(p: argparse.ArgumentParser, only: str | None = None) -> None:
     p.add_argument("--backend", choices=["numpy", "cupy"], default="numpy")
     p.add_argument("--dtype", choices=["float64", "float32"], default="float64")
     p.add_argument("--quick", action="store_true", help="smaller problems, fewer steps")
     p.add_argument(
         "--only",
         default=only,
-        metavar="PATTERN",
-        help="claims whose id or topic matches (glob or substring; commas for several)",
+        metavar="PATTERNS",
+        help="claims to run: exact ids, topics or globs such as 'gd-rate-*', separated by commas",
     )
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=_integer_at_least(0), default=0, help="an integer ≥ 0")
     p.add_argument(
         "--jobs",
-        type=int,
+        type=_integer_at_least(1),
         default=min(2, os.cpu_count() or 1),
-        help="claims run in this many processes",
+        help="claims run in this many processes (≥ 1)",
     )
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+
+
+def _report_options(p: argparse.ArgumentParser) -> None:
+    _claim_options(p)
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=Path("convlab-report"),
+        help="the report folder; it must be new, empty or an earlier convlab report",
+    )
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="DELETE the --out folder and everything in it even if convlab did not write it "
+        "(never the root, home or current folder, nor one above them)",
+    )
+
+
+def _demo_options(p: argparse.ArgumentParser) -> None:
+    _claim_options(p, only="gd-*")
+
+
+def _derive_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("topic", help="a topic name (see `convlab list`)")
+    p.add_argument(
+        "--latex", action="store_true", help="print LaTeX (the steps and the result) instead"
+    )
 
 
 def _context_and_claims(args):
@@ -79,21 +136,20 @@ def _context_and_claims(args):
     from convlab.report import select
 
     get_namespace(args.backend)  # fail early, with the clear message, if it is unusable
-    claims = select(args.only)
-    if not claims:
-        raise KeyError(f"no claim matches --only {args.only!r}; see `convlab list`")
+    selection = select(args.only)
     ctx = Context(backend=args.backend, dtype=args.dtype, seed=args.seed, quick=args.quick)
-    return ctx, claims
+    return ctx, selection
 
 
 def _report(args) -> int:
-    from convlab.report import build, verdict_table
+    from convlab.report import build, check_out, verdict_table
 
-    ctx, claims = _context_and_claims(args)
+    out = check_out(args.out, force=args.force)  # before anything slow
+    ctx, selection = _context_and_claims(args)
     progress = False if args.no_progress else None
-    doc = build(claims, ctx, args.out, jobs=args.jobs, progress=progress)
+    doc = build(selection, ctx, out, jobs=args.jobs, progress=progress, force=args.force)
     print(verdict_table(doc))
-    print(f"report written to {args.out / 'index.html'}")
+    print(f"report written to {out / 'index.html'}")
     return 0 if doc["summary"]["failed"] == 0 else EXIT_FAILED
 
 
@@ -102,9 +158,9 @@ def _demo(args) -> int:
     from convlab.report.build import document
     from convlab.report.table import verdict_table
 
-    ctx, claims = _context_and_claims(args)
-    outcomes = [evaluate(c, ctx) for c in claims]
-    doc = document(outcomes, ctx)
+    ctx, selection = _context_and_claims(args)
+    outcomes = [evaluate(c, ctx) for c in selection.claims]
+    doc = document(outcomes, ctx, selection)
     for o in outcomes:
         print(f"{o.title}\n  predicted {o.predicted}\n  measured  {o.measured}\n  -> {o.verdict}")
     print(verdict_table(doc))
@@ -115,7 +171,9 @@ def _derive(args) -> int:
     from convlab.symbolic import TOPICS
 
     if args.topic not in TOPICS:
-        raise KeyError(f"unknown topic {args.topic!r}; choose from: {', '.join(sorted(TOPICS))}")
+        close = difflib.get_close_matches(args.topic, list(TOPICS), n=4, cutoff=0.4)
+        near = f" (closest: {', '.join(close)})" if close else ""
+        raise ArgumentError("topic", f"a topic listed by `convlab list`{near}", args.topic)
     result = TOPICS[args.topic]()
     print(result._repr_latex_() if args.latex else str(result))  # LaTeX with the steps
     return 0
@@ -134,5 +192,9 @@ def _list(args) -> int:
     return 0
 
 
-if __name__ == "__main__":
-    sys.exit(main())
+COMMANDS: dict[str, Command] = {
+    "report": Command("run every claim and write the verified report", _report_options, _report),
+    "demo": Command("a few seconds' taste: the GD claims, printed only", _demo_options, _demo),
+    "derive": Command("print a derivation with its steps", _derive_options, _derive),
+    "list": Command("list derivation topics and claims", lambda p: None, _list),
+}
