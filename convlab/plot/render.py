@@ -1,5 +1,9 @@
 """Drawing a claim's :class:`~convlab.experiments.figure.Figure` with matplotlib (headless).
 
+No process-wide state is touched: figures are :class:`matplotlib.figure.Figure` objects made
+without pyplot (so no backend is chosen or switched), and convlab's style (:data:`RC`) applies
+only inside :func:`draw` and :func:`save`, through :func:`matplotlib.rc_context`.
+
 Theory is a solid line, a measurement is markers, a bound is dashed (see
 :mod:`convlab.experiments.figure`); each optimizer or setting keeps one colour across every
 figure of a report; the verdict is in the figure's title.
@@ -12,15 +16,12 @@ import textwrap
 from pathlib import Path
 
 import matplotlib
+import numpy as np
+from matplotlib.colors import LogNorm
+from matplotlib.figure import Figure as MplFigure
+from matplotlib.ticker import LogFormatter
 
-matplotlib.use("Agg")
-matplotlib.rcParams["svg.fonttype"] = "none"  # text stays text in SVG: smaller, faster
-import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first)
-import numpy as np  # noqa: E402
-from matplotlib.colors import LogNorm  # noqa: E402
-from matplotlib.ticker import LogFormatter  # noqa: E402
-
-from convlab.experiments.figure import Figure, Panel, Series, thin  # noqa: E402
+from convlab.experiments.figure import Figure, Panel, Series, thin
 
 PALETTE = {
     "gd": "#1f77b4",
@@ -39,7 +40,8 @@ PALETTE = {
     "gauss-newton": "#1f77b4",
     "theory": "#000000",
 }
-CYCLE = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+CYCLE = matplotlib.rcParamsDefault["axes.prop_cycle"].by_key()["color"]
+RC = {"svg.fonttype": "none"}  # text stays text in SVG: smaller, faster
 STYLE = {
     "theory": dict(linestyle="-", linewidth=1.8, marker=None),
     "measured": dict(linestyle="none", marker="o", markersize=4),
@@ -61,14 +63,30 @@ def colour(group: str | None, label: str) -> str:
     return CYCLE[int(hashlib.md5(key.encode()).hexdigest(), 16) % len(CYCLE)]
 
 
-def draw(fig_data: Figure, verdict: str | None = None) -> plt.Figure:
+def draw(fig_data: Figure, verdict: str | None = None) -> MplFigure:
     """A matplotlib figure for ``fig_data``; ``verdict`` ("passed", "failed", "error"), if
     given, is appended to its title in words and colours it."""
+    with matplotlib.rc_context(RC):
+        return _draw(fig_data, verdict)
+
+
+def save(fig_data: Figure, stem: Path, verdict: str | None = None) -> list[Path]:
+    """Write ``stem.png`` and ``stem.svg``; return their paths."""
+    paths = [stem.with_suffix(".png"), stem.with_suffix(".svg")]
+    with matplotlib.rc_context(RC):
+        fig = _draw(fig_data, verdict)
+        fig.savefig(paths[0], dpi=110)
+        fig.savefig(paths[1])
+    return paths
+
+
+def _draw(fig_data: Figure, verdict: str | None) -> MplFigure:
     n = len(fig_data.panels)
     cols = min(n, 3)
     rows = -(-n // cols)
     width = max(6.4, 4.6 * cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(width, 3.6 * rows + 0.4), squeeze=False)
+    fig = MplFigure(figsize=(width, 3.6 * rows + 0.4))
+    axes = fig.subplots(rows, cols, squeeze=False)
     for ax, panel in zip(axes.flat, fig_data.panels, strict=False):
         _panel(fig, ax, panel)
     for ax in list(axes.flat)[n:]:
@@ -78,18 +96,6 @@ def draw(fig_data: Figure, verdict: str | None = None) -> plt.Figure:
     fig.suptitle(wrapped, fontsize=11, color=_verdict_colour(verdict))
     fig.tight_layout()
     return fig
-
-
-def save(fig_data: Figure, stem: Path, verdict: str | None = None) -> list[Path]:
-    """Write ``stem.png`` and ``stem.svg``; return their paths."""
-    fig = draw(fig_data, verdict)
-    paths = [stem.with_suffix(".png"), stem.with_suffix(".svg")]
-    try:
-        fig.savefig(paths[0], dpi=110)
-        fig.savefig(paths[1])
-    finally:
-        plt.close(fig)
-    return paths
 
 
 def _panel(fig, ax, panel: Panel) -> None:
