@@ -68,12 +68,14 @@ BACKENDS = {"numpy": _numpy, "cupy": _cupy, "array_api_strict": _array_api_stric
 
 def get_namespace(backend: str | Any | None = None) -> Any:
     """Return the array namespace named by ``backend`` (see the module docstring)."""
+    name = "backend"
     if backend is None:
         backend = os.environ.get(ENV_VAR, "").strip() or "numpy"
+        name = f"backend (from the environment variable {ENV_VAR})"
     if isinstance(backend, str):
         key = backend.lower()
         if key not in BACKENDS:
-            raise ArgumentError("backend", f"one of {sorted(BACKENDS)} or a namespace", backend)
+            raise ArgumentError(name, f"one of {sorted(BACKENDS)} or a namespace", backend)
         return BACKENDS[key]()
     if hasattr(backend, "asarray") and hasattr(backend, "matmul"):
         return backend

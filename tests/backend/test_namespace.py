@@ -31,7 +31,7 @@ def test_unknown_backend_name_names_the_argument():
 
 def test_unknown_backend_from_the_environment(monkeypatch):
     monkeypatch.setenv(ENV_VAR, "jax")
-    with pytest.raises(ValueError, match="backend"):
+    with pytest.raises(ValueError, match=r"environment variable CONVLAB_BACKEND.*got 'jax'"):
         get_namespace()
 
 
