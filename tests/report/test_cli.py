@@ -1,11 +1,15 @@
-"""The ``convlab`` command line: report end to end, backend errors, derive and list."""
+"""The ``convlab`` command line: report end to end, option checks, exit codes, derive, list."""
 
 import json
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
-from schema import CLAIM_KEYS
+from schema import CLAIM_KEYS, SELECTION_KEYS
 
+import convlab
 from convlab.cli import main
 from convlab.experiments.registry import all_claims
 
@@ -100,3 +104,118 @@ def test_list_shows_topics_and_claims(capsys):
     assert main(["list"]) == 0
     out = capsys.readouterr().out
     assert "heavy-ball" in out and "gd-rate-kappa-10" in out
+
+
+@pytest.mark.parametrize(
+    ("option", "value"), [("--jobs", "0"), ("--jobs", "-3"), ("--jobs", "two"), ("--seed", "-1")]
+)
+def test_out_of_range_options_exit_2_naming_the_option(option, value, capsys):
+    assert main(["report", option, value, "--only", "gd-kappa-1"]) == 2
+    err = capsys.readouterr().err
+    assert f"argument {option}" in err and f"got '{value}'" in err
+
+
+@pytest.mark.parametrize("only", ["", "gd-rate"])
+def test_an_empty_or_partial_only_exits_2(only, capsys):
+    assert main(["demo", "--only", only]) == 2
+    assert "convlab demo: only: expected" in capsys.readouterr().err
+
+
+def test_the_report_says_which_claims_it_ran_and_by_which_pattern(tmp_path, capsys):
+    only = "gd-kappa-1,gd-rate-kappa-1*"
+    out = tmp_path / "rep"
+    assert main(["report", "--quick", "--only", only, "--out", str(out), "--no-progress"]) == 0
+    doc = json.loads((out / "claims.json").read_text())
+    assert set(doc["selection"]) == SELECTION_KEYS
+    assert doc["selection"] == {
+        "only": only,
+        "matched": {
+            "gd-kappa-1": ["gd-kappa-1"],
+            "gd-rate-kappa-1*": ["gd-rate-kappa-10", "gd-rate-kappa-100", "gd-rate-kappa-1000"],
+        },
+    }
+    assert [c["id"] for c in doc["claims"]] == [
+        "gd-rate-kappa-10",
+        "gd-rate-kappa-100",
+        "gd-rate-kappa-1000",
+        "gd-kappa-1",
+    ]
+    printed = capsys.readouterr().out
+    assert f"selected with --only '{only}'" in printed and "  gd-kappa-1: gd-kappa-1" in printed
+
+
+@pytest.fixture
+def spy_claim(monkeypatch):
+    """A registered claim `zz-spy` that records each run in the returned list."""
+    from convlab.experiments import Evidence
+    from convlab.experiments.claim import REGISTRY, Claim
+
+    runs = []
+    all_claims()
+    spy = Claim("zz-spy", "spy", "x", "zz", lambda ctx: runs.append(1) or Evidence(1, 1, 0, True))
+    monkeypatch.setitem(REGISTRY, spy.id, spy)
+    return runs
+
+
+def test_out_a_file_exits_2_before_any_claim_runs(tmp_path, spy_claim, capsys):
+    f = tmp_path / "notes.txt"
+    f.write_text("keep")
+    assert main(["report", "--only", "zz-spy", "--out", str(f), "--no-progress"]) == 2
+    assert "is a file, not a folder" in capsys.readouterr().err
+    assert spy_claim == [] and f.read_text() == "keep"
+
+
+def test_out_a_folder_convlab_did_not_write_exits_2_and_force_replaces_it(
+    tmp_path, spy_claim, capsys
+):
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "data.csv").write_text("1,2")
+    args = ["report", "--only", "zz-spy", "--out", str(mine), "--no-progress"]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert f"--out {mine}" in err and f"--out {mine / 'convlab-report'}" in err
+    assert "--force" in err and spy_claim == [] and (mine / "data.csv").exists()
+    assert main([*args, "--force"]) == 0
+    assert spy_claim == [1] and not (mine / "data.csv").exists()
+
+
+def test_out_the_current_folder_exits_2_even_with_force(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "keep.txt").write_text("x")
+    assert main(["report", "--only", "gd-kappa-1", "--out", ".", "--force"]) == 2
+    assert "even with --force" in capsys.readouterr().err and (tmp_path / "keep.txt").exists()
+
+
+def test_a_bug_exits_1_with_its_traceback(monkeypatch, capsys):
+    """A plain KeyError from inside convlab is a bug, not a usage error."""
+    from convlab.experiments import registry
+
+    def broken():
+        raise KeyError("an internal key")
+
+    monkeypatch.setattr(registry, "all_claims", broken)
+    assert main(["list"]) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" in err and "KeyError: 'an internal key'" in err
+    assert "this is a bug in convlab" in err.splitlines()[-1]
+
+
+def test_ctrl_c_exits_130(monkeypatch, capsys):
+    from convlab.experiments import registry
+
+    def interrupted():
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(registry, "all_claims", interrupted)
+    assert main(["list"]) == 130
+    assert capsys.readouterr().err == "convlab list: interrupted\n"
+
+
+def test_python_m_convlab_runs_the_same_command():
+    root = Path(convlab.__file__).parents[1]
+    run = [sys.executable, "-m", "convlab", "derive", "heavy-bal"]
+    bad = subprocess.run(run, cwd=root, capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 2 and "closest: heavy-ball" in bad.stderr
+    ok = subprocess.run([*run[:3], "list"], cwd=root, capture_output=True, text=True, timeout=120)
+    assert ok.returncode == 0 and "gd-rate-kappa-10" in ok.stdout
