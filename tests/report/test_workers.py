@@ -1,0 +1,46 @@
+"""Worker processes: picklable work, so every multiprocessing start method gives the same report."""
+
+import json
+import multiprocessing
+
+import pytest
+
+from convlab.errors import ArgumentError
+from convlab.experiments import Context, Evidence
+from convlab.experiments.claim import Claim
+from convlab.report import build, select
+from convlab.report import run as run_module
+
+
+def _without_timings(doc: dict) -> dict:
+    doc = dict(doc, created=None)
+    doc["claims"] = [dict(c, seconds=None) for c in doc["claims"]]
+    return doc
+
+
+def test_spawned_workers_write_the_same_report_as_one_process(tmp_path, monkeypatch):
+    """Registered claims (whose functions are closures) travel to spawned workers by id."""
+    selection = select("gd-kappa-1,gd-rate-kappa-2")
+    ctx = Context(quick=True)
+    one = build(selection, ctx, tmp_path / "one", jobs=1, progress=False)
+    monkeypatch.setattr(run_module, "get_context", lambda: multiprocessing.get_context("spawn"))
+    two = build(selection, ctx, tmp_path / "two", jobs=2, progress=False)
+    assert _without_timings(two) == _without_timings(one)
+    on_disk = json.loads((tmp_path / "two" / "claims.json").read_text())
+    assert _without_timings(on_disk) == _without_timings(one)
+    assert sorted(p.name for p in (tmp_path / "two" / "figures").iterdir()) == sorted(
+        p.name for p in (tmp_path / "one" / "figures").iterdir()
+    )
+
+
+def test_an_unpicklable_unregistered_claim_with_jobs_above_1_is_refused_before_running(tmp_path):
+    local = [Claim(f"c{i}", "local", "x", "t", lambda ctx: Evidence(1, 1, 0, True)) for i in (1, 2)]
+    with pytest.raises(ArgumentError, match="jobs > 1 .*got 'c1'"):
+        build(local, Context(), tmp_path / "rep", jobs=2, progress=False)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("jobs", [0, -1, 1.5, True])
+def test_jobs_must_be_a_positive_integer(tmp_path, jobs):
+    with pytest.raises(ArgumentError, match=r"jobs: expected an integer ≥ 1"):
+        build([], Context(), tmp_path / "rep", jobs=jobs)
