@@ -78,9 +78,9 @@ def check_out(out: str | os.PathLike, *, force: bool = False) -> Path:
 
 def _replaceable(folder: Path) -> bool:
     """True for an empty folder or a folder holding convlab's report marker."""
-    if not any(folder.iterdir()):
-        return True
     try:
+        if not any(folder.iterdir()):
+            return True
         marker = json.loads((folder / MARKER).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
