@@ -38,7 +38,8 @@ class OutFolderError(ArgumentError):
 
     def __init__(self, out: Path, why: str, advice: str) -> None:
         self.name, self.expected, self.got = "out", advice, out
-        ValueError.__init__(self, f"--out {out}: {why}; {advice}")
+        # not ArgumentError's "expected …, got …" template: the path comes first, in full
+        Exception.__init__(self, f"--out {out}: {why}; {advice}")
 
 
 def check_out(out: str | os.PathLike, *, force: bool = False) -> Path:

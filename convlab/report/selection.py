@@ -69,6 +69,7 @@ def _hint(pattern: str, registered: list[Claim]) -> str:
     """What ``--only`` accepts, with the ids and topics closest to ``pattern``."""
     names = [c.id for c in registered] + sorted({c.topic for c in registered})
     close = difflib.get_close_matches(pattern.strip("*?"), names, n=4, cutoff=0.5)
-    near = f"; closest: {', '.join(close)}" if close else ""
-    glob = "" if any(ch in pattern for ch in GLOB) else f" (for part of a name: '*{pattern}*')"
-    return f"a claim id, a topic or a glob that matches one{glob}{near}; see `convlab list`"
+    near = f" (closest: {', '.join(close)})" if close else " (see `convlab list`)"
+    if any(ch in pattern for ch in GLOB):
+        return f"a glob that matches a claim id or topic{near}"
+    return f"a claim id, a topic, or a glob such as '*{pattern}*'{near}"
