@@ -134,13 +134,15 @@ def _swap(new: Path, out: Path) -> None:
 def interrupts_deferred() -> Iterator[None]:
     """Hold back Ctrl-C (SIGINT) until the block has run, then deliver it.
 
-    Only the main thread receives signals; elsewhere the block runs as it is.
+    Only the main thread receives signals; elsewhere, or where SIGINT's handler was not set
+    from Python (it could not be restored), the block runs as it is.
     """
-    if threading.current_thread() is not threading.main_thread():
+    previous = signal.getsignal(signal.SIGINT)
+    if threading.current_thread() is not threading.main_thread() or previous is None:
         yield
         return
     caught: list[int] = []
-    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
     try:
         yield
     finally:

@@ -127,9 +127,10 @@ def test_the_report_folder_gets_the_users_normal_permissions(tmp_path, umask, mo
     assert (tmp_path / "rep").stat().st_mode & 0o777 == mode
 
 
-def test_interrupt_while_claims_run_keeps_the_old_report(tmp_path, old_report):
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_interrupt_while_claims_run_keeps_the_old_report(tmp_path, old_report, jobs):
     with pytest.raises(KeyboardInterrupt):
-        build([OK, STOP], Context(), old_report[0], progress=False)
+        build([OK, STOP], Context(), old_report[0], jobs=jobs, progress=False)
     _only_the_report_is_left(tmp_path, old_report)
 
 
