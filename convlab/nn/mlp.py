@@ -18,7 +18,7 @@ from convlab.backend import host_rng
 from convlab.errors import ArgumentError, ArgumentTypeError
 from convlab.nn.batchnorm import BatchNorm1d
 from convlab.nn.layers import ACTIVATIONS, Linear
-from convlab.nn.module import Module, Sequential
+from convlab.nn.module import Module, Sequential, layer_width
 
 
 def mlp(
@@ -63,9 +63,4 @@ def _widths(sizes: Any) -> list[int]:
         raise ArgumentTypeError("sizes", want, sizes)
     if len(sizes) < 2:
         raise ArgumentError("sizes", want, sizes)
-    for i, s in enumerate(sizes):
-        if isinstance(s, bool) or not isinstance(s, int | np.integer):
-            raise ArgumentTypeError(f"sizes[{i}]", "a positive integer (a layer width)", s)
-        if s < 1:
-            raise ArgumentError(f"sizes[{i}]", "a positive integer (a layer width)", s)
-    return [int(s) for s in sizes]
+    return [layer_width(f"sizes[{i}]", s) for i, s in enumerate(sizes)]

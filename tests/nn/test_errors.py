@@ -133,3 +133,16 @@ def test_mlp_sizes_must_be_at_least_two_positive_integers(sizes, error, pattern)
 def test_mlp_takes_numpy_integer_widths():
     net = mlp(np.array([4, 3, 2]))
     assert net.get_flat().shape == (4 * 3 + 3 + 3 * 2 + 2,)
+
+
+@pytest.mark.parametrize(
+    ("build", "pattern"),
+    [
+        (lambda: Linear(2.5, 3), r"^in_features: expected a positive integer.*float 2\.5"),
+        (lambda: Linear(3, "4"), r"^out_features: expected a positive integer.*str '4'"),
+        (lambda: BatchNorm1d(2.5), r"^num_features: expected a positive integer.*float 2\.5"),
+    ],
+)
+def test_a_fractional_layer_width_is_named_not_truncated(build, pattern):
+    with pytest.raises(ArgumentTypeError, match=pattern):
+        build()
