@@ -11,6 +11,7 @@ its residual: a run that began at NaN would have nothing finite to report.
 
 from __future__ import annotations
 
+from numbers import Real
 from typing import Any
 
 import numpy as np
@@ -32,7 +33,8 @@ class Objective(Problem):
 
     ``x0`` (a start where ``fun`` and ``grad`` are finite) and ``minimizer`` are optional;
     ``dim`` is taken from them, or must be given when neither is.  A start passed later to
-    ``convlab.run`` is checked the same way.  ``min_value`` is ``fun(minimizer)``.  Without
+    ``convlab.run`` is checked the same way (one call of ``fun`` and ``grad`` each, before
+    the run and not counted in its ``nfev``).  ``min_value`` is ``fun(minimizer)``.  Without
     ``hess``, ``hvp`` is the only second-order oracle; without either, asking for one raises
     :class:`~convlab.errors.MissingCapabilityError` naming the missing argument.
     """
@@ -144,10 +146,7 @@ class Objective(Problem):
     def _result(self, name: str, out: Any, x: Any, shape: tuple, meaning: str) -> Any:
         """``out``, returned by the user's ``name`` at x, after the checks of the module
         docstring (a real number from ``fun`` on one run becomes a 0-D array of x's dtype)."""
-        number = isinstance(out, (float, int, np.floating, np.integer)) and not isinstance(
-            out, bool
-        )
-        if shape == () and number:
+        if shape == () and isinstance(out, Real) and not isinstance(out, bool):
             return self.xp.asarray(float(out), dtype=x.dtype, device=x.device)
         if not is_array(out) or array_namespace(out) is not array_namespace(x):
             want = f"an array of shape {shape} ({meaning}) in the namespace of x"
