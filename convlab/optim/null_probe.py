@@ -17,7 +17,8 @@ vector v of J with σ ≤ max(m, d)·ε_mach·σ₁ and says
   from the probe, the same evidence as an ordinary gtol stop.
 
 ε = ε_mach^{1/4}·max(1, ‖x‖) balances the truncation and rounding errors of a second
-difference.  Each probe costs one residual evaluation (counted in ``nfev``).
+difference.  Each probe costs one residual evaluation (counted in ``nfev``): two per null
+direction, until one shows f falling.
 
 SciPy's ``least_squares(method="lm")`` (MINPACK ``lmder``), given the analytic Jacobian of
 r(x) = x² − 1 at x₀ = 0, stops at once with status 1, ``success=True``, "`gtol`
@@ -79,6 +80,8 @@ def _verdict(oracle, x, r, J) -> str | None:
         pair = [_half_sq(xp, oracle.residual(x + s * step * null[k, :])) for s in (1.0, -1.0)]
         lowest = min([lowest] + [v for v in pair if math.isfinite(v)])
         rises = rises and pair[0] + pair[1] - 2 * f > tol
+        if lowest < f - tol:  # one falling direction settles it
+            break
     head = (
         f"the gradient Jᵀr vanished at x0, where JᵀJ is singular (rank {rank} < {d}) and "
         f"f = {f:.6g} > 0"

@@ -117,4 +117,18 @@ def test_fewer_residuals_than_parameters(backend, method):
     tr = least_squares(LeastSquares(residual, jacobian, backend.asarray([0.0, 0.0, 0.0])), method)
     assert tr.status == "stopped" and "rank 0 < 3" in tr.message and "not a minimum" in tr.message
     gn_trial = 1 if method == "gn" else 0  # GN evaluates its step's point for the ftol test
-    assert tr.counts["nfev"] == 1 + 2 * 3 + gn_trial
+    assert tr.counts["nfev"] == 1 + 2 + gn_trial  # x0, then the first null direction falls
+
+
+def test_every_null_direction_is_probed_before_a_minimum_is_accepted():
+    """r = (x₀² + 1, x₁² + 1, x₂² + 1) at 0: J = 0 and f rises along each axis (a minimum)."""
+    prob = LeastSquares(lambda x: x**2 + 1, lambda x: np.diag(2 * x), [0.0, 0.0, 0.0])
+    tr = least_squares(prob, "lm")
+    assert tr.status == "converged" and tr.counts["nfev"] == 1 + 2 * 3
+
+
+@pytest.mark.parametrize(("shift", "status"), [(-1.0, "stopped"), (1.0, "converged")])
+def test_the_probe_works_in_float32(shift, status):
+    """ε = ε_mach^¼ ≈ 0.019 in float32: the fall ε² of ½(x² − 1)² stays far above rounding."""
+    prob = LeastSquares(lambda x: x**2 + shift, lambda x: np.diag(2 * x), [0.0], dtype="float32")
+    assert least_squares(prob, "lm").status == status
