@@ -19,8 +19,8 @@ step and evaluates and returns θ̄ (Polyak averaging).  A tqdm progress bar sho
 when stderr is a terminal (``progress=False`` turns it off).  Training ends with status
 ``diverged`` by the rule of ``convlab.run`` (:mod:`convlab.optim.divergence`): a non-finite
 loss or parameter, or a training loss risen more than 1e10·max(|f₀|, 1) above row 0's; the
-record and the returned parameters end at the last finite epoch (floating-point warnings are
-silenced, as in ``convlab.run``).
+record, the returned parameters and the BatchNorm statistics end at the last finite epoch
+(floating-point warnings are silenced, as in ``convlab.run``).
 
 The record, :class:`FitRecord`, reuses :class:`convlab.optim.Trace`'s names where they fit
 (``x`` final parameters, ``loss``, ``time``, ``status``, ``message``, ``n_steps``) with one
@@ -42,7 +42,12 @@ from convlab.backend.checks import hyper
 from convlab.backend.memory import keep_freed_memory
 from convlab.backend.random import host_rng
 from convlab.errors import ArgumentError, ArgumentTypeError
-from convlab.nn.batchnorm import has_unset_statistics, statistics_kept
+from convlab.nn.batchnorm import (
+    has_unset_statistics,
+    restore_statistics,
+    running_statistics,
+    statistics_kept,
+)
 from convlab.nn.losses import CrossEntropyLoss
 from convlab.nn.module import Sequential
 from convlab.nn.objective import Objective, check_data, make_loss
@@ -169,7 +174,8 @@ class _Loop:
         """One pass over the training batches; True when training should stop."""
         X, y = self.splits["train"]
         xp, total = self.model.xp, 0.0
-        self.last = self._copy(self.params), None if self.ema is None else self._copy(self.ema)
+        ema = None if self.ema is None else self._copy(self.ema)
+        self.last = self._copy(self.params), ema, running_statistics(self.model)
         self.model.train()
         batches = self.sampler.epoch(e - 1)
         for idx in batches:
@@ -198,9 +204,11 @@ class _Loop:
 
     def _diverge(self, e: int) -> None:
         """Status ``diverged`` (the rule of :mod:`convlab.optim.divergence`, as in
-        ``convlab.run``), with the parameters of the last finite epoch restored."""
-        self.params, self.ema = self.last
+        ``convlab.run``), with the parameters and BatchNorm statistics of the last finite
+        epoch restored."""
+        self.params, self.ema, statistics = self.last
         self.model.set_flat(self.params)
+        restore_statistics(self.model, statistics)
         self.n_epochs = e - 1
         self.status = "diverged"
         self.message = (

@@ -8,7 +8,7 @@ import pytest
 
 from convlab.backend import to_numpy
 from convlab.data import Standardize, digits, teacher_student, train_test_split
-from convlab.nn import Objective, fit, mlp
+from convlab.nn import CrossEntropyLoss, Objective, evaluate, fit, mlp
 from convlab.optim import GD, SGD, Adam, run
 
 
@@ -108,6 +108,18 @@ def test_divergence_is_a_status_and_the_record_ends_at_the_last_finite_state(spl
     assert rec.loss.shape == rec.batch_loss.shape == rec.time.shape == (rec.n_steps + 1,)
     assert np.all(np.isfinite(rec.loss)) and np.all(np.isfinite(to_numpy(rec.x)))
     np.testing.assert_array_equal(to_numpy(net.get_flat()), to_numpy(rec.x))
+
+
+def test_after_divergence_the_network_is_left_in_its_last_finite_state(split):
+    """Parameters and BatchNorm running statistics both: in eval mode the network gives the
+    record's last loss again (here the start of the second fit, as its first epoch blows up)."""
+    net = mlp([64, 16, 10], batchnorm=True, seed=0)
+    X, y = split.X_train[:300, ...], split.y_train[:300]
+    fit(net, (X, y), GD(0.1), 1, progress=False)
+    rec = fit(net, (X, y), GD(1e3), 3, progress=False)
+    assert rec.status == "diverged" and rec.n_steps == 0
+    loss, _ = evaluate(net.eval(), CrossEntropyLoss(), X, y)
+    assert loss == rec.loss[-1]
 
 
 def test_fit_and_run_share_one_divergence_rule():
