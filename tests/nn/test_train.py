@@ -110,13 +110,14 @@ def test_divergence_is_a_status_and_the_record_ends_at_the_last_finite_state(spl
     np.testing.assert_array_equal(to_numpy(net.get_flat()), to_numpy(rec.x))
 
 
-def test_after_divergence_the_network_is_left_in_its_last_finite_state(split):
-    """Parameters and BatchNorm running statistics both: in eval mode the network gives the
-    record's last loss again (here the start of the second fit, as its first epoch blows up)."""
+@pytest.mark.parametrize("ema", [None, 0.9])
+def test_after_divergence_the_network_is_left_in_its_last_finite_state(split, ema):
+    """Parameters (or their average) and BatchNorm running statistics: in eval mode the
+    network gives the record's last loss again (the start of the second fit here)."""
     net = mlp([64, 16, 10], batchnorm=True, seed=0)
     X, y = split.X_train[:300, ...], split.y_train[:300]
-    fit(net, (X, y), GD(0.1), 1, progress=False)
-    rec = fit(net, (X, y), GD(1e3), 3, progress=False)
+    fit(net, (X, y), GD(0.1), 2, progress=False)
+    rec = fit(net, (X, y), GD(1e3), 3, ema=ema, progress=False)
     assert rec.status == "diverged" and rec.n_steps == 0
     loss, _ = evaluate(net.eval(), CrossEntropyLoss(), X, y)
     assert loss == rec.loss[-1]
