@@ -44,7 +44,7 @@ class Problem:
 
     def hess(self, x: Any) -> Any:
         raise MissingCapabilityError(
-            "problem", "a problem with a Hessian for this method", f"{type(self).__name__}: none"
+            "problem", "a problem with hess(x) (the method needs the Hessian)", type(self).__name__
         )
 
     def value_and_grad(self, x: Any) -> tuple[Any, Any]:
