@@ -2,8 +2,8 @@
 
 For f(x) = ½‖r(x)‖² the gradient is Jᵀr, and MINPACK's gtol test (``convlab.optim.
 least_squares``) declares convergence once every column of J is orthogonal to r.  Where r ≠ 0
-and J has full column rank, the Gauss–Newton matrix JᵀJ is positive definite and that is
-the usual nonzero-residual minimum.  Where J is rank-deficient, the test can hold for a
+and J has full column rank, the Gauss–Newton matrix JᵀJ is positive definite: the usual
+nonzero-residual stop.  Where J is rank-deficient, the test can hold for a
 reason that says nothing about a minimum: J = 0 at x₀ passes it at any point, a local
 maximum included (r(x) = x² − 1 at x = 0: f = ½(x² − 1)², f″(0) = −2).  Along a direction v
 with Jv = 0 the Gauss–Newton model is flat, f(x + εv) − f(x) = ½ε² Σᵢ rᵢ vᵀ∇²rᵢ v + O(ε³),
@@ -21,13 +21,13 @@ difference.  Each probe costs one residual evaluation (counted in ``nfev``): two
 direction, until one shows f falling.
 
 SciPy's ``least_squares(method="lm")`` (MINPACK ``lmder``), given the analytic Jacobian of
-r(x) = x² − 1 at x₀ = 0, stops at once with status 1, ``success=True``, "`gtol`
+r(x) = x² − 1 at x₀ = 0, stops at once with status 1, ``success=True``, "``gtol``
 termination condition is satisfied" at the maximum x = 0; with its default finite-difference
 Jacobian it escapes (the forward difference gives J ≈ 1.5·10⁻⁸ ≠ 0) and reaches x = 1.
 convlab reports such a start as ``stopped`` with the reason instead.  The probe runs at the
-first step only: later iterates were reached by accepted descent steps, and a run that ends
-on a rank-deficient nonzero-residual minimum (NIST/MGH problems with redundant parameters)
-keeps its ``converged`` status and SciPy's evaluation counts.
+first step only, where the method has not moved yet: a run that reaches a rank-deficient
+nonzero-residual minimum by its own steps (MGH 33, the linear function of rank 1, whose f is
+flat along null(J) there) keeps its ``converged`` status and SciPy's evaluation counts.
 """
 
 from __future__ import annotations
