@@ -73,6 +73,8 @@ class Objective(Problem):
             self._check_start(self.x0)
         if self.minimizer is not None:
             self.min_value = float(self.value(self.minimizer))
+            if not np.isfinite(self.min_value):
+                raise ArgumentError("fun", "a finite value at the minimizer", self.min_value)
 
     def _vector(self, name: str, value: Any) -> Any:
         if value is None:

@@ -130,6 +130,11 @@ def test_non_finite_fun_or_grad_at_the_start_is_named(backend, name):
     assert run(obj, GD(0.01), steps=3, x0=[0.5, 2.0]).status == "max_steps"
 
 
+def test_non_finite_fun_at_the_minimizer_is_named(backend):
+    with pytest.raises(ArgumentError, match=r"^fun:.*finite value at the minimizer.*inf"):
+        _objective(backend, fun=lambda x: quartic(x) + float("inf"), minimizer=[1.0, -1.0])
+
+
 def test_gradient_returned_as_a_list_is_named_with_the_shape_expected(backend):
     with pytest.raises(
         ArgumentTypeError, match=r"^grad:.*shape \(2,\) \(the parameters' shape\).*list"
