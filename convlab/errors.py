@@ -25,6 +25,12 @@ class ShapeError(ArgumentError):
     """An array argument has the wrong shape (or the wrong number of dimensions)."""
 
 
+class MissingCapabilityError(ArgumentError):
+    """A problem lacks an oracle the method asks of it (a Hessian, a Hessian-vector product).
+
+    ``name`` is the missing piece (``hess``); ``expected`` says how to provide it."""
+
+
 class ArgumentTypeError(ConvlabError, TypeError):
     """An argument has the wrong type."""
 

@@ -59,8 +59,8 @@ def solve(A, b, method: str = "cholesky") -> SolveResult:
     if method not in DIRECT_METHODS:
         raise ArgumentError("method", f"one of {sorted(DIRECT_METHODS)}", method)
     A = as_array("A", A, ndim=(2, 3))
-    if A.shape[-1] != A.shape[-2]:
-        raise ShapeError("A", "a square matrix (n, n) or a stack (R, n, n)", A)
+    if A.shape[-1] != A.shape[-2] or 0 in A.shape:
+        raise ShapeError("A", "a square matrix (n, n) or a stack (R, n, n), n, R ≥ 1", A)
     xp = array_namespace(A)
     b = as_array("b", b, xp=xp, dtype=A.dtype, device=A.device, ndim=A.ndim - 1)
     check_shape("b", b, tuple(A.shape[:-1]))

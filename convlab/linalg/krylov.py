@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from convlab.backend import array_namespace
+from convlab.errors import ArgumentError
 from convlab.linalg.result import SolveResult, check_iteration, check_system, relative
 
 
@@ -30,6 +31,20 @@ def cg(A, b, x0=None, *, tol: float = 1e-10, max_iter: int | None = None) -> Sol
     return pcg(A, b, x0, tol=tol, max_iter=max_iter, preconditioner=None)
 
 
+def _jacobi(A):
+    """M = diag(A): z = r / diag(A).  Returns (apply, None), or (None, why) when a diagonal
+    entry is ≤ 0 (then A is not SPD)."""
+    xp = array_namespace(A)
+    diag = xp.linalg.diagonal(A)
+    if not bool(xp.all(diag > 0)):
+        return None, "A has a diagonal entry ≤ 0: it is not positive definite"
+    inv = 1.0 / diag
+    return (lambda r: inv * r), None
+
+
+PRECONDITIONERS = {"jacobi": _jacobi}
+
+
 def pcg(
     A,
     b,
@@ -39,38 +54,38 @@ def pcg(
     max_iter: int | None = None,
     preconditioner: str | None = "jacobi",
 ) -> SolveResult:
-    r"""Preconditioned CG (N&W Alg. 5.3) with the Jacobi preconditioner M = diag(A):
-    z = M⁻¹r, α = rᵀz / pᵀAp, β = r₊ᵀz₊ / rᵀz, p ← z + βp.  CG on M^{-1/2} A M^{-1/2}, whose
-    condition number is smaller when A's diagonal varies a lot.  A diagonal entry ≤ 0 means
-    A is not SPD: status ``breakdown``.  ``preconditioner=None`` is plain CG.
+    r"""Preconditioned CG (N&W Alg. 5.3): z = M⁻¹r, α = rᵀz / pᵀAp, β = r₊ᵀz₊ / rᵀz,
+    p ← z + βp — CG on M^{-1/2} A M^{-1/2}.  ``preconditioner`` names M in
+    ``PRECONDITIONERS`` (``None`` is plain CG): ``"jacobi"`` (the default), M = diag(A), gives
+    a smaller condition number when A's diagonal varies a lot; a diagonal entry ≤ 0 means A
+    is not SPD: status ``breakdown``.  Any other name raises :class:`ArgumentError`.
     """
+    if preconditioner is not None and (
+        not isinstance(preconditioner, str) or preconditioner not in PRECONDITIONERS
+    ):
+        raise ArgumentError(
+            "preconditioner", f"one of {sorted(PRECONDITIONERS)} or None", preconditioner
+        )
     A, b, x = check_system(A, b, x0, symmetric=True)
     tol, max_iter = check_iteration(tol, max_iter, A.shape[0])
     xp = array_namespace(A)
     bnorm = float(xp.linalg.vector_norm(b))
-    inv_diag = None
+    apply = None
     if preconditioner is not None:
-        diag = xp.linalg.diagonal(A)
-        if not bool(xp.all(diag > 0)):
-            return SolveResult(
-                x,
-                0,
-                _hist(b - A @ x, bnorm),
-                "breakdown",
-                "A has a diagonal entry ≤ 0: it is not positive definite",
-            )
-        inv_diag = 1.0 / diag
-    return _iterate(A, b, x, inv_diag, tol, max_iter, bnorm)
+        apply, why = PRECONDITIONERS[preconditioner](A)
+        if apply is None:
+            return SolveResult(x, 0, _hist(b - A @ x, bnorm), "breakdown", why)
+    return _iterate(A, b, x, apply, tol, max_iter, bnorm)
 
 
 def _hist(r, bnorm):
     return np.asarray([relative(r, bnorm)])
 
 
-def _iterate(A, b, x, inv_diag, tol, max_iter, bnorm) -> SolveResult:
+def _iterate(A, b, x, precondition, tol, max_iter, bnorm) -> SolveResult:
     xp = array_namespace(A)
     r = b - A @ x
-    z = r if inv_diag is None else inv_diag * r
+    z = r if precondition is None else precondition(r)
     p, rz = z, float(xp.sum(r * z))
     hist = [relative(r, bnorm)]
     for it in range(1, max_iter + 1):
@@ -88,7 +103,7 @@ def _iterate(A, b, x, inv_diag, tol, max_iter, bnorm) -> SolveResult:
             )
         alpha = rz / curv
         x, r = x + alpha * p, r - alpha * Ap
-        z = r if inv_diag is None else inv_diag * r
+        z = r if precondition is None else precondition(r)
         rz_new = float(xp.sum(r * z))
         p, rz = z + (rz_new / rz) * p, rz_new
         hist.append(relative(r, bnorm))

@@ -9,6 +9,7 @@ import numpy as np
 
 from convlab.backend import array_namespace
 from convlab.backend.checks import as_array, check_shape, check_square, check_symmetric, hyper
+from convlab.errors import ShapeError
 
 STATUSES = ("converged", "max_iter", "breakdown", "diverged", "direct")
 
@@ -31,9 +32,12 @@ class SolveResult:
 
 
 def check_system(A, b, x0=None, *, symmetric: bool = False):
-    """Validated (A, b, x0): A square (symmetric when asked), b of length n, x0 (default 0)."""
+    """Validated (A, b, x0): A n×n with n ≥ 1 (symmetric when asked), b of length n, x0
+    (default 0)."""
     A = as_array("A", A, ndim=2)
     check_square("A", A)
+    if A.shape[0] == 0:
+        raise ShapeError("A", "an n×n matrix with n ≥ 1", A)
     if symmetric:
         check_symmetric("A", A, rtol=1e-8)
     xp = array_namespace(A)

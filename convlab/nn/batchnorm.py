@@ -34,7 +34,7 @@ from convlab.backend import array_namespace, get_namespace, resolve_dtype
 from convlab.backend.checks import hyper
 from convlab.backend.inplace import assign
 from convlab.errors import ArgumentError, ShapeError
-from convlab.nn.module import Module
+from convlab.nn.module import Module, layer_width
 
 
 class BatchNorm1d(Module):
@@ -53,7 +53,7 @@ class BatchNorm1d(Module):
         dtype: Any = None,
         device: Any = None,
     ) -> None:
-        self.num_features = d = int(hyper("num_features", num_features, low=1, high=None))
+        self.num_features = d = layer_width("num_features", num_features)
         self.momentum = hyper("momentum", momentum, low=0.0, high=1.0)
         self.eps = hyper("eps", eps, low=0.0, high=None, low_open=True)
         xp = get_namespace(backend)
@@ -120,19 +120,32 @@ class BatchNorm1d(Module):
 def statistics_kept(model: Module) -> Iterator[None]:
     """Run forward passes in train mode without changing any BatchNorm1d's running statistics
     (they are restored on exit): batch statistics for a network never trained yet."""
-    blocks = [b for b in getattr(model, "blocks", [model]) if isinstance(b, BatchNorm1d)]
-    saved = [(b.running_mean, b.running_var, b.num_batches_tracked) for b in blocks]
+    saved = running_statistics(model)
     mode = model.training
     model.train()
     try:
         yield
     finally:
-        for b, (m, v, k) in zip(blocks, saved, strict=True):
-            b.running_mean, b.running_var, b.num_batches_tracked = m, v, k
+        restore_statistics(model, saved)
         model.train(mode)
+
+
+def running_statistics(model: Module) -> list[tuple]:
+    """Each BatchNorm1d's (running mean, running variance, batches seen): a snapshot, since a
+    training batch replaces these arrays instead of writing into them."""
+    return [(b.running_mean, b.running_var, b.num_batches_tracked) for b in _batchnorms(model)]
+
+
+def restore_statistics(model: Module, saved: list[tuple]) -> None:
+    """Put back what :func:`running_statistics` took."""
+    for b, (m, v, k) in zip(_batchnorms(model), saved, strict=True):
+        b.running_mean, b.running_var, b.num_batches_tracked = m, v, k
+
+
+def _batchnorms(model: Module) -> list[BatchNorm1d]:
+    return [b for b in getattr(model, "blocks", [model]) if isinstance(b, BatchNorm1d)]
 
 
 def has_unset_statistics(model: Module) -> bool:
     """True when some BatchNorm1d of ``model`` has not seen a training batch yet."""
-    blocks = getattr(model, "blocks", [model])
-    return any(isinstance(b, BatchNorm1d) and b.num_batches_tracked == 0 for b in blocks)
+    return any(b.num_batches_tracked == 0 for b in _batchnorms(model))

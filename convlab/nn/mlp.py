@@ -12,11 +12,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+
 from convlab.backend import host_rng
-from convlab.errors import ArgumentError
+from convlab.errors import ArgumentError, ArgumentTypeError
 from convlab.nn.batchnorm import BatchNorm1d
 from convlab.nn.layers import ACTIVATIONS, Linear
-from convlab.nn.module import Module, Sequential
+from convlab.nn.module import Module, Sequential, layer_width
 
 
 def mlp(
@@ -33,13 +35,13 @@ def mlp(
 ) -> Sequential:
     """An MLP with widths ``sizes = [N_in, hidden..., N_out]`` (see the module docstring).
 
+    sizes: at least two positive integers (a float such as 2.5 is refused, not rounded).
+
     activation: one of ``convlab.nn.ACTIVATIONS`` (``relu``, ``tanh``, ``sigmoid``).
     init: one of ``convlab.nn.INITS`` for every Linear layer (biases start at zero).
     bn_momentum: BatchNorm's α (running ← α·running + (1−α)·batch; torch's m = 1 − α).
     """
-    sizes = [int(s) for s in sizes]
-    if len(sizes) < 2:
-        raise ArgumentError("sizes", "at least two widths [N_in, ..., N_out]", sizes)
+    sizes = _widths(sizes)
     if activation not in ACTIVATIONS:
         raise ArgumentError("activation", f"one of {sorted(ACTIVATIONS)}", activation)
     rng = host_rng(seed)
@@ -52,3 +54,13 @@ def mlp(
                 blocks.append(BatchNorm1d(n_out, momentum=bn_momentum, **place))
             blocks.append(ACTIVATIONS[activation]())
     return Sequential(*blocks)
+
+
+def _widths(sizes: Any) -> list[int]:
+    """``sizes`` as a list of ints, after checking it holds at least two positive integers."""
+    want = "a sequence of at least two positive integers [N_in, ..., N_out]"
+    if isinstance(sizes, (str, bytes)) or not isinstance(sizes, Sequence | np.ndarray):
+        raise ArgumentTypeError("sizes", want, sizes)
+    if len(sizes) < 2:
+        raise ArgumentError("sizes", want, sizes)
+    return [layer_width(f"sizes[{i}]", s) for i, s in enumerate(sizes)]

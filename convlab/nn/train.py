@@ -16,9 +16,11 @@ Options: ``val_fraction`` holds out a seeded part of the training set and, with
 ``patience``, stops once the validation loss has not improved for that many epochs, restoring
 the best parameters; ``ema`` (a decay d in (0, 1)) keeps θ̄ ← d θ̄ + (1 − d) θ after each
 step and evaluates and returns θ̄ (Polyak averaging).  A tqdm progress bar shows the epochs
-when stderr is a terminal (``progress=False`` turns it off).  A non-finite loss or parameter
-ends training with status ``diverged`` (floating-point warnings are silenced, as in
-``convlab.optim.run``).
+when stderr is a terminal (``progress=False`` turns it off).  Training ends with status
+``diverged`` by the rule of ``convlab.run`` (:mod:`convlab.optim.divergence`): a non-finite
+loss or parameter, or a training loss risen more than 1e10·max(|f₀|, 1) above row 0's; the
+record, the returned parameters and the BatchNorm statistics end at the last finite epoch
+(floating-point warnings are silenced, as in ``convlab.run``).
 
 The record, :class:`FitRecord`, reuses :class:`convlab.optim.Trace`'s names where they fit
 (``x`` final parameters, ``loss``, ``time``, ``status``, ``message``, ``n_steps``) with one
@@ -40,10 +42,16 @@ from convlab.backend.checks import hyper
 from convlab.backend.memory import keep_freed_memory
 from convlab.backend.random import host_rng
 from convlab.errors import ArgumentError, ArgumentTypeError
-from convlab.nn.batchnorm import has_unset_statistics, statistics_kept
+from convlab.nn.batchnorm import (
+    has_unset_statistics,
+    restore_statistics,
+    running_statistics,
+    statistics_kept,
+)
 from convlab.nn.losses import CrossEntropyLoss
 from convlab.nn.module import Sequential
 from convlab.nn.objective import Objective, check_data, make_loss
+from convlab.optim.divergence import GROWTH_LIMIT, diverged
 
 
 @dataclass(frozen=True)
@@ -158,7 +166,7 @@ class _Loop:
                 self.hist[f"{name}_loss"], self.hist[f"{name}_accuracy"] = [], []
         self.status, self.message, self.n_epochs = "max_epochs", "", 0
         self.t0 = time.perf_counter()
-        self._evaluate(float("nan"))
+        self._append(self._evaluate(float("nan")))
         if "val" in splits:
             self.best = (self.hist["val_loss"][0], self.best[1], 0)
 
@@ -166,6 +174,8 @@ class _Loop:
         """One pass over the training batches; True when training should stop."""
         X, y = self.splits["train"]
         xp, total = self.model.xp, 0.0
+        ema = None if self.ema is None else self._copy(self.ema)
+        self.last = self._copy(self.params), ema, running_statistics(self.model)
         self.model.train()
         batches = self.sampler.epoch(e - 1)
         for idx in batches:
@@ -182,15 +192,34 @@ class _Loop:
                 d = self.ema_decay
                 self.ema = d * self.ema + (1.0 - d) * self.params
         self.model.set_flat(self.params)
-        self.n_epochs = e
         mean_loss = float(total) / len(batches)
-        if not bool(xp.all(xp.isfinite(self.params))) or not np.isfinite(mean_loss):
-            self.status, self.message = "diverged", f"non-finite loss or parameters in epoch {e}"
+        finite = bool(xp.all(xp.isfinite(self.params))) and np.isfinite(mean_loss)
+        row = self._evaluate(mean_loss) if finite else None
+        if row is None or diverged(row["loss"], self.hist["loss"][0]):
+            self._diverge(e)
             return True
-        self._evaluate(mean_loss)
+        self._append(row)
+        self.n_epochs = e
         return self._early_stop(e)
 
-    def _evaluate(self, batch_loss: float) -> None:
+    def _diverge(self, e: int) -> None:
+        """Status ``diverged`` (the rule of :mod:`convlab.optim.divergence`, as in
+        ``convlab.run``), with the parameters and BatchNorm statistics of the last finite
+        epoch restored."""
+        self.params, self.ema, statistics = self.last
+        self.model.set_flat(self.params)
+        restore_statistics(self.model, statistics)
+        self.n_epochs = e - 1
+        self.status = "diverged"
+        self.message = (
+            f"diverged in epoch {e}: non-finite or exploding loss (risen more than "
+            f"{GROWTH_LIMIT:g}·max(|f₀|, 1) above the first); the record ends at the last "
+            f"finite state (epoch {e - 1})"
+        )
+
+    def _evaluate(self, batch_loss: float) -> dict[str, float]:
+        """One history row: each split's loss (and accuracy) in eval mode, and the time."""
+        row = {"batch_loss": batch_loss}
         self.model.eval()
         if self.ema is not None:
             self.model.set_flat(self.ema)
@@ -202,12 +231,16 @@ class _Loop:
             else:
                 value, acc = evaluate(self.model, self.loss, X, y)
             prefix = "" if name == "train" else f"{name}_"
-            self.hist[f"{prefix}loss"].append(value)
-            self.hist[f"{prefix}accuracy"].append(np.nan if acc is None else acc)
-        self.hist["batch_loss"].append(batch_loss)
-        self.hist["time"].append(time.perf_counter() - self.t0)
+            row[f"{prefix}loss"] = value
+            row[f"{prefix}accuracy"] = np.nan if acc is None else acc
+        row["time"] = time.perf_counter() - self.t0
         self.model.set_flat(self.params)
         self.model.train()
+        return row
+
+    def _append(self, row: dict[str, float]) -> None:
+        for key, value in row.items():
+            self.hist[key].append(value)
 
     def _early_stop(self, e: int) -> bool:
         if "val" not in self.splits:

@@ -18,6 +18,11 @@ the state's ``stop`` field with status ``converged``:
   which predicts nothing, tests the actual one);
 * ``xtol``: Δ ≤ xtol·‖D x‖ for the trust region, ‖D h‖ ≤ xtol·(xtol + ‖D x‖) otherwise;
 * ``gtol``: max_j |J_jᵀr| / (‖J_j‖‖r‖) ≤ gtol (the cosine between r and each column of J).
+
+At the first step, a gtol stop at x₀ with f > 0 and a singular JᵀJ is checked first by
+probing f along the null directions of J (:mod:`convlab.optim.null_probe`): a start that is
+not shown to be a minimum ends with status ``stopped`` and the reason — where SciPy's
+``method="lm"`` reports success at, say, the maximum of ½(x² − 1)² at x₀ = 0.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from convlab.optim.base import Optimizer
 from convlab.optim.damped import DampedModel, any_run, lmpar, reduced_problem, row_norm
 from convlab.optim.line_search import make_line_search
 from convlab.optim.loop import run
+from convlab.optim.null_probe import probe_start
 from convlab.optim.stopping import Stop
 
 
@@ -135,15 +141,16 @@ class GaussNewton(Optimizer):
             new = params + h
         else:
             new = self.line_search(oracle, params, _half_sq(xp, r), grad, h, step0=1.0).x
-        f, f_new = _half_sq(xp, r), _half_sq(xp, oracle.residual(new))
+        f = _half_sq(xp, r)
+        held = to_numpy(_gradient_test(xp, grad, xp.vecdot(J, J, axis=-2), 2 * f, self.tol.gtol))
+        stop = probe_start(oracle, params, r, J, held) if state.count == 0 else None
         done = (
-            to_numpy(_gradient_test(xp, grad, xp.vecdot(J, J, axis=-2), 2 * f, self.tol.gtol))
+            held
             | _small_step(new - params, params, None, self.tol.xtol)
-            | _small_reduction(f, f_new, None, self.tol.ftol)
+            | _small_reduction(f, _half_sq(xp, oracle.residual(new)), None, self.tol.ftol)
         )
-        stop = (
-            Stop(done, "converged", "Gauss–Newton met ftol, xtol or gtol") if done.any() else None
-        )
+        if stop is None and done.any():
+            stop = Stop(done, "converged", "Gauss–Newton met ftol, xtol or gtol")
         return new, GNState(state.count + 1, rank, stop)
 
 
@@ -273,22 +280,27 @@ class _Damped(Optimizer):
         state, D = self._prepare(xp, params, colsq, state)
         f = _half_sq(xp, r)
         skip = _gradient_test(xp, grad, colsq, 2 * f, self.tol.gtol) | state.done
+        start = probe_start(oracle, params, r, J, to_numpy(skip)) if state.count == 0 else None
         model = DampedModel(B, b, D, max(m, d) * xp.finfo(J.dtype).eps)
         x, ctl, met, pending, rejected = _trials(
             self, oracle, params, f, model, self._control(state), skip
         )
         n_rejected = int(to_numpy(xp.sum(rejected)))
-        stop = self._stop(to_numpy(met), to_numpy(pending))
+        stop = self._stop(to_numpy(met), to_numpy(pending), start)
         return x, self._next(state, ctl, met | pending, n_rejected, stop)
 
-    def _stop(self, met, stuck) -> Stop | None:
+    def _stop(self, met, stuck, start: Stop | None) -> Stop | None:
+        """One Stop per step: a start that is not shown to be a minimum (other runs that met
+        a test, being done, stop at the next step), else no acceptable step, else met."""
+        stuck_message = (
+            f"no acceptable step in {self.max_trials} trials: raise max_trials or check the "
+            "Jacobian"
+        )
+        if start is not None:
+            extra = f"; other runs: {stuck_message}" if stuck.any() else ""
+            return Stop(start.mask | stuck, "stopped", start.message + extra)
         if stuck.any():
-            return Stop(
-                stuck | met,
-                "stopped",
-                f"no acceptable step in {self.max_trials} trials: raise max_trials or check "
-                "the Jacobian",
-            )
+            return Stop(stuck | met, "stopped", stuck_message)
         if met.any():
             return Stop(met, "converged", f"{self.title} met ftol, xtol or gtol")
         return None

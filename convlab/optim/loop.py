@@ -38,10 +38,10 @@ from convlab.backend.memory import keep_freed_memory
 from convlab.backend.sampling import BatchSampler
 from convlab.errors import ArgumentError, ArgumentTypeError
 from convlab.optim.base import Optimizer
+from convlab.optim.divergence import GROWTH_LIMIT
 from convlab.optim.oracle import CountingOracle
 from convlab.optim.trace import Trace
 
-GROWTH_LIMIT = 1e10
 RECORDABLE = ("loss", "grad_norm", "dist", "params")
 
 

@@ -21,6 +21,7 @@ from typing import Any
 
 from convlab.backend import array_namespace
 from convlab.backend.checks import as_array, check_shape
+from convlab.errors import ArgumentTypeError, MissingCapabilityError
 
 
 class Problem:
@@ -42,7 +43,9 @@ class Problem:
         raise NotImplementedError
 
     def hess(self, x: Any) -> Any:
-        raise NotImplementedError(f"{type(self).__name__} has no Hessian")
+        raise MissingCapabilityError(
+            "problem", "a problem with hess(x) (the method needs the Hessian)", type(self).__name__
+        )
 
     def value_and_grad(self, x: Any) -> tuple[Any, Any]:
         return self.value(x), self.grad(x)
@@ -56,7 +59,9 @@ class Problem:
         """Validated starting parameters: ``x0`` if given, else the problem's default."""
         if x0 is None:
             if self.x0 is None:
-                raise TypeError(f"{type(self).__name__} has no default start: pass x0")
+                raise ArgumentTypeError(
+                    "x0", f"a start (d,) or (R, d): {type(self).__name__} has no default", None
+                )
             return self.x0
         x = as_array("x0", x0, xp=self.xp, dtype=self.dtype, device=self.device, ndim=(1, 2))
         check_shape("x0", x, (None,) * (x.ndim - 1) + (self.dim,))

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from convlab.backend import array_namespace, get_namespace, resolve_dtype
+from convlab.backend import array_namespace, get_namespace, is_array, resolve_dtype
 from convlab.backend.checks import as_array, check_shape
 from convlab.backend.random import from_host, host_rng
 from convlab.errors import ArgumentError, ArgumentTypeError, ShapeError
@@ -27,9 +27,9 @@ class LeastSquares(Problem):
     Shapes: x ``(d,)`` → r ``(m,)``, J ``(m, d)``; callables that accept a runs axis map
     ``(R, d)`` → ``(R, m)``, ``(R, m, d)`` and make the problem batched.  Both are called once
     on ``x0`` here, so a Jacobian of the wrong shape raises :class:`ShapeError` naming
-    ``jacobian`` and a non-finite residual at the start an :class:`ArgumentError` naming
-    ``residual``.  Later non-finite residuals are the optimizer's business (a rejected trial
-    step, or a ``diverged`` run).
+    ``jacobian`` and a non-finite residual or Jacobian at the start an :class:`ArgumentError`
+    naming the callable.  Later non-finite residuals are the optimizer's business (a rejected
+    trial step, or a ``diverged`` run).
 
     ``hess`` returns the Gauss–Newton matrix JᵀJ (the exact Hessian only at a zero residual),
     also available as ``gn_matrix``.  Attributes: ``m`` (residuals), ``dim`` (parameters).
@@ -59,12 +59,19 @@ class LeastSquares(Problem):
         self.device, self.dim, self.x0 = x0.device, x0.shape[0], x0
         self._residual, self._jacobian = residual, jacobian
         r = residual(x0)
-        if getattr(r, "ndim", None) != 1:
-            raise ShapeError("residual", "a 1-D array of residuals r(x0), shape (m,)", r)
+        if not is_array(r):
+            raise ArgumentTypeError("residual", "an array of residuals r(x0), shape (m,)", r)
+        if r.ndim != 1 or r.shape[0] == 0:
+            raise ShapeError("residual", "a 1-D array of residuals r(x0), shape (m,), m ≥ 1", r)
         self.m = r.shape[0]
         if not bool(self.xp.all(self.xp.isfinite(r))):
             raise ArgumentError("residual", "finite residuals at x0", "NaN or inf entries")
-        check_shape("jacobian", jacobian(x0), (self.m, self.dim))
+        J = jacobian(x0)
+        if not is_array(J):
+            raise ArgumentTypeError("jacobian", f"an array of shape ({self.m}, {self.dim})", J)
+        check_shape("jacobian", J, (self.m, self.dim))
+        if not bool(self.xp.all(self.xp.isfinite(J))):
+            raise ArgumentError("jacobian", "a finite Jacobian at x0", "NaN or inf entries")
         if minimizer is not None:
             self.minimizer = as_array(
                 "minimizer", minimizer, xp=self.xp, dtype=self.dtype, device=self.device, ndim=1

@@ -10,6 +10,7 @@ from __future__ import annotations
 from convlab.backend import get_namespace, resolve_dtype, to_numpy
 from convlab.backend.checks import as_array, check_positive_definite, check_shape, check_symmetric
 from convlab.backend.random import from_host, host_rng, orthogonal
+from convlab.errors import ShapeError
 from convlab.problems.base import Problem
 
 
@@ -39,6 +40,8 @@ class Quadratic(Problem):
         self.xp, self.dtype = xp, resolve_dtype(xp, dtype)
         self.A = as_array("A", A, xp=xp, dtype=self.dtype, device=device, ndim=2)
         check_symmetric("A", self.A)
+        if self.A.shape[0] == 0:
+            raise ShapeError("A", "a d×d matrix with d ≥ 1", self.A)
         self.dim = d = self.A.shape[0]
         self.device = self.A.device
         b = [0.0] * d if b is None else b
@@ -71,11 +74,17 @@ class Quadratic(Problem):
     ) -> Quadratic:
         """A = Q diag(λ) Qᵀ with Q Haar-random (seeded) and b = A w*.
 
+        ``eigenvalues``: at least one, finite, all > 0 unless ``allow_indefinite``.
+
         ``minimizer`` (w*) defaults to a seeded standard-normal draw, so the problem is not
         centred at the origin.
         """
         xp = get_namespace(backend)
         lam = to_numpy(as_array("eigenvalues", eigenvalues, ndim=1))
+        if lam.size == 0:
+            raise ShapeError("eigenvalues", "at least one eigenvalue", lam)
+        if not allow_indefinite:
+            check_positive_definite("eigenvalues", lam)
         rng = host_rng(seed)
         q = to_numpy(orthogonal(lam.size, seed=rng, xp=get_namespace("numpy")))
         A = (q * lam) @ q.T

@@ -12,7 +12,15 @@ from hypothesis import strategies as st
 
 from convlab.backend import to_numpy
 from convlab.errors import ArgumentError, ShapeError
-from convlab.linalg import cg, compare_solvers, gauss_seidel, jacobi, pcg, solve
+from convlab.linalg import (
+    PRECONDITIONERS,
+    cg,
+    compare_solvers,
+    gauss_seidel,
+    jacobi,
+    pcg,
+    solve,
+)
 
 
 def spd(eigenvalues, seed=0):
@@ -157,3 +165,26 @@ def test_cholesky_of_an_indefinite_matrix_is_a_breakdown_status():
 def test_unknown_direct_method_is_named():
     with pytest.raises(ArgumentError, match="method"):
         solve(np.eye(2), np.ones(2), "svd")
+
+
+@pytest.mark.parametrize("solver", [cg, pcg, jacobi, gauss_seidel, solve])
+def test_an_empty_system_is_named(solver):
+    with pytest.raises(ShapeError, match=r"^A:.*≥ 1.*shape \(0, 0\)"):
+        solver(np.zeros((0, 0)), np.zeros(0))
+
+
+@pytest.mark.parametrize("name", ["ilu", "Jacobi", 3, ["jacobi"]])
+def test_unknown_preconditioner_is_named_with_the_allowed_values(name):
+    with pytest.raises(
+        ArgumentError, match=r"^preconditioner: expected one of \['jacobi'\] or None"
+    ):
+        pcg(np.eye(2), np.ones(2), preconditioner=name)
+
+
+def test_every_registered_preconditioner_solves_an_spd_system(backend):
+    A, b = spd(np.geomspace(1.0, 1e3, 20), seed=4)
+    A = A + np.diag(np.geomspace(1.0, 1e4, 20))
+    for name in PRECONDITIONERS:
+        out = pcg(backend.asarray(A), backend.asarray(b), preconditioner=name)
+        assert out.status == "converged", name
+        np.testing.assert_allclose(to_numpy(out.x), np.linalg.solve(A, b), rtol=1e-7)

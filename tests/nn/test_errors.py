@@ -111,3 +111,38 @@ def test_data_of_the_wrong_arity_names_data():
 def test_batch_size_larger_than_the_data_names_batch_size():
     with pytest.raises(ArgumentError, match="^batch_size: "):
         fit(mlp([4, 3]), (X, Y), GD(0.1), 1, batch_size=9, progress=False)
+
+
+@pytest.mark.parametrize(
+    ("sizes", "error", "pattern"),
+    [
+        ([4, 2.5, 2], ArgumentTypeError, r"^sizes\[1\]: expected a positive integer.*float 2\.5"),
+        (["a", 3], ArgumentTypeError, r"^sizes\[0\]: expected a positive integer.*str 'a'"),
+        ([4, 0, 2], ArgumentError, r"^sizes\[1\]: expected a positive integer.*got 0"),
+        ([4, True], ArgumentTypeError, r"^sizes\[1\]:.*bool"),
+        (8, ArgumentTypeError, r"^sizes: expected a sequence of at least two positive integers"),
+        ("42", ArgumentTypeError, r"^sizes: .*str '42'"),
+        ([4], ArgumentError, r"^sizes: expected a sequence of at least two.*\[4\]"),
+    ],
+)
+def test_mlp_sizes_must_be_at_least_two_positive_integers(sizes, error, pattern):
+    with pytest.raises(error, match=pattern):
+        mlp(sizes)
+
+
+def test_mlp_takes_numpy_integer_widths():
+    net = mlp(np.array([4, 3, 2]))
+    assert net.get_flat().shape == (4 * 3 + 3 + 3 * 2 + 2,)
+
+
+@pytest.mark.parametrize(
+    ("build", "pattern"),
+    [
+        (lambda: Linear(2.5, 3), r"^in_features: expected a positive integer.*float 2\.5"),
+        (lambda: Linear(3, "4"), r"^out_features: expected a positive integer.*str '4'"),
+        (lambda: BatchNorm1d(2.5), r"^num_features: expected a positive integer.*float 2\.5"),
+    ],
+)
+def test_a_fractional_layer_width_is_named_not_truncated(build, pattern):
+    with pytest.raises(ArgumentTypeError, match=pattern):
+        build()

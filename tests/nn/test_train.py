@@ -8,7 +8,7 @@ import pytest
 
 from convlab.backend import to_numpy
 from convlab.data import Standardize, digits, teacher_student, train_test_split
-from convlab.nn import Objective, fit, mlp
+from convlab.nn import CrossEntropyLoss, Objective, evaluate, fit, mlp
 from convlab.optim import GD, SGD, Adam, run
 
 
@@ -100,10 +100,44 @@ def test_balanced_batches_and_batchnorm_train_on_array_api_strict(backend):
     assert to_numpy(rec.x).shape == (net.num_params,)
 
 
-def test_divergence_is_a_status(split):
+def test_divergence_is_a_status_and_the_record_ends_at_the_last_finite_state(split):
     net = mlp([64, 16, 10], init="standard_normal", seed=0, dtype="float32")
     rec = fit(net, split[:2], GD(1e6), 3, progress=False)
     assert rec.status == "diverged"
+    assert rec.message.startswith(f"diverged in epoch {rec.n_steps + 1}: ")
+    assert rec.loss.shape == rec.batch_loss.shape == rec.time.shape == (rec.n_steps + 1,)
+    assert np.all(np.isfinite(rec.loss)) and np.all(np.isfinite(to_numpy(rec.x)))
+    np.testing.assert_array_equal(to_numpy(net.get_flat()), to_numpy(rec.x))
+
+
+@pytest.mark.parametrize("ema", [None, 0.9])
+def test_after_divergence_the_network_is_left_in_its_last_finite_state(split, ema):
+    """Parameters (or their average) and BatchNorm running statistics: in eval mode the
+    network gives the record's last loss again (the start of the second fit here)."""
+    net = mlp([64, 16, 10], batchnorm=True, seed=0)
+    X, y = split.X_train[:300, ...], split.y_train[:300]
+    fit(net, (X, y), GD(0.1), 2, progress=False)
+    rec = fit(net, (X, y), GD(1e3), 3, ema=ema, progress=False)
+    assert rec.status == "diverged" and rec.n_steps == 0
+    loss, _ = evaluate(net.eval(), CrossEntropyLoss(), X, y)
+    assert loss == rec.loss[-1]
+
+
+def test_fit_and_run_share_one_divergence_rule():
+    """Full-batch GD at 10/λ_max on a linear least-squares net: the loss grows ~80× per step
+    and stays finite, so only the growth limit (1e10·max(|f₀|, 1)) can stop it; fit and
+    convlab.run must stop at the same step with the same history and parameters."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(32, 3))
+    y = X @ np.array([[1.0], [-2.0], [0.5]])
+    lr = 10.0 / np.linalg.eigvalsh(X.T @ X / 32).max()
+    rec = fit(mlp([3, 1], seed=0), (X, y), GD(lr), 40, batch_size=32, loss="mse", progress=False)
+    tr = run(Objective(mlp([3, 1], seed=0), "mse", X, y), GD(lr), steps=40, record=("loss",))
+    assert rec.status == tr.status == "diverged"
+    assert rec.n_steps == tr.n_steps < 40
+    assert 1e8 * rec.loss[0] < rec.loss[-1] < 1e10 * max(rec.loss[0], 1.0)
+    np.testing.assert_allclose(rec.loss, tr.loss, rtol=1e-10)
+    np.testing.assert_allclose(to_numpy(rec.x), to_numpy(tr.x), rtol=1e-10)
 
 
 class _StepOnly(SGD):

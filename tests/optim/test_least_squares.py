@@ -8,7 +8,7 @@ from mgh import PROBLEMS
 from scipy.optimize import least_squares as scipy_least_squares
 
 from convlab.backend import to_numpy
-from convlab.errors import ArgumentError, ShapeError
+from convlab.errors import ArgumentError, ArgumentTypeError, ShapeError
 from convlab.optim.damped import DampedModel, lmpar, tall_qr
 from convlab.optim.least_squares import (
     GaussNewton,
@@ -159,6 +159,7 @@ def test_rank_deficient_jacobian_is_handled_by_every_method():
     for method in ("gn", "levenberg", "lm"):
         tr = least_squares(prob, method)
         assert 2 * float(tr.loss[-1]) == pytest.approx(RANK1.f_star, rel=1e-9), method
+        assert tr.status == "converged", method  # null_probe checks only the start
     gn = least_squares(prob, "gn")
     assert int(gn.extra["state"].rank) == 1
 
@@ -224,6 +225,28 @@ def test_jacobian_changing_shape_later_is_named_by_the_optimizer():
 def test_nan_residual_at_the_start_is_named():
     with pytest.raises(ArgumentError, match="residual"):
         LeastSquares(lambda x: np.array([np.nan, 1.0]), lambda x: np.eye(2), [1.0, 2.0])
+
+
+def test_jacobian_returned_as_a_list_is_named_with_its_shape():
+    with pytest.raises(ArgumentTypeError, match=r"^jacobian:.*shape \(2, 2\).*list"):
+        LeastSquares(lambda x: x, lambda x: [[1.0, 0.0], [0.0, 1.0]], [1.0, 2.0])
+
+
+def test_nan_jacobian_at_the_start_is_named():
+    with pytest.raises(ArgumentError, match=r"^jacobian:.*finite"):
+        LeastSquares(lambda x: x, lambda x: np.full((2, 2), np.nan), [1.0, 2.0])
+
+
+@pytest.mark.parametrize("residual", [lambda x: None, lambda x: [1.0, 2.0]])
+def test_residual_that_is_not_an_array_is_named(residual):
+    with pytest.raises(ArgumentTypeError, match=r"^residual:.*shape \(m,\)"):
+        LeastSquares(residual, lambda x: np.eye(2), [1.0, 2.0])
+
+
+@pytest.mark.parametrize("residual", [lambda x: x[:0], lambda x: np.ones((2, 1))])
+def test_residual_that_is_not_a_non_empty_vector_is_named(residual):
+    with pytest.raises(ShapeError, match=r"^residual:.*m ≥ 1"):
+        LeastSquares(residual, lambda x: np.eye(2), [1.0, 2.0])
 
 
 def test_non_finite_x0_is_named():

@@ -40,6 +40,27 @@ def test_A_must_be_square():
         Quadratic(np.ones((2, 3)))
 
 
+def test_empty_A_is_named():
+    with pytest.raises(ShapeError, match=r"^A:.*d ≥ 1.*\(0, 0\)"):
+        Quadratic(np.zeros((0, 0)))
+
+
+def test_empty_spectrum_is_named():
+    with pytest.raises(ShapeError, match=r"^eigenvalues:.*at least one"):
+        Quadratic.from_spectrum([])
+
+
+def test_spectrum_must_be_positive_unless_allowed():
+    with pytest.raises(ArgumentError, match=r"^eigenvalues:.*positive.*-2"):
+        Quadratic.from_spectrum([1.0, -2.0])
+    assert Quadratic.from_spectrum([1.0, -2.0], allow_indefinite=True).minimizer is None
+
+
+def test_spectrum_must_be_finite():
+    with pytest.raises(ArgumentError, match=r"^eigenvalues:.*finite"):
+        Quadratic.from_spectrum([1.0, np.nan])
+
+
 def test_A_must_be_symmetric():
     with pytest.raises(ArgumentError, match=r"^A:.*symmetric"):
         Quadratic([[1.0, 0.5], [0.0, 1.0]])
