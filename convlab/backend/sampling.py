@@ -19,7 +19,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from convlab.backend.checks import hyper
+from convlab.backend.checks import count
 from convlab.backend.namespace import array_namespace
 from convlab.backend.random import host_rng
 from convlab.errors import ArgumentError, ShapeError
@@ -46,8 +46,8 @@ class BatchSampler:
         labels: Any = None,
         drop_last: bool = False,
     ) -> None:
-        self.n = int(hyper("n", n, low=1, high=None))
-        self.batch_size = int(hyper("batch_size", batch_size, low=1, high=n, high_open=False))
+        self.n = count("n", n)
+        self.batch_size = count("batch_size", batch_size, high=n)
         self.seed, self.shuffle, self.drop_last = seed, bool(shuffle), bool(drop_last)
         self.labels = None if labels is None else np.asarray(labels).astype(np.int64)
         if self.labels is not None and self.labels.shape != (self.n,):

@@ -26,7 +26,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from convlab.backend import from_host, get_namespace, host_rng
-from convlab.backend.checks import hyper
+from convlab.backend.checks import count, hyper
 
 
 class Dataset(NamedTuple):
@@ -74,9 +74,9 @@ def blobs(
     device=None,
 ) -> Dataset:
     """``n`` points in ``classes`` Gaussian clusters of standard deviation ``std`` in R^dim."""
-    n = int(hyper("n", n, low=1, high=None))
-    classes = int(hyper("classes", classes, low=1, high=None))
-    dim = int(hyper("dim", dim, low=1, high=None))
+    n = count("n", n)
+    classes = count("classes", classes)
+    dim = count("dim", dim)
     std = hyper("std", std, low=0.0, high=None)
     rng = host_rng(seed)
     centres = rng.uniform(-10.0, 10.0, size=(classes, dim))
@@ -89,7 +89,7 @@ def two_moons(
     n: int = 500, *, noise: float = 0.1, seed: int = 0, backend=None, dtype=None, device=None
 ) -> Dataset:
     """``n`` points on two interleaved half circles (labels 0 and 1), plus Gaussian noise."""
-    n = int(hyper("n", n, low=2, high=None))
+    n = count("n", n, low=2)
     noise = hyper("noise", noise, low=0.0, high=None)
     rng = host_rng(seed)
     y = np.arange(n) % 2
@@ -113,12 +113,12 @@ def teacher_student(
     device=None,
 ) -> Dataset:
     """Regression targets of a random tanh teacher ``W₂ tanh(W₁ x)`` plus N(0, noise²) noise."""
-    n = int(hyper("n", n, low=1, high=None))
+    n = count("n", n)
     dim, hidden = (
-        int(hyper("dim", dim, low=1, high=None)),
-        int(hyper("hidden", hidden, low=1, high=None)),
+        count("dim", dim),
+        count("hidden", hidden),
     )
-    outputs = int(hyper("outputs", outputs, low=1, high=None))
+    outputs = count("outputs", outputs)
     noise = hyper("noise", noise, low=0.0, high=None)
     rng = host_rng(seed)
     W1 = rng.normal(0.0, np.sqrt(1.0 / dim), size=(hidden, dim))

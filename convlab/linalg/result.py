@@ -8,7 +8,14 @@ from typing import Any
 import numpy as np
 
 from convlab.backend import array_namespace
-from convlab.backend.checks import as_array, check_shape, check_square, check_symmetric, hyper
+from convlab.backend.checks import (
+    as_array,
+    check_shape,
+    check_square,
+    check_symmetric,
+    count,
+    hyper,
+)
 from convlab.errors import ShapeError
 
 STATUSES = ("converged", "max_iter", "breakdown", "diverged", "direct")
@@ -53,7 +60,7 @@ def check_system(A, b, x0=None, *, symmetric: bool = False):
 def check_iteration(tol, max_iter, n: int) -> tuple[float, int]:
     """tol in (0, 1), max_iter ≥ 1 (default 10·n)."""
     tol = hyper("tol", tol, low=0.0, high=1.0, low_open=True)
-    max_iter = 10 * max(n, 1) if max_iter is None else int(hyper("max_iter", max_iter, low=1))
+    max_iter = 10 * max(n, 1) if max_iter is None else count("max_iter", max_iter)
     return tol, max_iter
 
 

@@ -31,10 +31,10 @@ from contextlib import contextmanager
 from typing import Any
 
 from convlab.backend import array_namespace, get_namespace, resolve_dtype
-from convlab.backend.checks import hyper
+from convlab.backend.checks import count, hyper
 from convlab.backend.inplace import assign
 from convlab.errors import ArgumentError, ShapeError
-from convlab.nn.module import Module, layer_width
+from convlab.nn.module import Module
 
 
 class BatchNorm1d(Module):
@@ -53,7 +53,7 @@ class BatchNorm1d(Module):
         dtype: Any = None,
         device: Any = None,
     ) -> None:
-        self.num_features = d = layer_width("num_features", num_features)
+        self.num_features = d = count("num_features", num_features)
         self.momentum = hyper("momentum", momentum, low=0.0, high=1.0)
         self.eps = hyper("eps", eps, low=0.0, high=None, low_open=True)
         xp = get_namespace(backend)

@@ -17,10 +17,11 @@ from typing import Any
 
 from convlab.backend import array_namespace as _xp
 from convlab.backend import from_host, get_namespace, host_rng, resolve_dtype
+from convlab.backend.checks import count
 from convlab.backend.inplace import assign, matmul_into
 from convlab.errors import ArgumentError, ShapeError
 from convlab.nn.init import INITS
-from convlab.nn.module import Module, layer_width
+from convlab.nn.module import Module
 
 
 class Linear(Module):
@@ -40,8 +41,8 @@ class Linear(Module):
         dtype: Any = None,
         device: Any = None,
     ) -> None:
-        self.in_features = layer_width("in_features", in_features)
-        self.out_features = layer_width("out_features", out_features)
+        self.in_features = count("in_features", in_features)
+        self.out_features = count("out_features", out_features)
         if init not in INITS:
             raise ArgumentError("init", f"one of {sorted(INITS)}", init)
         xp = get_namespace(backend)

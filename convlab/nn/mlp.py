@@ -15,10 +15,11 @@ from typing import Any
 import numpy as np
 
 from convlab.backend import host_rng
+from convlab.backend.checks import count
 from convlab.errors import ArgumentError, ArgumentTypeError
 from convlab.nn.batchnorm import BatchNorm1d
 from convlab.nn.layers import ACTIVATIONS, Linear
-from convlab.nn.module import Module, Sequential, layer_width
+from convlab.nn.module import Module, Sequential
 
 
 def mlp(
@@ -63,4 +64,4 @@ def _widths(sizes: Any) -> list[int]:
         raise ArgumentTypeError("sizes", want, sizes)
     if len(sizes) < 2:
         raise ArgumentError("sizes", want, sizes)
-    return [layer_width(f"sizes[{i}]", s) for i, s in enumerate(sizes)]
+    return [count(f"sizes[{i}]", s) for i, s in enumerate(sizes)]

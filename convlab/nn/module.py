@@ -27,12 +27,11 @@ exposes its parameters as one vector, in torch's order (each block's parameters 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from numbers import Integral
 from typing import Any
 
 from convlab.backend import array_namespace
 from convlab.backend.inplace import writes_in_place
-from convlab.errors import ArgumentError, ArgumentTypeError, ShapeError
+from convlab.errors import ArgumentTypeError, ShapeError
 
 
 class Module:
@@ -178,13 +177,3 @@ def _size(shape: tuple[int, ...]) -> int:
     for s in shape:
         n *= s
     return n
-
-
-def layer_width(name: str, value: Any) -> int:
-    """``value`` as an int, after checking it is a positive integer (a Python or NumPy int,
-    not a bool or a float such as 2.5, which would otherwise be truncated)."""
-    if isinstance(value, bool) or not isinstance(value, Integral):
-        raise ArgumentTypeError(name, "a positive integer (a layer width)", value)
-    if value < 1:
-        raise ArgumentError(name, "a positive integer (a layer width)", value)
-    return int(value)

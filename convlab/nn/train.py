@@ -38,7 +38,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from convlab.backend import BatchSampler, take_rows, to_numpy
-from convlab.backend.checks import hyper
+from convlab.backend.checks import count, hyper
 from convlab.backend.memory import keep_freed_memory
 from convlab.backend.random import host_rng
 from convlab.errors import ArgumentError, ArgumentTypeError
@@ -95,12 +95,10 @@ def fit(
     """Train ``model`` on ``data`` = ``(X_train, y_train)`` or ``(X_train, y_train, X_test,
     y_test)`` (a :class:`convlab.data.Split` works) for ``epochs`` epochs; see the module
     docstring.  The model is left holding the returned parameters ``record.x``."""
-    epochs = int(hyper("epochs", epochs, low=1, high=None))
+    epochs = count("epochs", epochs)
     loss = make_loss(loss)
     splits = _splits(model, loss, data, val_fraction, seed)
-    bs = int(
-        hyper("batch_size", batch_size, low=1, high=splits["train"][0].shape[0], high_open=False)
-    )
+    bs = count("batch_size", batch_size, high=splits["train"][0].shape[0])
     ema = None if ema is None else hyper("ema", ema, low=0.0, high=1.0, low_open=True)
     if patience is not None and "val" not in splits:
         raise ArgumentError(

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from convlab.backend import BatchSampler, take_rows, to_numpy
-from convlab.errors import ArgumentError, ShapeError
+from convlab.errors import ArgumentError, ArgumentTypeError, ShapeError
 
 
 def test_each_epoch_covers_every_sample_once_and_reshuffles():
@@ -44,10 +44,16 @@ def test_take_rows_stays_on_the_device(backend):
 
 
 def test_batch_size_larger_than_the_data_is_rejected():
-    with pytest.raises(ArgumentError, match=r"batch_size: expected a value in \[1, 10\]"):
+    with pytest.raises(ArgumentError, match=r"batch_size: expected an integer in \[1, 10\]"):
         BatchSampler(10, 11)
 
 
 def test_labels_of_the_wrong_length_are_rejected():
     with pytest.raises(ShapeError, match="labels"):
         BatchSampler(10, 2, labels=[0, 1])
+
+
+@pytest.mark.parametrize("bad", [2.5, 4.0, "4", True, None])
+def test_a_count_must_be_an_integer(bad):
+    with pytest.raises(ArgumentTypeError, match="batch_size: expected an integer"):
+        BatchSampler(10, bad)

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from convlab.backend import to_numpy
-from convlab.errors import ArgumentError, ShapeError
+from convlab.errors import ArgumentError, ArgumentTypeError, ShapeError
 from convlab.linalg import (
     PRECONDITIONERS,
     cg,
@@ -188,3 +188,9 @@ def test_every_registered_preconditioner_solves_an_spd_system(backend):
         out = pcg(backend.asarray(A), backend.asarray(b), preconditioner=name)
         assert out.status == "converged", name
         np.testing.assert_allclose(to_numpy(out.x), np.linalg.solve(A, b), rtol=1e-7)
+
+
+@pytest.mark.parametrize("max_iter", [2.5, 10.0])
+def test_max_iter_must_be_an_integer(max_iter):
+    with pytest.raises(ArgumentTypeError, match=r"^max_iter: expected a positive integer"):
+        cg(np.eye(2), np.ones(2), max_iter=max_iter)

@@ -146,3 +146,11 @@ def test_mlp_takes_numpy_integer_widths():
 def test_a_fractional_layer_width_is_named_not_truncated(build, pattern):
     with pytest.raises(ArgumentTypeError, match=pattern):
         build()
+
+
+@pytest.mark.parametrize("epochs", [2.5, 3.0, True])
+def test_fit_refuses_a_fractional_epoch_count(epochs):
+    X = np.zeros((8, 4))
+    y = np.zeros(8, dtype=int)
+    with pytest.raises(ArgumentTypeError, match=r"^epochs: expected a positive integer"):
+        fit(mlp([4, 2]), (X, y), GD(0.1), epochs=epochs)
