@@ -59,7 +59,7 @@ class ClipByGlobalNorm(_Wrapper):
         check_grad(params, grad)
         xp = array_namespace(grad)
         norm = xp.linalg.vector_norm(grad, axis=-1, keepdims=True)
-        coef = xp.minimum(self.per_run("max_norm", params) / (norm + CLIP_EPS), 1.0)
+        coef = xp.minimum(self.max_norm / (norm + CLIP_EPS), 1.0)
         return self.optimizer.step(params, grad * coef, state, oracle)
 
 
@@ -82,7 +82,7 @@ class ClipByValue(_Wrapper):
     def step(self, params, grad, state, oracle=None):
         check_grad(params, grad)
         xp = array_namespace(grad)
-        c = self.per_run("clip_value", params)
+        c = self.clip_value
         return self.optimizer.step(params, xp.minimum(xp.maximum(grad, -c), c), state, oracle)
 
 
@@ -115,7 +115,7 @@ class EMA(_Wrapper):
 
     def step(self, params, grad, state, oracle=None):
         new, inner = self.optimizer.step(params, grad, state.inner, oracle)
-        gamma = self.per_run("decay", params)
+        gamma = self.decay
         return new, EMAState(inner, gamma * state.averaged + (1.0 - gamma) * new)
 
     @staticmethod
