@@ -21,7 +21,7 @@ from tqdm import tqdm
 
 from convlab import __version__
 from convlab.experiments.claim import Claim, Context
-from convlab.experiments.outcome import Outcome, evaluate
+from convlab.experiments.outcome import Outcome, evaluate_claim
 from convlab.experiments.registry import all_claims
 from convlab.plot import save
 from convlab.report.html import page
@@ -88,7 +88,7 @@ def _run_index(i: int, ctx: Context, tmp: Path) -> Outcome:
 
 def _run_one(claim: Claim, ctx: Context, tmp: Path) -> Outcome:
     """Evaluate one claim and draw its figure (in a worker process when jobs > 1)."""
-    outcome = evaluate(claim, ctx)
+    outcome = evaluate_claim(claim, ctx)
     if outcome.figure_data is not None:
         try:
             save(outcome.figure_data, tmp / "figures" / claim.id, outcome.verdict)

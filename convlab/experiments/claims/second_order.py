@@ -8,7 +8,7 @@ import numpy as np
 from convlab.backend import from_host
 from convlab.experiments.claim import Context, Evidence, claim, within
 from convlab.experiments.claims._common import host
-from convlab.experiments.figure import Figure, Panel, Series, Surface
+from convlab.experiments.figure import Contour, Figure, Panel, Series
 from convlab.optim import GD, run
 from convlab.optim.least_squares import GaussNewton, Levenberg
 from convlab.optim.newton import Newton
@@ -238,7 +238,7 @@ def _bfgs_figure(problem, traces: dict, rho: float) -> Figure:
                 "x",
                 "y",
                 paths,
-                surface=Surface(x, y, z.reshape(y.size, x.size), log=True),
+                surface=Contour(x, y, z.reshape(y.size, x.size), log=True),
             ),
         ],
         "Rosenbrock: GD, L-BFGS, BFGS, Newton",
