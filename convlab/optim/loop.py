@@ -107,9 +107,9 @@ def _check_problem(problem) -> None:
         raise ArgumentTypeError(
             "problem",
             f"a problem with an integer `dim` (its number of parameters); "
-            f"{type(problem).__name__}.dim is {dim!r} — subclass convlab.problems.Problem "
-            "and set dim, xp and dtype",
-            problem,
+            f"{type(problem).__name__}.dim is {dim!r} (set dim, xp, dtype and x0 as "
+            "convlab.problems.Problem describes)",
+            type(problem),  # not the problem: its repr may need dim
         )
     lacks = [a for a in ("start", "value_and_grad") if not callable(getattr(problem, a, None))]
     if lacks or not hasattr(problem, "x0"):
@@ -117,7 +117,7 @@ def _check_problem(problem) -> None:
             "problem",
             f"a problem with x0, start(x0) and value_and_grad(x); "
             f"{type(problem).__name__} lacks {', '.join(lacks) or 'x0'}",
-            problem,
+            type(problem),
         )
 
 
