@@ -79,12 +79,11 @@ def run(
     steps = 1000 if steps is None else _count("steps", steps)
     tol = None if tol is None else hyper("tol", tol, low=0.0, high=None)
     check_optimizer(optimizer)
-    _check_problem(problem)
+    x = start(problem, x0)
     record = _record(problem, record)
     if callback is not None:
         _check_callback(callback)
     sampler = None if batch_size is None else _sampler(problem, batch_size, seed, labels)
-    x = problem.start(problem.x0 if x0 is None else x0)
     optimizer = for_runs(optimizer, x)
     keep_freed_memory()  # pure steps allocate afresh: no page faults (convlab.backend.memory)
     with np.errstate(all="ignore"):
@@ -98,6 +97,14 @@ def _count(name: str, value: Any) -> int:
     if value < 1:
         raise ArgumentError(name, "an integer ≥ 1", int(value))
     return int(value)
+
+
+def start(problem, x0: Any = None) -> Any:
+    """The checked start of a run: ``x0``, or the problem's default ``x0``, through
+    ``problem.start`` (so a default given as a list is checked and converted as ``x0`` is),
+    after checking that ``problem`` has what the loop reads."""
+    _check_problem(problem)
+    return problem.start(problem.x0 if x0 is None else x0)
 
 
 def _check_problem(problem) -> None:

@@ -25,7 +25,7 @@ import numpy as np
 from convlab.backend import array_namespace
 from convlab.errors import ArgumentError, ArgumentTypeError, ConvlabError
 from convlab.optim.base import check_optimizer, hyperparameter_names, hyperparameters, rebuild
-from convlab.optim.loop import run
+from convlab.optim.loop import run, start
 from convlab.optim.trace import BatchedTrace
 
 MODES = ("product", "zip")
@@ -257,7 +257,7 @@ def _floats(name: str, values: list) -> np.ndarray:
 
 def _starts(problem, x0: Any, runs: int) -> Any:
     """``x0`` as ``(runs, d)``: a shared start is repeated for every run."""
-    x = problem.start(x0)
+    x = start(problem, x0)
     if x.ndim == 2:
         if x.shape[0] != runs:
             raise ArgumentError("x0", f"shape (d,) or ({runs}, d) for {runs} runs", x)
