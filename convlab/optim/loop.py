@@ -280,7 +280,18 @@ class _Loop:
             self._finish(done, Status.CONVERGED, f"‖∇f‖ ≤ tol = {self.tol:g} at step {t}", t)
         stop = getattr(state, "stop", None)  # an optimizer's own test: convlab.optim.stopping
         if stop is not None:
-            self._finish(stop.mask, Status(stop.status), f"{stop.message} (step {t})", t)
+            self._finish(stop.mask, self._stop_status(stop), f"{stop.message} (step {t})", t)
+
+    def _stop_status(self, stop) -> Status:
+        """The Status an optimizer's own stopping test asks for, checked."""
+        try:
+            return Status(stop.status)
+        except ValueError:
+            raise ArgumentError(
+                f"{type(self.optimizer).__name__}.step: state.stop.status",
+                f"one of {tuple(s.value for s in Status)}",
+                stop.status,
+            ) from None
 
     def _freeze(self, x, g, f, gn, dist) -> tuple:
         """Finished runs keep their last recorded values.  An ``elementwise`` optimizer (each

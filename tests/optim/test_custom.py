@@ -401,3 +401,22 @@ def test_renamed_objects_keep_their_old_names_with_a_warning(module, old, new):
     mod = __import__(module, fromlist=[new])
     with pytest.warns(DeprecationWarning, match=rf"{module}\.{old} is deprecated.*{new}"):
         assert getattr(mod, old) is getattr(mod, new)
+
+
+class _StopsOddly(_ParamsOnly):
+    def step(self, params, grad, state, oracle=None):
+        return params - self.lr * grad, _StopState(co.Stop(True, "done", "finished"))
+
+
+class _StopState(tuple):
+    def __new__(cls, stop):
+        return super().__new__(cls, (stop,))
+
+    @property
+    def stop(self):
+        return self[0]
+
+
+def test_an_optimizers_own_stop_must_use_a_known_status():
+    with pytest.raises(ArgumentError, match=r"_StopsOddly\.step: state\.stop\.status.*'done'"):
+        co.run(Quadratic.from_spectrum([1.0, 2.0]), _StopsOddly(0.1), steps=3)
