@@ -40,6 +40,7 @@ An Optax-style ``init``/``update`` pair runs through :func:`~convlab.optim.adapt
 
 from __future__ import annotations
 
+import functools
 import inspect
 from abc import ABCMeta, abstractmethod
 from collections.abc import Mapping
@@ -122,6 +123,7 @@ class Optimizer(metaclass=_Immutable):
         return f"{type(self).__name__}({fields})"
 
 
+@functools.cache
 def hyperparameter_names(cls: type) -> tuple[str, ...]:
     """The named arguments of ``cls``'s constructor: its hyper-parameters."""
     try:

@@ -11,8 +11,7 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 from convlab.backend import array_namespace
-from convlab.errors import ArgumentTypeError
-from convlab.optim.base import Optimizer, check_grad
+from convlab.optim.base import Optimizer, check_grad, check_optimizer
 from convlab.optim.hyperparams import check
 
 CLIP_EPS = 1e-6  # torch.nn.utils.clip_grad_norm_'s guard against a zero norm
@@ -29,8 +28,7 @@ class _Wrapper(Optimizer):
 
 
 def _inner(optimizer: Any) -> Optimizer:
-    if not isinstance(optimizer, Optimizer):
-        raise ArgumentTypeError("optimizer", "a convlab Optimizer", optimizer)
+    check_optimizer(optimizer)
     return optimizer
 
 

@@ -420,3 +420,8 @@ class _StopState(tuple):
 def test_an_optimizers_own_stop_must_use_a_known_status():
     with pytest.raises(ArgumentError, match=r"_StopsOddly\.step: state\.stop\.status.*'done'"):
         co.run(Quadratic.from_spectrum([1.0, 2.0]), _StopsOddly(0.1), steps=3)
+
+
+def test_integers_are_reported_as_integers():
+    with pytest.raises(ArgumentError, match=r"step_size: expected a value in \[1, inf\), got 0$"):
+        co.StepDecay(0.1, step_size=0)

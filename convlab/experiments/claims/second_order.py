@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from convlab.backend import from_host
+from convlab.backend import eps, from_host
 from convlab.experiments.claim import Context, Evidence, claim, within
 from convlab.experiments.claims._common import host
 from convlab.experiments.figure import Contour, Figure, Panel, Series
@@ -16,7 +16,7 @@ from convlab.optim.quasi_newton import BFGS, LBFGS
 from convlab.problems import LeastSquares, Rosenbrock
 from convlab.symbolic import gd_rate, levenberg_shrinkage
 
-EPS = float(np.finfo(np.float64).eps)  # every claim here needs float64 (the reasons below)
+EPS = eps("float64")  # every claim here needs float64 (the reasons below)
 NEWTON_NEEDS_FLOAT64 = (
     "near x* = (1, 1) float32 rounds Newton's iterate onto x* once e_t ≈ 1e-5 (ε‖x*‖ ≈ 2e-7 "
     "exceeds C·e_t²), so the quadratic regime down to e_t ≤ 1e-6 cannot be observed"
