@@ -36,12 +36,9 @@ def check(
 
     A list or tuple of per-run values comes back as a NumPy array."""
     if isinstance(value, list | tuple):
-        value = np.asarray(value, dtype=np.float64) if _numbers(value) else value
+        host = np.asarray(value)
+        value = host.astype(np.float64) if host.dtype.kind in "iuf" else value
     return hyper(name, value, low=low, high=high, low_open=low_open, high_open=high_open)
-
-
-def _numbers(values: list | tuple) -> bool:
-    return all(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
 
 
 def check_lr(lr: Any, *, strict: bool = False) -> Any:
