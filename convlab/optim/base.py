@@ -17,13 +17,15 @@ allocates nothing.  The caller hands ``params`` and ``state`` over, as with JAX'
 donation; :func:`convlab.nn.fit` does so, :func:`convlab.run` (which keeps histories and
 freezes finished runs) does not.
 
-**Hyper-parameters** are the constructor's arguments, kept as attributes of the same name
-(``self.lr = lr``), as a dataclass keeps its fields.  Each is a number, a 1-D array with one
-value per run (what :func:`convlab.sweep` passes), a pair of those (``betas``), a schedule, or
-any other setting.  Before a run, convlab hands the optimizer a *per-run view* of itself
-(:func:`~convlab.optim.hyperparams.for_runs`): every per-run array is already an ``(R, 1)``
-array on the parameters' namespace, device and dtype, so ``self.lr * grad`` is right for
-``params`` of shape ``(R, d)`` whatever R and d.  Step code reads ``self.lr`` and nothing else.
+**Hyper-parameters** are the constructor's named arguments (not ``**kwargs``), kept as
+attributes of the same name (``self.lr = lr``), as a dataclass keeps its fields; anything that
+changes during a run belongs in the state, never on ``self``.  Each is a number, a 1-D array
+with one value per run (what :func:`convlab.sweep` passes), a pair of those (``betas``), a
+schedule, or any other setting.  Before a run, convlab hands the optimizer a *per-run view*
+of itself (:func:`~convlab.optim.hyperparams.for_runs`): every per-run array is already an
+``(R, 1)`` array on the parameters' namespace, device and dtype, so ``self.lr * grad`` is
+right for ``params`` of shape ``(R, d)`` whatever R and d.  Step code reads ``self.lr`` and
+nothing else.
 
 **Optional attributes**: ``elementwise = True`` promises that each run's update reads only its
 own row and tolerates non-finite rows (the run loop then need not mask finished runs);
