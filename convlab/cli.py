@@ -154,12 +154,12 @@ def _report(args) -> int:
 
 
 def _demo(args) -> int:
-    from convlab.experiments import evaluate
+    from convlab.experiments import evaluate_claim
     from convlab.report.build import document
     from convlab.report.table import verdict_table
 
     ctx, selection = _context_and_claims(args)
-    outcomes = [evaluate(c, ctx) for c in selection.claims]
+    outcomes = [evaluate_claim(c, ctx) for c in selection.claims]
     doc = document(outcomes, ctx, selection)
     for o in outcomes:
         print(f"{o.title}\n  predicted {o.predicted}\n  measured  {o.measured}\n  -> {o.verdict}")

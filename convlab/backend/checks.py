@@ -126,5 +126,5 @@ def hyper(name: str, value: Any, *, low=None, high=None, low_open=False, high_op
         lb = "(-inf" if low is None else ("(" if low_open else "[") + f"{low:g}"
         hb = "inf)" if high is None else f"{high:g}" + (")" if high_open else "]")
         got = host if host.ndim == 0 else host[bad][0]
-        raise ArgumentError(name, f"a value in {lb}, {hb}", float(got))
+        raise ArgumentError(name, f"a value in {lb}, {hb}", got.item())  # an int stays an int
     return float(host) if host.ndim == 0 else value

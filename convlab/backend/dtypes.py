@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from convlab.errors import ArgumentError
 
 DTYPES = ("float64", "float32")
@@ -27,6 +29,12 @@ def resolve_dtype(xp: Any, dtype: str | Any | None = None) -> Any:
     raise ArgumentError("dtype", f"one of {DTYPES} (or the namespace's float dtypes)", dtype)
 
 
-def eps(xp: Any, dtype: Any) -> float:
-    """Machine epsilon of a floating dtype."""
-    return float(xp.finfo(dtype).eps)
+def eps(dtype: Any) -> float:
+    """Machine epsilon of a floating dtype: a name (``"float32"``), a NumPy/CuPy dtype or any
+    namespace's dtype object (``torch.float32``, ``array_api_strict.float64``).  The one
+    source of ε in convlab (2.2e-16 in float64, 1.2e-7 in float32)."""
+    name = dtype if isinstance(dtype, str) else getattr(dtype, "__name__", str(dtype))
+    name = name.rsplit(".", 1)[-1].strip("'>")
+    if name not in ("float16", "float32", "float64"):
+        raise ArgumentError("dtype", "a floating dtype: float16, float32 or float64", name)
+    return float(np.finfo(name).eps)

@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from convlab.backend import get_namespace, resolve_dtype
+from convlab.backend import eps, get_namespace, resolve_dtype
 from convlab.experiments.figure import Figure
 
 
@@ -52,7 +52,7 @@ class Context:
     @property
     def eps(self) -> float:
         """Machine epsilon ε of the dtype: the unit of every rounding tolerance (c·ε·scale)."""
-        return float(np.finfo(self.dtype).eps)
+        return eps(self.dtype)
 
     def pick(self, full: Any, quick: Any) -> Any:
         """``quick`` in a ``--quick`` run, ``full`` otherwise (sizes, step counts, repeats)."""

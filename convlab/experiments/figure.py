@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from convlab.deprecation import renamed
+
 ROLES = ("theory", "measured", "bound", "trajectory", "reference")
 
 
@@ -46,7 +48,7 @@ class Heatmap:
 
 
 @dataclass
-class Surface:
+class Contour:
     """A function on a grid, drawn as contour lines (trajectories go on top as series)."""
 
     x: np.ndarray
@@ -65,7 +67,7 @@ class Panel:
     xscale: str = "linear"
     yscale: str = "linear"
     heatmap: Heatmap | None = None
-    surface: Surface | None = None
+    surface: Contour | None = None
     vlines: list[tuple[float, str]] = field(default_factory=list)
     hlines: list[tuple[float, str]] = field(default_factory=list)
 
@@ -83,3 +85,6 @@ def thin(x: np.ndarray, y: np.ndarray, keep: int) -> tuple[np.ndarray, np.ndarra
         return x, y
     idx = np.unique(np.linspace(0, x.size - 1, keep).round().astype(int))
     return x[idx], y[idx]
+
+
+__getattr__ = renamed(__name__, {"Surface": "Contour"}, globals())

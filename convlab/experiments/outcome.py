@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from convlab.deprecation import renamed
 from convlab.experiments.claim import Claim, Context, Evidence
 from convlab.experiments.figure import Figure
 
@@ -60,7 +61,7 @@ class Outcome:
         return {k: jsonable(getattr(self, k)) for k in keys}
 
 
-def evaluate(claim: Claim, ctx: Context) -> Outcome:
+def evaluate_claim(claim: Claim, ctx: Context) -> Outcome:
     """Run ``claim`` in ``ctx`` (in float64 if it needs it); an exception becomes a failed
     outcome with its message."""
     ctx = claim.context(ctx)
@@ -103,3 +104,6 @@ def jsonable(value: Any) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
         return str(value)
     return value
+
+
+__getattr__ = renamed(__name__, {"evaluate": "evaluate_claim"}, globals())

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from convlab.backend import array_namespace
+from convlab.deprecation import renamed
 from convlab.errors import ArgumentError
 from convlab.linalg.direct import triangular_solve
 from convlab.linalg.result import SolveResult, check_iteration, check_system, relative
@@ -18,7 +19,7 @@ from convlab.linalg.result import SolveResult, check_iteration, check_system, re
 GROWTH_LIMIT = 1e10
 
 
-def jacobi(A, b, x0=None, *, tol: float = 1e-10, max_iter: int | None = None) -> SolveResult:
+def jacobi_solve(A, b, x0=None, *, tol: float = 1e-10, max_iter: int | None = None) -> SolveResult:
     r"""Jacobi iteration :math:`x_{t+1} = x_t + D^{-1}(b - A x_t)`, D = diag(A) (Saad §4.1).
 
     Defaults: x₀ = 0, ``tol`` = 1e-10 on the relative residual, ``max_iter`` = 10n.
@@ -35,10 +36,12 @@ def jacobi(A, b, x0=None, *, tol: float = 1e-10, max_iter: int | None = None) ->
     return _iterate(A, b, x, lambda r: inv * r, *check_iteration(tol, max_iter, A.shape[0]))
 
 
-def gauss_seidel(A, b, x0=None, *, tol: float = 1e-10, max_iter: int | None = None) -> SolveResult:
+def gauss_seidel_solve(
+    A, b, x0=None, *, tol: float = 1e-10, max_iter: int | None = None
+) -> SolveResult:
     r"""Gauss–Seidel :math:`x_{t+1} = x_t + (D + L)^{-1}(b - A x_t)`, L the strict lower
     triangle of A (Saad §4.1): the forward sweep, written with one triangular solve per
-    iteration.  Defaults as :func:`jacobi`; a zero diagonal raises ``ArgumentError``.
+    iteration.  Defaults as :func:`jacobi_solve`; a zero diagonal raises ``ArgumentError``.
     """
     A, b, x = check_system(A, b, x0)
     xp = array_namespace(A)
@@ -85,3 +88,8 @@ def _iterate(A, b, x, correct, tol: float, max_iter: int) -> SolveResult:
     return SolveResult(
         x, max_iter, np.asarray(hist), status, f"stopped after max_iter = {max_iter} iterations"
     )
+
+
+__getattr__ = renamed(
+    __name__, {"jacobi": "jacobi_solve", "gauss_seidel": "gauss_seidel_solve"}, globals()
+)

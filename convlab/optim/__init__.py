@@ -4,8 +4,10 @@ from convlab.optim.adadelta import Adadelta
 from convlab.optim.adagrad import Adagrad
 from convlab.optim.adam import Adam, AdamW
 from convlab.optim.adamax import Adamax
-from convlab.optim.base import Optimizer
+from convlab.optim.adapters import OptaxAdapter, from_optax
+from convlab.optim.base import Optimizer, OptimizerProtocol
 from convlab.optim.gd import GD
+from convlab.optim.hyperparams import for_runs
 from convlab.optim.least_squares import GaussNewton, Levenberg, LevenbergMarquardt, least_squares
 from convlab.optim.line_search import LINE_SEARCHES, Backtracking, ExactQuadratic, StrongWolfe
 from convlab.optim.loop import run
@@ -35,7 +37,7 @@ from convlab.optim.schedules import (
 from convlab.optim.sgd import SGD
 from convlab.optim.stopping import Stop
 from convlab.optim.sweep import SweepResult, SweepTable, sweep
-from convlab.optim.trace import RateFit, Trace, fit_rate
+from convlab.optim.trace import BatchedTrace, RateFit, Status, Trace, fit_rate, fit_rates
 from convlab.optim.wrappers import EMA, ClipByGlobalNorm, ClipByValue
 
 __all__ = [
@@ -60,6 +62,7 @@ __all__ = [
     "Adam",
     "AdamW",
     "Adamax",
+    "BatchedTrace",
     "ClipByGlobalNorm",
     "ClipByValue",
     "Constant",
@@ -73,7 +76,9 @@ __all__ = [
     "NAdam",
     "MoreThuente",
     "Nesterov",
+    "OptaxAdapter",
     "Optimizer",
+    "OptimizerProtocol",
     "Product",
     "RAdam",
     "RMSprop",
@@ -81,11 +86,15 @@ __all__ = [
     "Rprop",
     "Schedule",
     "Sequence",
+    "Status",
     "StepDecay",
     "SweepResult",
     "SweepTable",
     "Trace",
     "fit_rate",
+    "fit_rates",
+    "for_runs",
+    "from_optax",
     "run",
     "schedule",
     "sweep",

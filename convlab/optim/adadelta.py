@@ -48,7 +48,7 @@ class Adadelta(Optimizer):
         check_grad(params, grad)
         xp = array_namespace(params)
         g = decay(self, grad, params)
-        rho, eps = self.per_run("rho", params), self.per_run("eps", params)
+        rho, eps = self.rho, self.eps
         sq = rho * state.square_avg + (1.0 - rho) * g * g
         delta = xp.sqrt(state.acc_delta + eps) / xp.sqrt(sq + eps) * g
         acc = rho * state.acc_delta + (1.0 - rho) * delta * delta

@@ -47,15 +47,13 @@ class Adagrad(Optimizer):
         self.eps = check("eps", eps)
 
     def init(self, params: Any) -> AdagradState:
-        return AdagradState(0, params * 0.0 + self.per_run("initial_accumulator_value", params))
+        return AdagradState(0, params * 0.0 + self.initial_accumulator_value)
 
     def step(self, params, grad, state, oracle=None):
         check_grad(params, grad)
         xp = array_namespace(params)
         g = decay(self, grad, params)
-        clr = lr_at(self, params, state.count) / (
-            1.0 + state.count * self.per_run("lr_decay", params)
-        )
+        clr = lr_at(self, params, state.count) / (1.0 + state.count * self.lr_decay)
         s = state.sum + g * g
-        std = xp.sqrt(s) + self.per_run("eps", params)
+        std = xp.sqrt(s) + self.eps
         return params - clr * (g / std), AdagradState(state.count + 1, s)

@@ -10,7 +10,6 @@ from convlab.optim.hyperparams import (
     check,
     check_betas,
     check_lr,
-    item_per_run,
     lr_at,
     weight_decay_step,
 )
@@ -74,14 +73,14 @@ class Adam(Optimizer):
         xp = array_namespace(params)
         lr, t = lr_at(self, params, state.count), state.count + 1
         g, params = weight_decay_step(self, grad, params, lr)
-        b1, b2 = (item_per_run(self, "betas", i, params) for i in (0, 1))
+        b1, b2 = self.betas
         m = state.exp_avg + (1.0 - b1) * (g - state.exp_avg)
         v = b2 * state.exp_avg_sq + (1.0 - b2) * g * g
         vmax = state.max_exp_avg_sq
         if self.amsgrad:
             vmax = xp.maximum(vmax, v)
         denom = xp.sqrt(vmax if self.amsgrad else v) / (1.0 - b2**t) ** 0.5
-        denom = denom + self.per_run("eps", params)
+        denom = denom + self.eps
         new = params - (lr / (1.0 - b1**t)) * (m / denom)
         return new, AdamState(t, m, v, vmax)
 

@@ -6,7 +6,7 @@ from typing import Any, NamedTuple
 
 from convlab.backend import array_namespace
 from convlab.optim.base import Optimizer, check_grad
-from convlab.optim.hyperparams import check, check_betas, check_lr, decay, item_per_run, lr_at
+from convlab.optim.hyperparams import check, check_betas, check_lr, decay, lr_at
 
 
 class AdamaxState(NamedTuple):
@@ -49,8 +49,8 @@ class Adamax(Optimizer):
         xp = array_namespace(params)
         t = state.count + 1
         g = decay(self, grad, params)
-        b1, b2 = (item_per_run(self, "betas", i, params) for i in (0, 1))
+        b1, b2 = self.betas
         m = state.exp_avg + (1.0 - b1) * (g - state.exp_avg)
-        u = xp.maximum(b2 * state.exp_inf, xp.abs(g) + self.per_run("eps", params))
+        u = xp.maximum(b2 * state.exp_inf, xp.abs(g) + self.eps)
         clr = lr_at(self, params, state.count) / (1.0 - b1**t)
         return params - clr * (m / u), AdamaxState(t, m, u)

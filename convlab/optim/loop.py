@@ -26,61 +26,137 @@ of being masked each step; the Trace, ``params`` records and callbacks still see
 
 from __future__ import annotations
 
+import inspect
+import numbers
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
 from convlab.backend import array_namespace, to_numpy
-from convlab.backend.checks import hyper
+from convlab.backend.checks import count, hyper
 from convlab.backend.memory import keep_freed_memory
 from convlab.backend.sampling import BatchSampler
 from convlab.errors import ArgumentError, ArgumentTypeError
-from convlab.optim.base import Optimizer
-from convlab.optim.divergence import GROWTH_LIMIT
+from convlab.optim.base import OptimizerProtocol, check_optimizer
+from convlab.optim.divergence import diverged
+from convlab.optim.hyperparams import for_runs
 from convlab.optim.oracle import CountingOracle
-from convlab.optim.trace import Trace
+from convlab.optim.trace import BatchedTrace, Status, Trace
 
 RECORDABLE = ("loss", "grad_norm", "dist", "params")
 
 
 def run(
     problem,
-    optimizer: Optimizer,
+    optimizer: OptimizerProtocol,
     *,
     steps: int | None = None,
     tol: float | None = None,
     x0: Any = None,
     callback: Callable | None = None,
-    record: tuple[str, ...] = ("loss", "grad_norm", "dist"),
+    record: str | Sequence[str] | None = None,
     batch_size: int | None = None,
     seed: int = 0,
     labels: Any = None,
-) -> Trace:
-    """Run ``optimizer`` on ``problem`` and return its :class:`~convlab.optim.trace.Trace`.
+) -> Trace | BatchedTrace:
+    """Run ``optimizer`` on ``problem``: a :class:`~convlab.optim.trace.Trace` for a start of
+    shape ``(d,)``, a :class:`~convlab.optim.trace.BatchedTrace` for ``(R, d)``.
 
-    steps: the most updates to make (default 1000).  tol: stop a run once ‖∇f(x)‖ ≤ tol.
-    x0: the start, ``(d,)`` or ``(R, d)`` (default: the problem's ``x0``).
+    optimizer: any object with ``init`` and ``step`` (:class:`~convlab.optim.base.Optimizer`).
+    steps: the most updates to make, a positive integer (default 1000).  tol: stop a run once
+    ‖∇f(x)‖ ≤ tol.  x0: the start, ``(d,)`` or ``(R, d)`` (default: the problem's ``x0``).
     callback: called as ``callback(t, x, loss, grad)`` after each step; returning ``True``
-    stops every run with status ``stopped``.  record: which histories to keep, from
-    ``("loss", "grad_norm", "dist", "params")``; ``params`` keeps a snapshot per step (for
-    trajectory plots).  ``loss`` and ``grad_norm`` are always recorded.
+    stops every run with status ``stopped``.  record: a name or names from
+    ``("loss", "grad_norm", "dist", "params")`` — ``dist`` needs a problem with a known
+    ``minimizer``, and ``params`` keeps a snapshot per step (for trajectory plots).
+    ``loss`` and ``grad_norm`` are always recorded; by default ``dist`` is too, where the
+    minimizer is known.
     batch_size, seed, labels: mini-batch iteration (see the module docstring); ``labels``
     (one class per sample, e.g. a classifier's targets) makes the batches class-balanced.
     """
-    steps = 1000 if steps is None else int(hyper("steps", steps, low=1, high=None))
+    steps = 1000 if steps is None else count("steps", steps)
     tol = None if tol is None else hyper("tol", tol, low=0.0, high=None)
-    if not isinstance(optimizer, Optimizer):
-        raise ArgumentTypeError("optimizer", "a convlab Optimizer", optimizer)
-    unknown = set(record) - set(RECORDABLE)
-    if unknown:
-        raise ArgumentError("record", f"names from {RECORDABLE}", sorted(unknown))
+    check_optimizer(optimizer)
+    x = start(problem, x0)
+    record = _record(problem, record)
+    if callback is not None:
+        _check_callback(callback)
     sampler = None if batch_size is None else _sampler(problem, batch_size, seed, labels)
-    x = problem.start(x0)
+    optimizer = for_runs(optimizer, x)
     keep_freed_memory()  # pure steps allocate afresh: no page faults (convlab.backend.memory)
     with np.errstate(all="ignore"):
         return _Loop(problem, optimizer, x, tol, record, callback, sampler).go(steps)
+
+
+def start(problem, x0: Any = None) -> Any:
+    """The checked start of a run: ``x0``, or the problem's default ``x0``, through
+    ``problem.start`` (so a default given as a list is checked and converted as ``x0`` is),
+    after checking that ``problem`` has what the loop reads."""
+    _check_problem(problem)
+    return problem.start(problem.x0 if x0 is None else x0)
+
+
+def _check_problem(problem) -> None:
+    """The attributes the loop reads: ``dim``, ``x0``, ``start`` and ``value_and_grad``."""
+    dim = getattr(problem, "dim", None)
+    if isinstance(dim, bool) or not isinstance(dim, numbers.Integral):
+        raise ArgumentTypeError(
+            "problem",
+            f"a problem with an integer `dim` (its number of parameters); "
+            f"{type(problem).__name__}.dim is {dim!r} (set dim, xp, dtype and x0 as "
+            "convlab.problems.Problem describes)",
+            type(problem),  # not the problem: its repr may need dim
+        )
+    lacks = [a for a in ("start", "value_and_grad") if not callable(getattr(problem, a, None))]
+    if lacks or not hasattr(problem, "x0"):
+        raise ArgumentTypeError(
+            "problem",
+            f"a problem with x0, start(x0) and value_and_grad(x); "
+            f"{type(problem).__name__} lacks {', '.join(lacks) or 'x0'}",
+            type(problem),
+        )
+
+
+def _record(problem, record: str | Sequence[str] | None) -> tuple[str, ...]:
+    """``record`` as a tuple of names, checked against what ``problem`` can give."""
+    known = getattr(problem, "minimizer", None) is not None
+    if record is None:
+        return ("loss", "grad_norm", "dist") if known else ("loss", "grad_norm")
+    names = (record,) if isinstance(record, str) else record
+    if not isinstance(names, Sequence) or not all(isinstance(n, str) for n in names):
+        raise ArgumentTypeError("record", f"a name or names from {RECORDABLE}", record)
+    unknown = set(names) - set(RECORDABLE)
+    if unknown:
+        raise ArgumentError("record", f"names from {RECORDABLE}", sorted(unknown))
+    if "dist" in names and not known:
+        raise ArgumentError(
+            "record",
+            f"'dist' only for a problem with a known minimizer "
+            f"({type(problem).__name__}.minimizer is None)",
+            tuple(names),
+        )
+    return tuple(names)
+
+
+def _check_callback(callback: Any) -> None:
+    """``callback`` must accept ``(t, x, loss, grad)``, checked before the first step."""
+    if not callable(callback):
+        raise ArgumentTypeError("callback", "a callable callback(t, x, loss, grad)", callback)
+    try:
+        signature = inspect.signature(callback)
+    except (TypeError, ValueError):  # a builtin without a signature: trust it
+        return
+    try:
+        signature.bind(0, None, None, None)
+    except TypeError as exc:
+        raise ArgumentTypeError(
+            "callback",
+            f"a callable accepting four positional arguments (t, x, loss, grad); "
+            f"{getattr(callback, '__qualname__', callback)}{signature} does not ({exc})",
+            callback,
+        ) from None
 
 
 def _sampler(problem, batch_size: int, seed: int, labels: Any) -> BatchSampler:
@@ -112,11 +188,10 @@ class _Loop:
         self.f, self.g = self.full.value_and_grad(x)
         shape = tuple(x.shape[:-1])
         self.active = np.ones(shape, dtype=bool)
-        self.status = np.full(shape, "max_steps", dtype=object)
+        self.status = np.full(shape, Status.MAX_STEPS, dtype=object)
         self.message = np.full(shape, "", dtype=object)
         self.n_steps = np.zeros(shape, dtype=int)
         self.f0 = to_numpy(self.f).astype(np.float64)
-        self.rise_limit = GROWTH_LIMIT * np.maximum(np.abs(self.f0), 1.0)
         self.hist: dict[str, list] = {"loss": [], "grad_norm": [], "dist": [], "params": []}
         self.times: list[float] = []
         self.seen: list[int] = [0]
@@ -130,21 +205,43 @@ class _Loop:
         for t in range(1, steps + 1):
             self._advance(t)
             if self.callback is not None and self._call_back(t):
-                self._finish(self.active, "stopped", f"stopped by the callback at step {t}", t)
+                self._finish(self.active, Status.STOPPED, f"stopped by the callback at step {t}", t)
             if not self.active.any():
                 break
-        self._finish(self.active, "max_steps", f"reached the step limit ({steps})", steps)
+        self._finish(self.active, Status.MAX_STEPS, f"reached the step limit ({steps})", steps)
         return self._trace()
 
     def _step(self) -> tuple[Any, Any]:
         """One optimizer update, on the full problem or on the next mini-batch."""
         if self.sampler is None:
-            return self.optimizer.step(self.x, self.g, self.state, self.oracle)
-        batch = next(self.batches)
-        oracle = CountingOracle(self.problem.batch(batch.idx))
-        oracle.counts = self.oracle.counts
-        self.seen.append(self.seen[-1] + len(batch.idx))
-        return self.optimizer.step(self.x, oracle.grad(self.x), self.state, oracle)
+            out = self.optimizer.step(self.x, self.g, self.state, self.oracle)
+        else:
+            batch = next(self.batches)
+            oracle = CountingOracle(self.problem.batch(batch.idx))
+            oracle.counts = self.oracle.counts
+            self.seen.append(self.seen[-1] + len(batch.idx))
+            out = self.optimizer.step(self.x, oracle.grad(self.x), self.state, oracle)
+        self._check_step(out)
+        return out
+
+    def _check_step(self, out: Any) -> None:
+        """``step`` must return ``(params, state)``, params like the ones it was given."""
+        where = f"{type(self.optimizer).__name__}.step"
+        if not (isinstance(out, tuple) and len(out) == 2):
+            raise ArgumentTypeError(
+                f"{where}(params, grad, state, oracle)",
+                "a pair (new_params, new_state) as its return value",
+                out,
+            )
+        x, new = self.x, out[0]
+        same = type(new) is type(x) and tuple(getattr(new, "shape", ())) == tuple(x.shape)
+        if not (same and new.dtype == x.dtype):
+            raise ArgumentTypeError(
+                f"{where}(params, grad, state, oracle)",
+                f"new params like the params it was given ({type(x).__name__} of shape "
+                f"{tuple(x.shape)} and dtype {x.dtype}) as the first item it returns",
+                new,
+            )
 
     def _advance(self, t: int) -> None:
         x_new, state = self._step()
@@ -152,12 +249,12 @@ class _Loop:
         gn, dist = self._norm(g_new), self._dist(x_new)
         probe = x_new @ self.ones if dist is None else dist  # Σx by BLAS, not a slow reduce
         host = self._to_host(f_new, gn, probe)
-        bad = ~np.all(np.isfinite(host), axis=0) | (host[0] - self.f0 > self.rise_limit)
-        diverged = self.active & bad
-        if diverged.any():
+        bad = ~np.all(np.isfinite(host), axis=0) | diverged(host[0], self.f0)
+        gone = self.active & bad
+        if gone.any():
             self._finish(
-                diverged,
-                "diverged",
+                gone,
+                Status.DIVERGED,
                 f"diverged at step {t}: non-finite or exploding "
                 f"loss; the history ends at the last finite state (step {t - 1})",
                 t - 1,
@@ -170,10 +267,21 @@ class _Loop:
         self._record(self._frozen_x_g()[0] if self.keep_params else None, f_new, gn, dist)
         if self.tol is not None:
             done = self.active & (host[1] <= self.tol)
-            self._finish(done, "converged", f"‖∇f‖ ≤ tol = {self.tol:g} at step {t}", t)
+            self._finish(done, Status.CONVERGED, f"‖∇f‖ ≤ tol = {self.tol:g} at step {t}", t)
         stop = getattr(state, "stop", None)  # an optimizer's own test: convlab.optim.stopping
         if stop is not None:
-            self._finish(stop.mask, stop.status, f"{stop.message} (step {t})", t)
+            self._finish(stop.mask, self._stop_status(stop), f"{stop.message} (step {t})", t)
+
+    def _stop_status(self, stop) -> Status:
+        """The Status an optimizer's own stopping test asks for, checked."""
+        try:
+            return Status(stop.status)
+        except ValueError:
+            raise ArgumentError(
+                f"{type(self.optimizer).__name__}.step: state.stop.status",
+                f"one of {tuple(s.value for s in Status)}",
+                stop.status,
+            ) from None
 
     def _freeze(self, x, g, f, gn, dist) -> tuple:
         """Finished runs keep their last recorded values.  An ``elementwise`` optimizer (each
@@ -223,12 +331,12 @@ class _Loop:
     def _dist(self, x: Any) -> Any:
         return None if self.x_star is None else self._norm(x - self.x_star)
 
-    def _finish(self, mask, status: str, message: str, at: int) -> None:
+    def _finish(self, mask, status: Status, message: str, at: int) -> None:
         mask = np.asarray(mask, dtype=bool) & self.active
         if not mask.any():
             return
-        self.status = np.where(mask, status, self.status)
-        self.message = np.where(mask, message, self.message)
+        self.status, self.message = self.status.copy(), self.message.copy()
+        self.status[mask], self.message[mask] = status, message
         self.n_steps = np.where(mask, at, self.n_steps)
         if self.elementwise:  # remember the finished runs' final state (see _freeze)
             self._mask = None
@@ -247,24 +355,32 @@ class _Loop:
             self.hist["params"].append(x)
         self.times.append(time.perf_counter() - self.t_start)
 
-    def _trace(self) -> Trace:
+    def _trace(self) -> Trace | BatchedTrace:
         xp = self.xp
         hist = {k: to_numpy(xp.stack(v)) if v else None for k, v in self.hist.items()}
-        single = self.active.ndim == 0
-        unwrap = (lambda a: a.item()) if single else (lambda a: tuple(a.tolist()))
         rows = len(self.times)
         epochs = None
         if self.sampler is not None:
             epochs = np.asarray(self.seen[:rows], dtype=np.float64) / self.sampler.n
-        return Trace(
+        common = dict(
             x=self._frozen_x_g()[0],
             time=np.asarray(self.times),
-            status=unwrap(self.status),
-            message=unwrap(self.message),
-            n_steps=int(self.n_steps) if single else self.n_steps.copy(),
             counts=dict(self.oracle.counts),
             iterations=np.arange(rows),
             epochs=epochs,
             extra={"state": self.state},
             **hist,
+        )
+        if self.active.ndim == 0:
+            return Trace(
+                status=Status(self.status.item()),
+                message=self.message.item(),
+                n_steps=int(self.n_steps),
+                **common,
+            )
+        return BatchedTrace(
+            status=tuple(Status(s) for s in self.status.tolist()),
+            message=tuple(self.message.tolist()),
+            n_steps=self.n_steps.copy(),
+            **common,
         )

@@ -25,14 +25,18 @@ class HeavyBall(Optimizer):
 
     Mapping onto torch: ``HeavyBall(lr=η, beta=β)`` has the same trajectory as
     ``SGD(lr=η, momentum=β)`` (torch keeps b = −m/η, with the learning rate outside its buffer).
+    torch's name is accepted too: ``HeavyBall(lr=η, momentum=β)`` is ``HeavyBall(lr=η, beta=β)``
+    (also in a sweep's grid).
 
     Args:
         lr: η > 0, a number, a per-run array or a schedule.
-        beta: β ∈ [0, 1), a number or a per-run array.  No default: the lectures choose it.
+        beta: β ∈ [0, 1), a number or a per-run array (alias ``momentum``).  No default: the
+            lectures choose it.
     """
 
     elementwise = True  # each run's update reads only its own row (see run)
     in_place = True
+    aliases = {"momentum": "beta"}  # torch.optim.SGD's name for β
 
     def __init__(self, lr: Any, beta: Any) -> None:
         self.lr = check_lr(lr, strict=True)
@@ -43,14 +47,14 @@ class HeavyBall(Optimizer):
 
     def step(self, params, grad, state, oracle=None):
         check_grad(params, grad)
-        beta = self.per_run("beta", params)
+        beta = self.beta
         m = beta * state.velocity - lr_at(self, params, state.count) * grad
         return params + m, MomentumState(state.count + 1, m)
 
     def update(self, params, grad, state):
         check_grad(params, grad)
         m = state.velocity
-        m *= self.per_run("beta", params)
+        m *= self.beta
         m -= lr_at(self, params, state.count) * grad
         params += m
         return MomentumState(state.count + 1, m)
@@ -69,14 +73,15 @@ class Nesterov(Optimizer):
 
     Mapping onto torch: torch's ``SGD(lr=η, momentum=β, nesterov=True)`` iterates the
     look-ahead point φ_t = θ_t + βv_t (with its buffer b = −v/η), so its parameters equal
-    θ_t + β v_t here, step for step.
+    θ_t + β v_t here, step for step.  torch's name is accepted too: ``momentum`` for ``beta``.
 
     Args:
         lr: η > 0, a number, a per-run array or a schedule.
-        beta: β ∈ [0, 1), a number or a per-run array.
+        beta: β ∈ [0, 1), a number or a per-run array (alias ``momentum``).
     """
 
     elementwise = True  # each run's update reads only its own row (see run)
+    aliases = {"momentum": "beta"}  # torch.optim.SGD's name for β
 
     def __init__(self, lr: Any, beta: Any) -> None:
         self.lr = check_lr(lr, strict=True)
@@ -87,7 +92,7 @@ class Nesterov(Optimizer):
 
     def step(self, params, grad, state, oracle=None):
         check_grad(params, grad)
-        beta = self.per_run("beta", params)
+        beta = self.beta
         ahead = oracle.grad(params + beta * state.velocity)
         check_grad(params, ahead)
         v = beta * state.velocity - lr_at(self, params, state.count) * ahead

@@ -10,7 +10,6 @@ from convlab.optim.hyperparams import (
     check,
     check_betas,
     check_lr,
-    item_per_run,
     lr_at,
     weight_decay_step,
 )
@@ -73,14 +72,14 @@ class NAdam(Optimizer):
         xp = array_namespace(params)
         lr, t = lr_at(self, params, state.count), state.count + 1
         g, params = weight_decay_step(self, grad, params, lr)
-        b1, b2 = (item_per_run(self, "betas", i, params) for i in (0, 1))
-        psi = self.per_run("momentum_decay", params)
+        b1, b2 = self.betas
+        psi = self.momentum_decay
         mu = b1 * (1.0 - 0.5 * 0.96 ** (t * psi))
         mu_next = b1 * (1.0 - 0.5 * 0.96 ** ((t + 1) * psi))
         mu_product = state.mu_product * mu
         m = state.exp_avg + (1.0 - b1) * (g - state.exp_avg)
         v = b2 * state.exp_avg_sq + (1.0 - b2) * g * g
-        denom = xp.sqrt(v / (1.0 - b2**t)) + self.per_run("eps", params)
+        denom = xp.sqrt(v / (1.0 - b2**t)) + self.eps
         new = params - (lr * (1.0 - mu) / (1.0 - mu_product)) * (g / denom)
         new = new - (lr * mu_next / (1.0 - mu_product * mu_next)) * (m / denom)
         return new, NAdamState(t, m, v, mu_product)

@@ -56,7 +56,7 @@ class Newton(Optimizer):
         shifted = int(np.any(shift > 0))
         failed = 0
         if self.line_search is None:
-            new = params + self.per_run("lr", params) * direction
+            new = params + self.lr * direction
         else:
             f = oracle.value(params)
             result = self.line_search(oracle, params, f, grad, direction, step0=self.lr)

@@ -10,7 +10,6 @@ from convlab.optim.hyperparams import (
     check,
     check_betas,
     check_lr,
-    item_per_run,
     lr_at,
     weight_decay_step,
 )
@@ -70,7 +69,7 @@ class RAdam(Optimizer):
         xp = array_namespace(params)
         lr, t = lr_at(self, params, state.count), state.count + 1
         g, params = weight_decay_step(self, grad, params, lr)
-        b1, b2 = (item_per_run(self, "betas", i, params) for i in (0, 1))
+        b1, b2 = self.betas
         m = state.exp_avg + (1.0 - b1) * (g - state.exp_avg)
         v = b2 * state.exp_avg_sq + (1.0 - b2) * g * g
         bc2 = 1.0 - b2**t
@@ -83,7 +82,7 @@ class RAdam(Optimizer):
         ok = rho_t > RHO_THRESHOLD
         safe = xp.where(ok, rho_t, 6.0) if not isinstance(rho_t, float) else rho_t
         rect = ((safe - 4) * (safe - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * safe)) ** 0.5
-        adaptive = bc2**0.5 / (xp.sqrt(v) + self.per_run("eps", params))
+        adaptive = bc2**0.5 / (xp.sqrt(v) + self.eps)
         update = plain * adaptive * rect
         if not isinstance(rho_t, float):
             update = xp.where(ok, update, plain)

@@ -62,17 +62,17 @@ class RMSprop(Optimizer):
         check_grad(params, grad)
         xp = array_namespace(params)
         g = decay(self, grad, params)
-        alpha = self.per_run("alpha", params)
+        alpha = self.alpha
         sq = alpha * state.square_avg + (1.0 - alpha) * g * g
         ga, var = state.grad_avg, sq
         if self.centered:
             ga = ga + (1.0 - alpha) * (g - ga)
             var = sq - ga * ga
-        avg = xp.sqrt(var) + self.per_run("eps", params)
+        avg = xp.sqrt(var) + self.eps
         lr, buf = lr_at(self, params, state.count), state.momentum_buffer
         if buf is None:
             new = params - lr * (g / avg)
         else:
-            buf = self.per_run("momentum", params) * buf + g / avg
+            buf = self.momentum * buf + g / avg
             new = params - lr * buf
         return new, RMSpropState(state.count + 1, sq, ga, buf)

@@ -7,7 +7,7 @@ from typing import Any, NamedTuple
 from convlab.backend import array_namespace
 from convlab.errors import ArgumentError
 from convlab.optim.base import Optimizer, check_grad
-from convlab.optim.hyperparams import check, check_pair, item_per_run
+from convlab.optim.hyperparams import check, check_pair
 
 
 class RpropState(NamedTuple):
@@ -54,13 +54,13 @@ class Rprop(Optimizer):
 
     def init(self, params: Any) -> RpropState:
         zeros = params * 0.0
-        return RpropState(0, zeros, zeros + self.per_run("lr", params))
+        return RpropState(0, zeros, zeros + self.lr)
 
     def step(self, params, grad, state, oracle=None):
         check_grad(params, grad)
         xp = array_namespace(params)
-        minus, plus = (item_per_run(self, "etas", i, params) for i in (0, 1))
-        lo, hi = (item_per_run(self, "step_sizes", i, params) for i in (0, 1))
+        minus, plus = self.etas
+        lo, hi = self.step_sizes
         s = xp.sign(grad * state.prev)
         factor = xp.where(s > 0, plus, xp.where(s < 0, minus, xp.ones_like(s)))
         step_size = xp.minimum(xp.maximum(state.step_size * factor, lo), hi)

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from convlab.backend import is_array, to_numpy
-from convlab.backend.checks import hyper
+from convlab.backend.checks import count, hyper
 from convlab.errors import ArgumentError, ArgumentTypeError
 
 
@@ -74,7 +74,7 @@ class StepDecay(Schedule):
 
     def __init__(self, value: Any, step_size: int, gamma: Any = 0.1) -> None:
         self.value = _positive("value", value)
-        self.step_size = int(hyper("step_size", step_size, low=1))
+        self.step_size = count("step_size", step_size)
         self.gamma = _host(hyper("gamma", gamma, low=0.0, high=1.0, low_open=True, high_open=False))
 
     def __call__(self, t: int) -> Any:
@@ -120,7 +120,7 @@ class Cosine(Schedule):
 
     def __init__(self, value: Any, total: int, final: Any = 0.0) -> None:
         self.value = _positive("value", value)
-        self.total = int(hyper("total", total, low=1))
+        self.total = count("total", total)
         self.final = _host(hyper("final", final, low=0.0))
 
     def __call__(self, t: int) -> Any:
@@ -135,7 +135,7 @@ class LinearWarmup(Schedule):
 
     def __init__(self, value: Any, steps: int) -> None:
         self.value = _positive("value", value)
-        self.steps = int(hyper("steps", steps, low=1))
+        self.steps = count("steps", steps)
 
     def __call__(self, t: int) -> Any:
         return self.value * min(1.0, (t + 1) / self.steps)

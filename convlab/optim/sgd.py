@@ -67,7 +67,7 @@ class SGD(Optimizer):
         g = decay(self, grad, params)
         buf = state.momentum_buffer
         if self._has_momentum():
-            mu = self.per_run("momentum", params)
+            mu = self.momentum
             buf = g if state.count == 0 else mu * buf + self._damped(g, params)
             g = g + mu * buf if self.nesterov else buf
         return params - lr_at(self, params, state.count) * g, SGDState(state.count + 1, buf)
@@ -77,7 +77,7 @@ class SGD(Optimizer):
         g = decay(self, grad, params)
         buf = state.momentum_buffer
         if self._has_momentum():
-            mu = self.per_run("momentum", params)
+            mu = self.momentum
             if state.count == 0:
                 buf = array_namespace(g).asarray(g, copy=True)  # owned: g may be the caller's
             else:
@@ -94,7 +94,7 @@ class SGD(Optimizer):
         """(1 − dampening)·g, without a pass over g when dampening is the scalar 0."""
         if isinstance(self.dampening, float) and self.dampening == 0.0:
             return g
-        return (1.0 - self.per_run("dampening", params)) * g
+        return (1.0 - self.dampening) * g
 
 
 def _nesterov_ok(momentum: Any, dampening: Any) -> bool:

@@ -3,40 +3,70 @@
 :func:`sweep` turns a grid of hyper-parameters into per-run arrays (one value per run along a
 leading runs axis), builds *one* optimizer with them and makes *one* batched :func:`run` from
 ``x0`` of shape ``(R, d)``: every step of every run is a single array operation, so a sweep
-of a thousand learning rates costs little more than one run.  A run that diverges is frozen
-with status ``diverged`` while the others go on.  The result is the batched
-:class:`~convlab.optim.trace.Trace` and a :class:`SweepTable`, one row per run.
+of a thousand learning rates costs little more than one run.  Any optimizer whose
+hyper-parameters are its constructor's arguments, kept under their own names, can be swept
+(convlab hands each run its own values: :mod:`convlab.optim.base`); one that cannot says so
+here.  A run that diverges is frozen with status ``diverged`` while the others go on.  The
+result is the :class:`~convlab.optim.trace.BatchedTrace` and a :class:`SweepTable`, one row
+per run.
 """
 
 from __future__ import annotations
 
+import csv
 import itertools
-from collections.abc import Mapping
+import os
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any, TextIO
 
 import numpy as np
 
 from convlab.backend import array_namespace
-from convlab.errors import ArgumentError, ArgumentTypeError
-from convlab.optim.loop import run
-from convlab.optim.trace import Trace
+from convlab.errors import ArgumentError, ArgumentTypeError, ConvlabError
+from convlab.optim.base import check_optimizer, hyperparameter_names, hyperparameters, rebuild
+from convlab.optim.loop import run, start
+from convlab.optim.trace import BatchedTrace
 
 MODES = ("product", "zip")
-RUN_OPTIONS = ("tol", "record", "batch_size", "seed", "labels", "callback")
 
 
 @dataclass(frozen=True)
 class SweepTable:
     """A tidy table without pandas: ``rows`` is a list of dicts, one per run, all with the
-    keys ``columns``.  ``str(table)`` prints aligned columns."""
+    keys ``columns``.  ``str(table)`` prints aligned columns; :meth:`to_pandas` and
+    :meth:`to_csv` hand it on."""
 
     columns: tuple[str, ...]
     rows: list[dict]
 
     def column(self, name: str) -> list:
         """The values of one column, in run order."""
+        if name not in self.columns:
+            raise ArgumentError("name", f"a column from {self.columns}", name)
         return [row[name] for row in self.rows]
+
+    def to_pandas(self) -> Any:
+        """The table as a ``pandas.DataFrame`` (needs pandas; :meth:`to_csv` does not)."""
+        try:
+            import pandas as pd
+        except ImportError:
+            raise ModuleNotFoundError(
+                "SweepTable.to_pandas needs pandas (pip install pandas); without it use "
+                "table.to_csv(path) or table.rows"
+            ) from None
+        return pd.DataFrame({c: self.column(c) for c in self.columns}, columns=list(self.columns))
+
+    def to_csv(self, path_or_buffer: str | os.PathLike | TextIO) -> None:
+        """Write the table as CSV (a header row, then one row per run) to a path or an open
+        text file; numbers keep every digit, pairs are written as ``(a, b)``."""
+        if isinstance(path_or_buffer, str | os.PathLike):
+            with open(path_or_buffer, "w", newline="", encoding="utf-8") as f:
+                self.to_csv(f)
+            return
+        writer = csv.writer(path_or_buffer)
+        writer.writerow(self.columns)
+        writer.writerows([[_csv_cell(row[c]) for c in self.columns] for row in self.rows])
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -49,51 +79,138 @@ class SweepTable:
         )
 
 
-class SweepResult(NamedTuple):
-    trace: Trace
+@dataclass(frozen=True)
+class SweepResult:
+    """What :func:`sweep` returns: the batched trace and the table, one row per run."""
+
+    trace: BatchedTrace
     table: SweepTable
 
 
 def sweep(
     problem,
-    optimizer_class: type,
+    optimizer: Any,
     grid: Mapping[str, Any],
     *,
     steps: int | None = None,
     mode: str = "product",
     x0: Any = None,
+    tol: float | None = None,
+    record: str | Sequence[str] | None = None,
+    batch_size: int | None = None,
+    seed: int | None = None,
+    labels: Any = None,
+    callback: Callable | None = None,
     **fixed: Any,
 ) -> SweepResult:
-    """Run ``optimizer_class`` on ``problem`` for every point of ``grid`` in one batched run.
+    """Run an optimizer on ``problem`` for every point of ``grid`` in one batched run.
 
-    grid: hyper-parameter name → sequence of values (numbers, or pairs such as ``betas``).
+    optimizer: a class, built as ``optimizer(**fixed, **grid_values)``, or an optimizer
+    object, rebuilt with the grid's values (``optimizer.replace(**grid_values)``).
+    grid: hyper-parameter name → sequence of values (numbers, or pairs such as ``betas``);
+    a class's ``aliases`` are accepted (``HeavyBall``: ``momentum`` for ``beta``).
     mode: ``"product"`` (every combination, the last name varying fastest) or ``"zip"``
     (the i-th values together; all sequences of one length).  x0: ``(d,)`` (shared) or
-    ``(R, d)``; default the problem's start.  fixed: further optimizer arguments, the same
-    for every run, and :func:`run` options (``tol``, ``record``, ``batch_size``, ``seed``,
-    ``labels``, ``callback``).
+    ``(R, d)``; default the problem's start.  steps, tol, record, batch_size, seed, labels,
+    callback: as for :func:`run` (a class with an argument of one of these names is given
+    built, as an object).  fixed: further arguments of the optimizer class, the same
+    for every run (with an optimizer object, set them when building it).
     Table columns: the grid's names, ``final_loss``, ``status``, ``n_steps`` and ``rate``
-    (the fitted linear rate, as ``Trace.rate()``).
+    (the fitted linear rate, as ``trace.rate()``).
     """
     if mode not in MODES:
         raise ArgumentError("mode", f"one of {MODES}", mode)
     points = _points(grid, mode)
-    options = {k: fixed.pop(k) for k in RUN_OPTIONS if k in fixed}
-    optimizer = optimizer_class(**fixed, **_per_run(grid, points))
-    trace = run(problem, optimizer, steps=steps, x0=_starts(problem, x0, len(points)), **options)
+    options = dict(tol=tol, record=record, batch_size=batch_size, seed=seed, labels=labels)
+    options = {k: v for k, v in options.items() if v is not None}
+    built = _build(optimizer, fixed, _per_run(grid, points), options)
+    x = _starts(problem, x0, len(points))
+    trace = run(problem, built, steps=steps, x0=x, callback=callback, **options)
     names = tuple(grid)
-    rates = batched_rates(trace)
+    rates = trace.rate()
     rows = [
         {
-            **dict(zip(names, p, strict=False)),
+            **dict(zip(names, p, strict=True)),
             "final_loss": float(trace.loss[trace.n_steps[r], r]),
             "status": trace.status[r],
             "n_steps": int(trace.n_steps[r]),
-            "rate": rates[r],
+            "rate": rates[r].rate,
         }
         for r, p in enumerate(points)
     ]
     return SweepResult(trace, SweepTable(names + ("final_loss", "status", "n_steps", "rate"), rows))
+
+
+def _build(optimizer: Any, fixed: dict, per_run: dict, options: dict) -> Any:
+    """The one optimizer of the sweep, with its per-run hyper-parameters, checked to keep
+    them (else the sweep would give every run the same value)."""
+    if isinstance(optimizer, type):
+        cls, names = optimizer, hyperparameter_names(optimizer)
+        aliases = getattr(cls, "aliases", {})
+        clash = [k for k in options if k in names]
+        if clash:
+            raise ArgumentError(
+                clash[0],
+                f"a run option here; {cls.__name__} has an argument of the same name: pass the "
+                f"optimizer built, sweep(problem, {cls.__name__}({clash[0]}=...), grid)",
+                options[clash[0]],
+            )
+        unknown = [k for k in (*fixed, *per_run) if aliases.get(k, k) not in names]
+        if unknown:
+            shown = ", ".join(f"{a} → {n}" for a, n in aliases.items())
+            raise ArgumentError(
+                f"sweep({cls.__name__}, ...)",
+                f"arguments of {cls.__name__}: {', '.join(names)}"
+                + (f" (aliases: {shown})" if shown else ""),
+                ", ".join(unknown),
+            )
+        make = lambda: cls(**fixed, **per_run)  # noqa: E731
+    else:
+        check_optimizer(optimizer)
+        if fixed:
+            raise ArgumentError(
+                ", ".join(fixed),
+                "no further optimizer arguments with an optimizer object (set them when "
+                "building it)",
+                fixed,
+            )
+        cls = type(optimizer)
+        make = lambda: rebuild(optimizer, per_run)  # noqa: E731
+    try:
+        built = make()
+    except ConvlabError:
+        raise
+    except Exception as exc:
+        raise ArgumentTypeError(
+            f"{cls.__name__}.__init__",
+            "a constructor that accepts each swept hyper-parameter as a 1-D array of "
+            f"per-run values and keeps it as given ({type(exc).__name__}: {exc})",
+            {k: v for k, v in per_run.items()},
+        ) from exc
+    _check_kept(built, per_run)
+    return built
+
+
+def _check_kept(built: Any, per_run: dict) -> None:
+    """Each swept hyper-parameter must be kept as the per-run array(s) the sweep passed."""
+    cls = type(built)
+    aliases, kept = getattr(cls, "aliases", {}), hyperparameters(built)
+    for name, value in per_run.items():
+        attr = aliases.get(name, name)
+        held = kept.get(attr)
+        given = value if isinstance(value, tuple) else (value,)
+        stored = held if isinstance(held, tuple | list) else (held,)
+        ok = len(stored) == len(given) and all(
+            getattr(s, "shape", None) == g.shape for s, g in zip(stored, given, strict=True)
+        )
+        if not ok:
+            raise ArgumentTypeError(
+                f"{cls.__name__}.{attr}",
+                f"the {len(given[0])} per-run values the sweep passed, kept as an attribute of "
+                "that name (a constructor that stores its arguments as given), so that each "
+                "run gets its own value",
+                held,
+            )
 
 
 def _points(grid: Mapping[str, Any], mode: str) -> list[tuple]:
@@ -120,7 +237,12 @@ def _per_run(grid: Mapping[str, Any], points: list[tuple]) -> dict[str, Any]:
     for i, name in enumerate(grid):
         column = [p[i] for p in points]
         if isinstance(column[0], (tuple, list)):
-            out[name] = tuple(_floats(name, [c[j] for c in column]) for j in range(2))
+            width = len(column[0])
+            if any(not isinstance(c, (tuple, list)) or len(c) != width for c in column):
+                raise ArgumentError(
+                    f"grid[{name!r}]", f"values that are all pairs (tuples of {width})", column
+                )
+            out[name] = tuple(_floats(name, [c[j] for c in column]) for j in range(width))
         else:
             out[name] = _floats(name, column)
     return out
@@ -135,7 +257,7 @@ def _floats(name: str, values: list) -> np.ndarray:
 
 def _starts(problem, x0: Any, runs: int) -> Any:
     """``x0`` as ``(runs, d)``: a shared start is repeated for every run."""
-    x = problem.start(x0)
+    x = start(problem, x0)
     if x.ndim == 2:
         if x.shape[0] != runs:
             raise ArgumentError("x0", f"shape (d,) or ({runs}, d) for {runs} runs", x)
@@ -144,32 +266,17 @@ def _starts(problem, x0: Any, runs: int) -> Any:
     return xp.zeros((runs, x.shape[0]), dtype=x.dtype, device=x.device) + x
 
 
-def batched_rates(trace: Trace) -> np.ndarray:
-    """``[f.rate for f in trace.rate()]`` for a batched trace, vectorised over the runs.
-
-    Same window rule as :func:`~convlab.optim.trace.fit_rate` with ``model="exp"``: each
-    run's series ends at its own last step or first value below 1e4·ε·e₀, and the slope of
-    log eₜ is fitted by least squares over the second half.
-    """
-    err = trace.error()
-    rows = np.arange(err.shape[0])[:, None]
-    with np.errstate(all="ignore"):
-        below = ~(err > 1e4 * trace._eps() * err[0]) | (rows > np.asarray(trace.n_steps))
-        stop = np.where(below.any(axis=0), below.argmax(axis=0), err.shape[0])
-        start = np.where(stop - stop // 2 < 3, 0, stop // 2)
-        w = (rows >= start) & (rows < stop)
-        count = w.sum(axis=0)
-        y = np.where(w, np.log(np.where(w, err, 1.0)), 0.0)
-        t_mean = (w * rows).sum(axis=0) / count
-        y_mean = y.sum(axis=0) / count
-        dt = np.where(w, rows - t_mean, 0.0)
-        slope = (dt * (y - y_mean)).sum(axis=0) / (dt * dt).sum(axis=0)
-    return np.where(count >= 2, np.exp(slope), np.nan)
-
-
 def _cell(value: Any) -> str:
     if isinstance(value, float | np.floating):
         return f"{value:.6g}"
     if isinstance(value, tuple):
         return "(" + ", ".join(_cell(v) for v in value) + ")"
+    return str(value)
+
+
+def _csv_cell(value: Any) -> str:
+    if isinstance(value, float | np.floating):
+        return repr(float(value))
+    if isinstance(value, tuple):
+        return "(" + ", ".join(_csv_cell(v) for v in value) + ")"
     return str(value)

@@ -11,8 +11,7 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 from convlab.backend import array_namespace
-from convlab.errors import ArgumentTypeError
-from convlab.optim.base import Optimizer, check_grad
+from convlab.optim.base import Optimizer, check_grad, check_optimizer
 from convlab.optim.hyperparams import check
 
 CLIP_EPS = 1e-6  # torch.nn.utils.clip_grad_norm_'s guard against a zero norm
@@ -29,8 +28,7 @@ class _Wrapper(Optimizer):
 
 
 def _inner(optimizer: Any) -> Optimizer:
-    if not isinstance(optimizer, Optimizer):
-        raise ArgumentTypeError("optimizer", "a convlab Optimizer", optimizer)
+    check_optimizer(optimizer)
     return optimizer
 
 
@@ -59,7 +57,7 @@ class ClipByGlobalNorm(_Wrapper):
         check_grad(params, grad)
         xp = array_namespace(grad)
         norm = xp.linalg.vector_norm(grad, axis=-1, keepdims=True)
-        coef = xp.minimum(self.per_run("max_norm", params) / (norm + CLIP_EPS), 1.0)
+        coef = xp.minimum(self.max_norm / (norm + CLIP_EPS), 1.0)
         return self.optimizer.step(params, grad * coef, state, oracle)
 
 
@@ -82,7 +80,7 @@ class ClipByValue(_Wrapper):
     def step(self, params, grad, state, oracle=None):
         check_grad(params, grad)
         xp = array_namespace(grad)
-        c = self.per_run("clip_value", params)
+        c = self.clip_value
         return self.optimizer.step(params, xp.minimum(xp.maximum(grad, -c), c), state, oracle)
 
 
@@ -115,7 +113,7 @@ class EMA(_Wrapper):
 
     def step(self, params, grad, state, oracle=None):
         new, inner = self.optimizer.step(params, grad, state.inner, oracle)
-        gamma = self.per_run("decay", params)
+        gamma = self.decay
         return new, EMAState(inner, gamma * state.averaged + (1.0 - gamma) * new)
 
     @staticmethod

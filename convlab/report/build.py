@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from convlab import __version__
-from convlab.errors import ArgumentError
+from convlab.backend.checks import count
 from convlab.experiments.claim import Claim, Context
 from convlab.experiments.outcome import Outcome
 from convlab.report.folder import check_out, staged
@@ -39,8 +39,7 @@ def build(
     allows replacing another folder (see :mod:`convlab.report.folder`).  ``jobs`` ≥ 1 worker
     processes run the claims; ``progress`` shows a bar (None: only on a terminal).
     """
-    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
-        raise ArgumentError("jobs", "an integer ≥ 1", jobs)
+    jobs = count("jobs", jobs)
     out = check_out(out, force=force)
     selection = claims if isinstance(claims, Selection) else Selection(tuple(claims))
     with staged(out, force=force) as folder:

@@ -18,7 +18,7 @@ from tqdm import tqdm
 
 from convlab.errors import ArgumentError
 from convlab.experiments.claim import Claim, Context
-from convlab.experiments.outcome import Outcome, evaluate
+from convlab.experiments.outcome import Outcome, evaluate_claim
 from convlab.experiments.registry import all_claims
 from convlab.plot import save
 
@@ -69,7 +69,7 @@ def run_one(claim: str | Claim, ctx: Context, folder: Path) -> Outcome:
     """Evaluate one claim (a claim or a registered id) and draw its figure into ``folder``."""
     if isinstance(claim, str):
         claim = all_claims()[claim]
-    outcome = evaluate(claim, ctx)
+    outcome = evaluate_claim(claim, ctx)
     if outcome.figure_data is not None:
         try:
             save(outcome.figure_data, folder / "figures" / claim.id, outcome.verdict)

@@ -139,11 +139,11 @@ def gallery(folder: Path) -> None:
 
 def _first_verified(claims: list, ctx, folder: Path) -> list[str] | None:
     """Markdown for the first claim of ``claims`` that passes with a figure (drawn into folder)."""
-    from convlab.experiments import evaluate
+    from convlab.experiments import evaluate_claim
     from convlab.plot import save
 
     for c in claims:
-        outcome = evaluate(c, ctx)
+        outcome = evaluate_claim(c, ctx)
         LOG.info("gallery: claim %s %s in %.1f s", c.id, outcome.verdict, outcome.seconds)
         if outcome.passed and outcome.figure_data is not None:
             save(outcome.figure_data, folder / c.id, verdict=outcome.verdict)

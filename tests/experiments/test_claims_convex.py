@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from convlab.experiments import REGISTRY, Context, evaluate
+from convlab.experiments import REGISTRY, Context, evaluate_claim
 from convlab.experiments.claims import convex
 
 
@@ -25,10 +25,10 @@ class _FasterBound:
 def test_gd_claim_fails_on_a_faster_order(monkeypatch):
     true = convex.gd_convex_rate()
     monkeypatch.setattr(convex, "gd_convex_rate", lambda: _FasterBound(true))
-    assert evaluate(REGISTRY["gd-convex-sublinear"], Context(quick=True)).verdict == "failed"
+    assert evaluate_claim(REGISTRY["gd-convex-sublinear"], Context(quick=True)).verdict == "failed"
 
 
 def test_sgd_claim_fails_on_a_faster_order(monkeypatch):
     true = convex.sgd_convex_rate()
     monkeypatch.setattr(convex, "sgd_convex_rate", lambda: _FasterBound(true))
-    assert evaluate(REGISTRY["sgd-convex-sublinear"], Context(quick=True)).verdict == "failed"
+    assert evaluate_claim(REGISTRY["sgd-convex-sublinear"], Context(quick=True)).verdict == "failed"

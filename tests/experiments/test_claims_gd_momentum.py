@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from convlab.experiments import REGISTRY, Context, evaluate
+from convlab.experiments import REGISTRY, Context, evaluate_claim
 from convlab.experiments.claims import gd_quadratic, momentum
 from convlab.experiments.claims._common import recurrence_radius
 
@@ -17,7 +17,7 @@ SEED_FRAGILE = ("gd-rate-vs-eta", "gd-best-step", "nesterov-standard", "nesterov
 @pytest.mark.parametrize("seed", [1, 2, 3])
 @pytest.mark.parametrize("claim_id", SEED_FRAGILE)
 def test_formerly_seed_fragile_claim_passes_at_other_seeds(claim_id, seed):
-    outcome = evaluate(REGISTRY[claim_id], Context(quick=True, seed=seed))
+    outcome = evaluate_claim(REGISTRY[claim_id], Context(quick=True, seed=seed))
     assert outcome.verdict == "passed", (outcome.predicted, outcome.measured, outcome.error)
 
 
@@ -47,7 +47,7 @@ def test_sweep_claim_fails_on_a_prediction_off_by_twice_the_tolerance(monkeypatc
     monkeypatch.setattr(
         gd_quadratic, "gd_rate", lambda etas, lam: true(etas, lam) + 2 * gd_quadratic.RATE_TOL
     )
-    assert evaluate(REGISTRY["gd-rate-vs-eta"], Context(quick=True)).verdict == "failed"
+    assert evaluate_claim(REGISTRY["gd-rate-vs-eta"], Context(quick=True)).verdict == "failed"
 
 
 class _ShiftedRate:
@@ -64,4 +64,4 @@ class _ShiftedRate:
 def test_nesterov_claim_fails_on_a_rate_off_by_twice_the_tolerance(monkeypatch):
     true = momentum.nesterov
     monkeypatch.setattr(momentum, "nesterov", lambda *a: _ShiftedRate(true(*a)))
-    assert evaluate(REGISTRY["nesterov-optimal"], Context(quick=True)).verdict == "failed"
+    assert evaluate_claim(REGISTRY["nesterov-optimal"], Context(quick=True)).verdict == "failed"

@@ -5,13 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from convlab.experiments import REGISTRY, Context, evaluate
+from convlab.experiments import REGISTRY, Context, evaluate_claim
 from convlab.experiments.claims import initialization, losses
 
 
 def test_depth_prediction_is_the_derived_gain_to_the_depth():
     """Xavier's derived gain is 1, N(0, 1)'s is the width: 256²⁰ after 20 layers."""
-    outcome = evaluate(REGISTRY["init-forward-variance"], Context())
+    outcome = evaluate_claim(REGISTRY["init-forward-variance"], Context())
     predicted = outcome.predicted
     ratio = predicted["standard_normal"] / predicted["xavier_uniform"]
     assert ratio == pytest.approx(256.0**20, rel=1e-9)
@@ -27,7 +27,7 @@ def test_depth_claim_fails_with_a_wrong_gain(monkeypatch):
     )
     initialization._depth_run.cache_clear()
     try:
-        outcome = evaluate(REGISTRY["init-forward-variance"], Context())
+        outcome = evaluate_claim(REGISTRY["init-forward-variance"], Context())
     finally:
         initialization._depth_run.cache_clear()
     assert outcome.verdict == "failed"
@@ -42,7 +42,7 @@ def test_relu_gains_are_derived_he_one_glorot_half():
 
 def test_psd_claim_sees_the_zero_eigenvalue():
     """diag(f) − ffᵀ has 1 in its null space: the smallest eigenvalue is 0 to rounding."""
-    outcome = evaluate(REGISTRY["softmax-ce-hessian-psd"], Context(quick=True))
+    outcome = evaluate_claim(REGISTRY["softmax-ce-hessian-psd"], Context(quick=True))
     assert abs(outcome.measured["min_eigenvalue"]) <= outcome.tolerance["min_eigenvalue"]
 
 
@@ -62,6 +62,6 @@ def test_gradient_claim_fails_on_a_one_percent_error_in_float32_too(monkeypatch,
     """The float32 tolerances (FD at its best step, 10·K·ε) still see a 1% error in f − y."""
     real = losses.softmax_cross_entropy
     monkeypatch.setattr(losses, "softmax_cross_entropy", lambda k: _ScaledGradient(real(k)))
-    outcome = evaluate(REGISTRY["softmax-ce-gradient"], Context(quick=True, dtype=dtype))
+    outcome = evaluate_claim(REGISTRY["softmax-ce-gradient"], Context(quick=True, dtype=dtype))
     assert outcome.verdict == "failed"
     assert all(outcome.measured[k] > outcome.tolerance[k] for k in outcome.measured)

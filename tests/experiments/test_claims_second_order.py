@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from convlab.experiments import REGISTRY, Context, evaluate
+from convlab.experiments import REGISTRY, Context, evaluate_claim
 from convlab.experiments.claims import linear_systems, long_term, second_order
 from convlab.symbolic import (
     conjugate_gradient_bound,
@@ -32,7 +32,7 @@ CHEAP = [i for i in IDS if i != "gd-vs-cg-direct"]  # full mode of that one runs
 
 
 def _verdict(claim_id: str, dtype: str = "float64") -> str:
-    return evaluate(REGISTRY[claim_id], Context(quick=True, dtype=dtype)).verdict
+    return evaluate_claim(REGISTRY[claim_id], Context(quick=True, dtype=dtype)).verdict
 
 
 class _SwappedPart:

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from convlab.experiments import REGISTRY, Context, evaluate
+from convlab.experiments import REGISTRY, Context, evaluate_claim
 from convlab.experiments.claims import adaptive, stochastic
 
 
 def test_rmsprop_claim_fails_when_the_epoch_mean_is_not_zero(monkeypatch):
     """With E[g] ≠ 0 RMSprop drifts too: the claim must notice."""
     monkeypatch.setattr(adaptive, "CYCLE", np.array([0.1] * 9 + [-0.5]))
-    assert evaluate(REGISTRY["rprop-vs-rmsprop"], Context(quick=True)).verdict == "failed"
+    assert evaluate_claim(REGISTRY["rprop-vs-rmsprop"], Context(quick=True)).verdict == "failed"
 
 
 class _WrongError:
@@ -24,10 +24,13 @@ class _WrongError:
 
 def test_standard_error_claim_fails_on_a_wrong_prediction(monkeypatch):
     monkeypatch.setattr(stochastic, "minibatch_standard_error", _WrongError)
-    assert evaluate(REGISTRY["minibatch-standard-error"], Context(quick=True)).verdict == "failed"
+    assert (
+        evaluate_claim(REGISTRY["minibatch-standard-error"], Context(quick=True)).verdict
+        == "failed"
+    )
 
 
 def test_annealing_claim_fails_on_a_wrong_prediction(monkeypatch):
     """A ratio off by 10% (E[g]/1.1) is outside the 4-standard-error band at E[g] = 0.5."""
     monkeypatch.setattr(adaptive, "_ratio", lambda mu: np.asarray(mu, float) / 1.1)
-    assert evaluate(REGISTRY["adam-annealing"], Context()).verdict == "failed"
+    assert evaluate_claim(REGISTRY["adam-annealing"], Context()).verdict == "failed"

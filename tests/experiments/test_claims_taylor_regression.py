@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from convlab.experiments import REGISTRY, Context, evaluate
+from convlab.experiments import REGISTRY, Context, evaluate_claim
 from convlab.experiments.claims import taylor
 
 
 def test_logistic_tolerance_is_tighter_than_the_effect_it_bounds():
     """The third-order tolerance is a few per cent of ε*, not a blanket allowance."""
-    outcome = evaluate(REGISTRY["taylor-best-step"], Context(quick=True))
+    outcome = evaluate_claim(REGISTRY["taylor-best-step"], Context(quick=True))
     key = "logistic regression"
     assert outcome.tolerance[key] < 0.1 * outcome.predicted[key]
     assert outcome.tolerance["quadratic (κ = 10)"] < 0.02 * outcome.predicted["quadratic (κ = 10)"]
@@ -27,11 +27,11 @@ def test_taylor_claims_fail_on_a_wrong_prediction(monkeypatch):
 
     monkeypatch.setattr(taylor._Line, "model", halved)
     for claim_id in ("taylor-best-step", "taylor-increase-threshold"):
-        assert evaluate(REGISTRY[claim_id], Context(quick=True)).verdict == "failed"
+        assert evaluate_claim(REGISTRY[claim_id], Context(quick=True)).verdict == "failed"
 
 
 def test_whitening_kappa_orders_the_transforms():
-    outcome = evaluate(REGISTRY["whitening-kappa"], Context(quick=True))
+    outcome = evaluate_claim(REGISTRY["whitening-kappa"], Context(quick=True))
     kappa = outcome.params["kappa"]
     assert kappa["raw (centred)"] > kappa["standardised"] > kappa["PCA-whitened"]
     assert outcome.measured["PCA-whitened"] == outcome.measured["ZCA-whitened"] == 1

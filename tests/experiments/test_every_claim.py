@@ -11,7 +11,7 @@ from functools import cache
 import numpy as np
 import pytest
 
-from convlab.experiments import Context, Evidence, claim, evaluate
+from convlab.experiments import Context, Evidence, claim, evaluate_claim
 from convlab.experiments.claim import REGISTRY, Claim
 from convlab.experiments.registry import all_claims
 
@@ -32,7 +32,7 @@ SLOW_FULL = {
 @cache
 def _quick(claim_id: str, dtype: str):
     """The quick outcome of a claim asked for in ``dtype`` (each run once per session)."""
-    return evaluate(CLAIMS[claim_id], Context(quick=True, dtype=dtype))
+    return evaluate_claim(CLAIMS[claim_id], Context(quick=True, dtype=dtype))
 
 
 @pytest.mark.parametrize("claim_id", list(CLAIMS))
@@ -70,7 +70,7 @@ def test_needs_float64_switches_the_context_the_claim_sees():
 
     wide = Claim("t-wide", "t", "x", "t", fn, needs_float64="a reason")
     plain = Claim("t-plain", "t", "x", "t", fn)
-    out = [evaluate(c, Context(dtype="float32")) for c in (wide, plain)]
+    out = [evaluate_claim(c, Context(dtype="float32")) for c in (wide, plain)]
     eps64, eps32 = float(np.finfo(np.float64).eps), float(np.finfo(np.float32).eps)
     assert seen == [("float64", eps64, "float64"), ("float32", eps32, "float32")]
     assert [(o.dtype, o.needs_float64) for o in out] == [("float64", "a reason"), ("float32", None)]
@@ -85,13 +85,13 @@ def test_claim_rejects_a_reason_that_is_not_one_line(reason):
 
 @pytest.mark.parametrize("claim_id", [c for c in CLAIMS if c not in SLOW_FULL])
 def test_claim_passes_in_full_mode(claim_id):
-    _check(evaluate(CLAIMS[claim_id], Context()))
+    _check(evaluate_claim(CLAIMS[claim_id], Context()))
 
 
 @pytest.mark.parametrize("claim_id", list(CLAIMS))
 def test_claim_is_reproducible(claim_id):
-    first = evaluate(CLAIMS[claim_id], Context(quick=True, seed=3))
-    second = evaluate(CLAIMS[claim_id], Context(quick=True, seed=3))
+    first = evaluate_claim(CLAIMS[claim_id], Context(quick=True, seed=3))
+    second = evaluate_claim(CLAIMS[claim_id], Context(quick=True, seed=3))
     assert first.to_json()["measured"] == second.to_json()["measured"]
 
 

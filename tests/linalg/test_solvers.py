@@ -16,8 +16,8 @@ from convlab.linalg import (
     PRECONDITIONERS,
     cg,
     compare_solvers,
-    gauss_seidel,
-    jacobi,
+    gauss_seidel_solve,
+    jacobi_solve,
     pcg,
     solve,
 )
@@ -82,7 +82,7 @@ def test_jacobi_and_gauss_seidel_on_a_diagonally_dominant_matrix(backend):
     A = A + np.diag(np.abs(A).sum(axis=1) + 1.0)
     b = rng.normal(size=40)
     x_star = np.linalg.solve(A, b)
-    for method in (jacobi, gauss_seidel):
+    for method in (jacobi_solve, gauss_seidel_solve):
         out = method(backend.asarray(A), backend.asarray(b))
         assert out.converged, out.message
         np.testing.assert_allclose(to_numpy(out.x), x_star, rtol=1e-8, atol=1e-10)
@@ -93,8 +93,8 @@ def test_gauss_seidel_converges_on_spd_and_jacobi_reports_divergence():
     # spectral radius of I − D⁻¹A equal to 2·0.9 > 1.
     A = np.array([[1.0, 0.9, 0.9], [0.9, 1.0, 0.9], [0.9, 0.9, 1.0]])
     b = np.ones(3)
-    assert gauss_seidel(A, b, max_iter=5000).converged
-    out = jacobi(A, b, max_iter=5000)
+    assert gauss_seidel_solve(A, b, max_iter=5000).converged
+    out = jacobi_solve(A, b, max_iter=5000)
     assert out.status == "diverged" and "spectral radius" in out.message
 
 
@@ -149,12 +149,12 @@ def test_rhs_of_the_wrong_length_is_named():
 
 def test_non_finite_rhs_is_named():
     with pytest.raises(ArgumentError, match="b"):
-        jacobi(np.eye(2), [1.0, float("nan")])
+        jacobi_solve(np.eye(2), [1.0, float("nan")])
 
 
 def test_jacobi_rejects_a_zero_diagonal():
     with pytest.raises(ArgumentError, match="A: expected a matrix with a non-zero diagonal"):
-        jacobi(np.array([[0.0, 1.0], [1.0, 0.0]]), np.ones(2))
+        jacobi_solve(np.array([[0.0, 1.0], [1.0, 0.0]]), np.ones(2))
 
 
 def test_cholesky_of_an_indefinite_matrix_is_a_breakdown_status():
@@ -167,7 +167,7 @@ def test_unknown_direct_method_is_named():
         solve(np.eye(2), np.ones(2), "svd")
 
 
-@pytest.mark.parametrize("solver", [cg, pcg, jacobi, gauss_seidel, solve])
+@pytest.mark.parametrize("solver", [cg, pcg, jacobi_solve, gauss_seidel_solve, solve])
 def test_an_empty_system_is_named(solver):
     with pytest.raises(ShapeError, match=r"^A:.*≥ 1.*shape \(0, 0\)"):
         solver(np.zeros((0, 0)), np.zeros(0))

@@ -20,8 +20,10 @@ def _quadratic(backend, kappa, d=20, seed=0):
 
 
 def _path(problem, opt, steps, x=None):
-    """Iterates (and final state) of ``opt`` driven by hand, outside the run loop."""
+    """Iterates (and final state) of ``opt`` driven by hand, outside the run loop (with the
+    per-run view that run gives it)."""
     x = problem.x0 if x is None else x
+    opt = co.for_runs(opt, x)
     state = opt.init(x)
     path = []
     for _ in range(steps):

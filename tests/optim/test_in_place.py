@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from convlab.backend import to_numpy
-from convlab.optim import GD, SGD, Adam, Cosine, HeavyBall
+from convlab.optim import GD, SGD, Adam, Cosine, HeavyBall, for_runs
 
 RUNS, DIM, STEPS = 3, 5, 30
 CASES = {
@@ -36,8 +36,8 @@ def gradients(backend, dtype):
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 def test_update_equals_step_bit_for_bit(backend, name, dtype):
     dt = getattr(backend.xp, dtype)
-    opt = CASES[name]()
     start = backend.asarray(np.random.default_rng(1).normal(size=(RUNS, DIM)), dt)
+    opt = for_runs(CASES[name](), start)
     pure_x, pure_s = start, opt.init(start)
     own_x = backend.xp.asarray(start, copy=True)
     own_s = opt.init(own_x)

@@ -84,9 +84,15 @@ def test_trace_counts_iterations(q10):
     assert list(trace.iterations) == list(range(13)) and trace.epochs is None
 
 
-@pytest.mark.parametrize("steps", [0, -3, float("nan")])
+@pytest.mark.parametrize("steps", [0, -3])
 def test_bad_steps_is_rejected(q10, steps):
-    with pytest.raises(ArgumentError, match="steps"):
+    with pytest.raises(ArgumentError, match=rf"steps: expected a positive integer, got {steps}$"):
+        co.run(q10, co.GD(0.1), steps=steps)
+
+
+@pytest.mark.parametrize("steps", [float("nan"), 2.5, 3.0, True, "10"])
+def test_steps_that_are_not_an_integer_are_rejected(q10, steps):
+    with pytest.raises(ArgumentTypeError, match="steps: expected a positive integer"):
         co.run(q10, co.GD(0.1), steps=steps)
 
 
@@ -115,7 +121,7 @@ class _PlainGD(co.Optimizer):
         return 0
 
     def step(self, params, grad, state, oracle=None):
-        return params - self.per_run("lr", params) * grad, state + 1
+        return params - self.lr * grad, state + 1
 
 
 def test_finished_runs_look_frozen_whichever_way_the_loop_freezes_them(backend, q10):

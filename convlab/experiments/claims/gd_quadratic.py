@@ -218,7 +218,7 @@ def one_step(ctx: Context) -> Evidence:
     )
     trace = run(problem, GD(eta), steps=1)
     measured = float(relative_error(trace)[1])
-    tol = 100 * float(np.finfo(ctx.dtype).eps)
+    tol = 100 * ctx.eps
     return Evidence(
         predicted,
         measured,

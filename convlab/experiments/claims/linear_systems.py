@@ -10,9 +10,7 @@ from convlab.backend import from_host
 from convlab.experiments.claim import Context, Evidence, claim, within
 from convlab.experiments.claims._common import gapped_spectrum, host
 from convlab.experiments.figure import Figure, Panel, Series
-from convlab.linalg import cg, compare_solvers
-from convlab.linalg import gauss_seidel as gauss_seidel_solve
-from convlab.linalg import jacobi as jacobi_solve
+from convlab.linalg import cg, compare_solvers, gauss_seidel_solve, jacobi_solve
 from convlab.linalg.compare import gradient_descent, heavy_ball, optimal_parameters
 from convlab.optim import fit_rate
 from convlab.symbolic import conjugate_gradient_bound, gauss_seidel, gd_quadratic, jacobi

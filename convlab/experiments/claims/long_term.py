@@ -9,7 +9,7 @@ import sympy as sp
 from convlab.backend import from_host
 from convlab.experiments.claim import Context, Evidence, claim, within
 from convlab.experiments.claims._common import host
-from convlab.experiments.figure import Figure, Panel, Series, Surface
+from convlab.experiments.figure import Contour, Figure, Panel, Series
 from convlab.optim import GD, ClipByGlobalNorm, fit_rate, run
 from convlab.problems import Cliff
 from convlab.symbolic import long_term_dynamics
@@ -151,10 +151,10 @@ def clipping_cliff(ctx: Context) -> Evidence:
     )
 
 
-def _surface(problem, x: np.ndarray, y: np.ndarray) -> Surface:
+def _surface(problem, x: np.ndarray, y: np.ndarray) -> Contour:
     grid = np.stack(np.meshgrid(x, y), axis=-1).reshape(-1, 2)
     z = host(problem.value(from_host(grid, problem.xp, problem.dtype, problem.device)))
-    return Surface(x, y, z.reshape(y.size, x.size), levels=30)
+    return Contour(x, y, z.reshape(y.size, x.size), levels=30)
 
 
 def _first_step(path: np.ndarray) -> Series:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from convlab.backend import from_host, get_namespace, host_rng
+from convlab.backend import eps, from_host, get_namespace, host_rng
 from convlab.experiments.claim import Context, Evidence, claim
 from convlab.experiments.claims._common import host
 from convlab.experiments.figure import Figure, Panel, Series
@@ -142,7 +142,7 @@ def ce_hessian(ctx: Context) -> Evidence:
     values = {f"f_{i + 1}": probs[:, i] for i in range(K)}
     hessians = np.asarray(softmax_cross_entropy(K).evaluate(part="hessian", **values), dtype=float)
     eigs = np.linalg.eigvalsh(hessians)  # of the derived Hessian, on the host in float64
-    psd_tol = 10 * K * float(np.finfo(np.float64).eps)  # eigvalsh's backward error, norm ≤ 1
+    psd_tol = 10 * K * eps("float64")  # eigvalsh's backward error, norm ≤ 1
     h = _best_step(FOURTH, 4 * ctx.eps)
     fd = _by_label(ctx, logits, labels, lambda p, z: _fd_hessian(p, z, h), (K, K))
     fd_gap = float(np.max(np.abs(fd - hessians)))

@@ -16,7 +16,7 @@ from functools import cache
 import numpy as np
 import sympy as sp
 
-from convlab.backend import array_namespace, from_host, host_rng
+from convlab.backend import array_namespace, eps, from_host, host_rng
 from convlab.data import PCAWhiten, Standardize, ZCAWhiten, digits
 from convlab.experiments.claim import Context, Evidence, claim, within
 from convlab.experiments.claims._common import host, relative_error
@@ -196,7 +196,7 @@ WHITENING_NEEDS_FLOAT64 = (
 def _whitening_tolerance(raw_kappa: float, d: int) -> float:
     """Rounding of a whitening computed from an eigendecomposition of C: d·κ(C)·ε (float64:
     both whitening claims need it)."""
-    return d * raw_kappa * float(np.finfo(np.float64).eps)
+    return d * raw_kappa * eps("float64")
 
 
 @claim(

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from convlab.backend import from_host
+from convlab.backend import eps, from_host
 from convlab.experiments.claim import Context, Evidence, claim, within
 from convlab.experiments.claims._common import host
-from convlab.experiments.figure import Figure, Panel, Series, Surface
+from convlab.experiments.figure import Contour, Figure, Panel, Series
 from convlab.optim import GD, run
 from convlab.optim.least_squares import GaussNewton, Levenberg
 from convlab.optim.newton import Newton
@@ -16,7 +16,7 @@ from convlab.optim.quasi_newton import BFGS, LBFGS
 from convlab.problems import LeastSquares, Rosenbrock
 from convlab.symbolic import gd_rate, levenberg_shrinkage
 
-EPS = float(np.finfo(np.float64).eps)  # every claim here needs float64 (the reasons below)
+EPS = eps("float64")  # every claim here needs float64 (the reasons below)
 NEWTON_NEEDS_FLOAT64 = (
     "near x* = (1, 1) float32 rounds Newton's iterate onto x* once e_t ≈ 1e-5 (ε‖x*‖ ≈ 2e-7 "
     "exceeds C·e_t²), so the quadratic regime down to e_t ≤ 1e-6 cannot be observed"
@@ -238,7 +238,7 @@ def _bfgs_figure(problem, traces: dict, rho: float) -> Figure:
                 "x",
                 "y",
                 paths,
-                surface=Surface(x, y, z.reshape(y.size, x.size), log=True),
+                surface=Contour(x, y, z.reshape(y.size, x.size), log=True),
             ),
         ],
         "Rosenbrock: GD, L-BFGS, BFGS, Newton",

@@ -22,7 +22,7 @@ from scipy.optimize import brentq, minimize_scalar
 from convlab.backend import from_host, host_rng
 from convlab.experiments.claim import Context, Evidence, claim, within
 from convlab.experiments.claims._common import host, quadratic
-from convlab.experiments.figure import Figure, Panel, Series, Surface, thin
+from convlab.experiments.figure import Contour, Figure, Panel, Series, thin
 from convlab.problems import Ellipse, LogisticRegression, Rosenbrock, Saddle
 from convlab.symbolic.taylor import classify_critical_points, taylor_step
 
@@ -255,7 +255,7 @@ def _surface_panel(name: str, problem, found: list, log: bool) -> Panel:
         Series([p[0]], [p[1]], f"{kind} at ({p[0]:g}, {p[1]:g})", "measured", _COLOURS.get(kind))
         for p, kind in found
     ]
-    return Panel(name, "x", "y", series, surface=Surface(x, x, z.reshape(81, 81), log=log))
+    return Panel(name, "x", "y", series, surface=Contour(x, x, z.reshape(81, 81), log=log))
 
 
 @claim(
