@@ -7,13 +7,14 @@ light): :mod:`convlab.nn.depth` (variance through depth, rank collapse),
 (whitening and the conditioning of least squares).
 """
 
+from convlab.deprecation import renamed
 from convlab.nn.batchnorm import BatchNorm1d
 from convlab.nn.init import INITS, weight_variance
 from convlab.nn.layers import ACTIVATIONS, Linear, ReLU, Sigmoid, Tanh
 from convlab.nn.losses import LOSSES, CrossEntropyLoss, MSELoss
 from convlab.nn.mlp import mlp
 from convlab.nn.module import Module, Sequential
-from convlab.nn.objective import Objective
+from convlab.nn.objective import TrainingObjective
 from convlab.nn.train import FitRecord, evaluate, fit
 
 __all__ = [
@@ -26,13 +27,15 @@ __all__ = [
     "Linear",
     "MSELoss",
     "Module",
-    "Objective",
     "ReLU",
     "Sequential",
     "Sigmoid",
     "Tanh",
+    "TrainingObjective",
     "evaluate",
     "fit",
     "mlp",
     "weight_variance",
 ]
+
+__getattr__ = renamed(__name__, {"Objective": "TrainingObjective"}, globals())

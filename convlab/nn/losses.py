@@ -11,7 +11,7 @@ r"""Losses with their gradient: softmax + cross-entropy fused, and mean squared 
 Each loss is called as ``loss(prediction, target)`` (returns a 0-d array) and then
 ``loss.backward()`` returns ∂L/∂prediction.  Labels are not range-checked here (that would
 cost a device synchronisation per batch): :func:`convlab.nn.fit` and
-:class:`convlab.nn.Objective` check them once, where data enters.
+:class:`convlab.nn.TrainingObjective` check them once, where data enters.
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ exposes its parameters as one vector, in torch's order (each block's parameters 
   its slices (``block.grad_views``), into which the weight-gradient products are written
   directly — no concatenation pass afterwards.
 
-:class:`convlab.nn.objective.Objective` wraps a network, a loss and data as a Problem-like
+:class:`convlab.nn.objective.TrainingObjective` wraps a network, a loss and data as a Problem-like
 ``value_and_grad(flat_params)``, so ``convlab.optim.run`` trains it too.
 """
 

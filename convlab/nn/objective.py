@@ -1,11 +1,12 @@
 """A network, a loss and data seen as a Problem: ``value_and_grad(flat_params)``.
 
-``Objective(model, loss, X, y)`` has the attributes of :class:`convlab.problems.base.Problem`
-(``dim``, ``xp``, ``dtype``, ``device``, ``x0`` — the network's current parameters — and
-``minimizer = min_value = None``), plus ``n_samples`` and ``batch(idx)``, the same objective
-on the rows ``idx``.  ``value_and_grad(θ)`` loads θ into the network (:meth:`set_flat`, no
-copy), runs forward and backward, and returns ``(L, ∂L/∂θ)``, so ``convlab.optim.run``
-trains the network full-batch and mini-batch methods train it on ``batch(idx)``.
+``TrainingObjective(model, loss, X, y)`` has the attributes of
+:class:`convlab.problems.base.Problem` (``dim``, ``xp``, ``dtype``, ``device``, ``x0`` — the
+network's current parameters — and ``minimizer = min_value = None``), plus ``n_samples`` and
+``batch(idx)``, the same objective on the rows ``idx``. ``value_and_grad(θ)`` loads θ into the
+network (:meth:`set_flat`, no copy), runs forward and backward, and returns ``(L, ∂L/∂θ)``, so
+``convlab.optim.run`` trains the network full-batch and mini-batch methods train it on
+``batch(idx)``.
 
 Only single runs are supported (θ of shape ``(d,)``): one network holds one set of weights.
 Evaluating in train mode updates BatchNorm's running statistics, as a forward pass would.
@@ -25,7 +26,7 @@ from convlab.nn.losses import LOSSES, CrossEntropyLoss
 from convlab.nn.module import Sequential
 
 
-class Objective:
+class TrainingObjective:
     """The training loss of ``model`` on ``(X, y)`` as a function of the flat parameters."""
 
     name = "network"
@@ -51,9 +52,9 @@ class Objective:
     def grad(self, theta: Any) -> Any:
         return self.value_and_grad(theta)[1]
 
-    def batch(self, idx: Any) -> Objective:
+    def batch(self, idx: Any) -> TrainingObjective:
         """The same objective on rows ``idx`` (host or device integers)."""
-        return Objective(
+        return TrainingObjective(
             self.model, self.loss, take_rows(self.X, idx), take_rows(self.y, idx), check=False
         )
 
@@ -68,7 +69,7 @@ class Objective:
         self.model.set_flat(theta)
 
     def __repr__(self) -> str:
-        return f"Objective(dim={self.dim}, n_samples={self.n_samples})"
+        return f"TrainingObjective(dim={self.dim}, n_samples={self.n_samples})"
 
 
 def make_loss(loss: Any) -> Any:

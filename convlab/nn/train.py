@@ -2,15 +2,15 @@
 
 ``fit(model, data, optimizer, epochs)`` runs, per epoch, one pass of shuffled mini-batches
 (:class:`convlab.backend.BatchSampler`; ``balanced=True`` gives class-balanced batches):
-forward, loss, backward, then ``params, state = optimizer.step(params, grad, state, oracle)``
-on the flat parameter vector, with ``oracle`` the :class:`~convlab.nn.objective.Objective` of
-the current batch (for methods that evaluate more than the gradient) — or, for an optimizer
+forward, loss, backward, then ``params, state = optimizer.step(params, grad, state, oracle)`` on
+the flat parameter vector, with ``oracle`` the :class:`~convlab.nn.objective.TrainingObjective`
+of the current batch (for methods that evaluate more than the gradient) — or, for an optimizer
 with ``in_place = True`` (GD, HeavyBall, SGD), ``state = optimizer.update(params, grad,
-state)``, the same step written over the parameters (equal to the bit; three passes over
-memory instead of four and no allocation: see :mod:`convlab.optim.base`).  After each epoch the
-network is evaluated in eval mode on the training, test and validation sets (row 0, before
-any training batch, uses BatchNorm's batch statistics of the whole split, since the running
-statistics are still unset; they are left untouched).
+state)``, the same step written over the parameters (equal to the bit; three passes over memory
+instead of four and no allocation: see :mod:`convlab.optim.base`). After each epoch the network
+is evaluated in eval mode on the training, test and validation sets (row 0, before any training
+batch, uses BatchNorm's batch statistics of the whole split, since the running statistics are
+still unset; they are left untouched).
 
 Options: ``val_fraction`` holds out a seeded part of the training set and, with
 ``patience``, stops once the validation loss has not improved for that many epochs, restoring
@@ -50,7 +50,7 @@ from convlab.nn.batchnorm import (
 )
 from convlab.nn.losses import CrossEntropyLoss
 from convlab.nn.module import Sequential
-from convlab.nn.objective import Objective, check_data, make_loss
+from convlab.nn.objective import TrainingObjective, check_data, make_loss
 from convlab.optim.divergence import GROWTH_LIMIT, diverged
 
 
@@ -177,7 +177,7 @@ class _Loop:
         self.model.train()
         batches = self.sampler.epoch(e - 1)
         for idx in batches:
-            batch = Objective(
+            batch = TrainingObjective(
                 self.model, self.loss, take_rows(X, idx), take_rows(y, idx), check=False
             )
             value, grad = batch.value_and_grad(self.params)

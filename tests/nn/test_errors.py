@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from convlab.errors import ArgumentError, ArgumentTypeError, ShapeError
-from convlab.nn import BatchNorm1d, Linear, Objective, fit, mlp
+from convlab.nn import BatchNorm1d, Linear, TrainingObjective, fit, mlp
 from convlab.optim import GD
 
 X = np.random.default_rng(0).normal(size=(8, 4))
@@ -30,19 +30,19 @@ def test_labels_outside_the_classes_name_y():
 
 def test_negative_label_names_y():
     with pytest.raises(ArgumentError, match=r"^y: .*\[0, 3\), got -1"):
-        Objective(mlp([4, 3]), "cross_entropy", X, np.array([0, 1, 2, -1, 0, 1, 2, 0]))
+        TrainingObjective(mlp([4, 3]), "cross_entropy", X, np.array([0, 1, 2, -1, 0, 1, 2, 0]))
 
 
 def test_non_integer_labels_name_y():
     with pytest.raises(ArgumentTypeError, match="^y: expected integer class labels"):
-        Objective(mlp([4, 3]), "cross_entropy", X, Y + 0.5)
+        TrainingObjective(mlp([4, 3]), "cross_entropy", X, Y + 0.5)
 
 
 def test_nan_in_data_names_X():
     bad = X.copy()
     bad[2, 1] = np.nan
     with pytest.raises(ArgumentError, match="^X: expected finite values"):
-        Objective(mlp([4, 3]), "cross_entropy", bad, Y)
+        TrainingObjective(mlp([4, 3]), "cross_entropy", bad, Y)
 
 
 def test_nan_in_test_data_names_X_test():
@@ -70,7 +70,7 @@ def test_mismatched_lengths_name_y():
 
 def test_mismatched_regression_lengths_name_y():
     with pytest.raises(ShapeError, match=r"^y: expected one target per row of X"):
-        Objective(mlp([4, 1]), "mse", X, np.zeros(7))
+        TrainingObjective(mlp([4, 1]), "mse", X, np.zeros(7))
 
 
 def test_unknown_init_names_init():
@@ -85,7 +85,7 @@ def test_unknown_activation_names_activation():
 
 def test_unknown_loss_names_loss():
     with pytest.raises(ArgumentError, match="^loss: expected one of"):
-        Objective(mlp([4, 3]), "hinge", X, Y)
+        TrainingObjective(mlp([4, 3]), "hinge", X, Y)
 
 
 def test_bad_momentum_names_momentum():
@@ -154,3 +154,10 @@ def test_fit_refuses_a_fractional_epoch_count(epochs):
     y = np.zeros(8, dtype=int)
     with pytest.raises(ArgumentTypeError, match=r"^epochs: expected a positive integer"):
         fit(mlp([4, 2]), (X, y), GD(0.1), epochs=epochs)
+
+
+def test_the_old_objective_name_still_works_with_a_deprecation_warning():
+    import convlab.nn as nn
+
+    with pytest.warns(DeprecationWarning, match="TrainingObjective"):
+        assert nn.Objective is nn.TrainingObjective

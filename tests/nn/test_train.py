@@ -8,7 +8,7 @@ import pytest
 
 from convlab.backend import to_numpy
 from convlab.data import Standardize, digits, teacher_student, train_test_split
-from convlab.nn import CrossEntropyLoss, Objective, evaluate, fit, mlp
+from convlab.nn import CrossEntropyLoss, TrainingObjective, evaluate, fit, mlp
 from convlab.optim import GD, SGD, Adam, run
 
 
@@ -39,7 +39,7 @@ def test_gd_lowers_the_training_loss_every_epoch(split):
 def test_network_trains_under_convlab_optim_run(backend):
     data = teacher_student(64, dim=3, hidden=4, seed=0, backend=backend.xp, device=backend.device)
     net = mlp([3, 8, 1], activation="tanh", seed=0, backend=backend.xp, device=backend.device)
-    problem = Objective(net, "mse", data.X, data.y)
+    problem = TrainingObjective(net, "mse", data.X, data.y)
     trace = run(problem, GD(0.2), steps=200)
     assert trace.loss[-1] < 0.3 * trace.loss[0]
     assert trace.status == "max_steps"
@@ -48,7 +48,7 @@ def test_network_trains_under_convlab_optim_run(backend):
 def test_objective_gradient_matches_finite_differences():
     data = teacher_student(10, dim=2, hidden=3, seed=1)
     net = mlp([2, 3, 1], activation="sigmoid", seed=2)
-    problem = Objective(net, "mse", data.X, data.y)
+    problem = TrainingObjective(net, "mse", data.X, data.y)
     theta = problem.x0.copy()
     _, g = problem.value_and_grad(theta)
     g = g.copy()
@@ -63,9 +63,9 @@ def test_objective_gradient_matches_finite_differences():
 def test_batch_objective_is_the_objective_on_those_rows():
     data = teacher_student(20, dim=2, seed=1)
     net = mlp([2, 4, 1], seed=0)
-    problem = Objective(net, "mse", data.X, data.y)
+    problem = TrainingObjective(net, "mse", data.X, data.y)
     sub = problem.batch([0, 5, 7])
-    direct = Objective(net, "mse", data.X[[0, 5, 7]], data.y[[0, 5, 7]])
+    direct = TrainingObjective(net, "mse", data.X[[0, 5, 7]], data.y[[0, 5, 7]])
     assert float(sub.value(problem.x0)) == pytest.approx(float(direct.value(problem.x0)))
 
 
@@ -132,7 +132,9 @@ def test_fit_and_run_share_one_divergence_rule():
     y = X @ np.array([[1.0], [-2.0], [0.5]])
     lr = 10.0 / np.linalg.eigvalsh(X.T @ X / 32).max()
     rec = fit(mlp([3, 1], seed=0), (X, y), GD(lr), 40, batch_size=32, loss="mse", progress=False)
-    tr = run(Objective(mlp([3, 1], seed=0), "mse", X, y), GD(lr), steps=40, record=("loss",))
+    tr = run(
+        TrainingObjective(mlp([3, 1], seed=0), "mse", X, y), GD(lr), steps=40, record=("loss",)
+    )
     assert rec.status == tr.status == "diverged"
     assert rec.n_steps == tr.n_steps < 40
     assert 1e8 * rec.loss[0] < rec.loss[-1] < 1e10 * max(rec.loss[0], 1.0)
