@@ -20,6 +20,7 @@ from convlab.symbolic.numeric import (
     call_compiled,
     compile_expression,
 )
+from convlab.symbolic.user_input import as_expr
 
 
 @dataclass(frozen=True, eq=False)
@@ -100,8 +101,13 @@ class Derivation:
         return "\n".join(lines)
 
     def subs(self, **values: Any) -> Derivation:
-        """A copy with symbols replaced by values (keyed by name), recorded as a last step."""
-        mapping = {self.symbol(name): sp.sympify(value) for name, value in values.items()}
+        """A copy with symbols replaced by values (keyed by name), recorded as a last step.
+
+        A value is a number or a SymPy expression (:func:`~convlab.symbolic.user_input.as_expr`);
+        text is refused: read a typed formula with
+        :func:`~convlab.symbolic.user_input.parse_text` first.
+        """
+        mapping = {self.symbol(name): as_expr(name, value) for name, value in values.items()}
         steps = tuple((d, _subs(o, mapping)) for d, o in self.steps)
         steps += (("substitute", {str(k): v for k, v in mapping.items()}),)
         expr = _subs(self.expr, mapping)
@@ -109,10 +115,10 @@ class Derivation:
 
     def lambdify(self, backend: str = "numpy", part: Any = None) -> Callable:
         """Numeric function of ``self.symbols_of(part)`` (positional), compiled once per backend."""
+        array_module(backend)
+        expr = self.part(part)  # refuses a part that is not a key (unhashable ones included)
         key = (backend, part)
         if key not in self._compiled:
-            array_module(backend)
-            expr = self.part(part)
             if isinstance(expr, Mapping):
                 raise ArgumentError("part", f"one of {_keys(expr)}", part)
             _check_numeric(expr, part)
