@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import sympy as sp
+from sympy.core.function import AppliedUndef
 
 from convlab.errors import ArgumentError
 from convlab.symbolic.numeric import (
@@ -121,7 +122,7 @@ class Derivation:
         if key not in self._compiled:
             if isinstance(expr, Mapping):
                 raise ArgumentError("part", f"one of {_keys(expr)}", part)
-            _check_numeric(expr, part)
+            _check_numeric(expr, part, self.symbols_of(part))
             self._compiled[key] = compile_expression(expr, self.symbols_of(part), backend)
         return self._compiled[key]
 
@@ -181,15 +182,24 @@ def _subs(obj: Any, mapping: dict) -> Any:
     return obj
 
 
-def _check_numeric(expr: Any, part: Any) -> None:
+def _check_numeric(expr: Any, part: Any, arguments: tuple[sp.Basic, ...]) -> None:
     """Reject parts that are not SymPy expressions, matrices or tuples of expressions, and
-    unevaluated sums, integrals and limits (lambdify would loop over an infinite range)."""
+    unevaluated sums, integrals and limits (lambdify would loop over an infinite range).
+
+    Also reject undefined functions and symbols that are not ``arguments``: lambdify writes those
+    into the generated code by their names (a name is any text), whereas it renames arguments
+    whose names are not identifiers.
+    """
     items = expr if isinstance(expr, tuple) else (expr,)
     kinds = (sp.Expr, sp.MatrixBase, sp.logic.boolalg.Boolean)
     if not all(isinstance(item, kinds) for item in items):
         raise ArgumentError("part", "a part holding SymPy expressions", part)
     if any(item.has(sp.Sum, sp.Integral, sp.Limit) for item in items):
         raise ArgumentError("part", "a part without unevaluated sums, integrals or limits", part)
+    named = set().union(*(item.free_symbols | item.atoms(AppliedUndef) for item in items))
+    if named - set(arguments):
+        expected = "a part without undefined functions, whose symbols are all in `symbols`"
+        raise ArgumentError("part", expected, part)
 
 
 def _keys(expr: Any) -> list:

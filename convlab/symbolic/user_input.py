@@ -152,8 +152,8 @@ def parse_text(
     The grammar (Python's, read by :func:`ast.parse`, which does not execute):
 
     * integer literals (exact) and decimal literals (exact: ``"0.1"`` is 1/10, ``"1e-3"`` 1/1000);
-    * names: ``symbols[name]`` if listed, refused if in ``reserved`` or starting with ``_``,
-      otherwise ``Symbol(name, real=True)``;
+    * names: refused if in ``reserved`` or starting with ``_``, else ``symbols[name]`` if
+      listed, else ``Symbol(name, real=True)``;
     * ``a + b``, ``a - b``, ``a * b``, ``a / b``, ``a ** b``, ``+a``, ``-a``, parentheses;
     * ``f(a, b, …)`` where ``f`` is a key of ``functions``: positional arguments only, as many as
       ``f`` has parameters without a default (``log(x, 2)`` is refused for ``sp.log``).
@@ -259,10 +259,10 @@ class _Builder:
         self.refuse(node, f"a {type(value).__name__} literal")
 
     def symbol(self, node: ast.Name) -> sp.Expr:
-        if node.id in self.symbols:
-            return self.symbols[node.id]
         if node.id.startswith("_") or node.id in self.reserved:
             self.refuse(node, f"the reserved name {node.id!r}")
+        if node.id in self.symbols:
+            return self.symbols[node.id]
         if node.id in self.functions:
             self.refuse(node, f"the function {node.id!r} without its arguments")
         return sp.Symbol(node.id, real=True)

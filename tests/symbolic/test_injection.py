@@ -14,7 +14,7 @@ import pytest
 import sympy as sp
 
 import convlab.symbolic as symbolic
-from convlab.errors import ArgumentTypeError, ConvlabError
+from convlab.errors import ArgumentError, ArgumentTypeError, ConvlabError
 
 t = sp.Symbol("t", integer=True, positive=True)
 c = sp.Symbol("c", positive=True)
@@ -159,3 +159,20 @@ def test_derivation_methods_refuse_the_payload(method, tmp_path):
 def test_subs_refuses_text_even_when_it_is_a_number():
     with pytest.raises(ArgumentTypeError, match="^eta: expected a real number"):
         symbolic.gd_quadratic().subs(eta="0.1")
+
+
+def test_symbol_and_function_names_never_reach_generated_code(tmp_path):
+    marker = tmp_path / "MARKER"
+    command = _payloads(marker)[0]
+    named, f = sp.Symbol(command), sp.Function(command)
+    # an argument with such a name is renamed by lambdify and evaluates as a plain number
+    d = symbolic.gd_quadratic().subs(eta=named)
+    assert float(d.evaluate(part="per_mode_rate", lambda_=1.0, **{command: 0.5})) == 0.5
+    # a symbol left out of the arguments, or an undefined function, would be written by name
+    for derivation in (
+        symbolic.Derivation("hidden", named + x, symbols=(x,)),
+        symbolic.Derivation("function", f(x)),
+    ):
+        with pytest.raises(ArgumentError, match="^part: expected a part without undefined"):
+            derivation.evaluate(x=1.0)
+    assert not marker.exists()

@@ -161,3 +161,10 @@ def test_the_payload_never_runs(tmp_path):
     with pytest.raises(ArgumentError):
         parse(f"__import__('os').system('touch {marker}')")
     assert not marker.exists()
+
+
+def test_reserved_and_underscore_names_are_refused_even_when_mapped():
+    with pytest.raises(ArgumentError, match="the reserved name 'w'"):
+        parse("w", symbols={"w": x}, reserved={"w"})
+    with pytest.raises(ArgumentError, match="the reserved name '_w'"):
+        parse("_w", symbols={"_w": x})
