@@ -56,7 +56,8 @@ def as_expr(name: str, value: Any) -> sp.Expr:
     ``bytes``, complex numbers and any other type (:class:`ArgumentTypeError`); NaN
     (:class:`ArgumentError`).  Use :func:`parse_text` for a formula typed as text.
     """
-    if getattr(value, "shape", None) == () and not isinstance(value, (sp.Basic, numbers.Number)):
+    zero_dim = getattr(value, "shape", None) == () and hasattr(value, "item")
+    if zero_dim and not isinstance(value, (sp.Basic, numbers.Number)):
         value = value.item()  # a 0-d array: its single element, checked below
     if isinstance(value, sp.Basic):
         if not isinstance(value, sp.Expr) or isinstance(value, sp.MatrixExpr):
@@ -64,7 +65,7 @@ def as_expr(name: str, value: Any) -> sp.Expr:
         if value is sp.nan:
             raise ArgumentError(name, "a number that is not NaN", value)
         return value
-    if isinstance(value, bool) or type(value).__name__ == "bool_":
+    if isinstance(value, bool):
         raise ArgumentTypeError(name, _SCALAR + " (not a bool)", value)
     if isinstance(value, numbers.Rational):
         return sp.Rational(int(value.numerator), int(value.denominator))
