@@ -35,8 +35,8 @@ from convlab.errors import ArgumentError, ArgumentTypeError, ShapeError
 
 #: Longest formula :func:`parse_text` reads, in characters.
 MAX_TEXT_LENGTH = 2_000
-#: Deepest nesting of operations :func:`parse_text` builds.
-MAX_DEPTH = 64
+#: Deepest nesting of operations :func:`parse_text` builds (a chain `a + b + …` nests one per term).
+MAX_DEPTH = 200
 #: Largest numerator or denominator of a numeric exponent (``x**1001`` is refused).
 MAX_EXPONENT = 1_000
 #: Largest size, in bits, of an exact numeric power ``p/q ** n`` (about 30,000 digits).

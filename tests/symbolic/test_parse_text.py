@@ -101,7 +101,8 @@ def test_decimal_literals_are_exact_rationals():
         ("sqrt(2) ** (10**9)", "a numeric exponent beyond 1000"),
         ("(2**1000) ** 200", "a power of more than 100000 bits"),
         ("1e5000", "a number beyond 1e±1000"),
-        ("-" * 100 + "x", "nesting deeper than 64 levels"),
+        ("-" * 250 + "x", "nesting deeper than 200 levels"),
+        ("x" + " + x" * 250, "nesting deeper than 200 levels"),
     ],
 )
 def test_refused_nodes_name_the_argument_what_and_where(text, refused):
@@ -168,3 +169,7 @@ def test_reserved_and_underscore_names_are_refused_even_when_mapped():
         parse("w", symbols={"w": x}, reserved={"w"})
     with pytest.raises(ArgumentError, match="the reserved name '_w'"):
         parse("_w", symbols={"_w": x})
+
+
+def test_a_long_flat_sum_is_read():
+    assert parse(" + ".join(f"x**{k}" for k in range(150))) == sum(x**k for k in range(150))
