@@ -114,7 +114,7 @@ def spectral_radius(iteration: Derivation, backend: str = "numpy", **values: Any
     negative discriminant are complex), then ``max_i |z_i|``. Values are keyed by symbol name,
     ``lambda_`` for λ; e.g. ``spectral_radius(heavy_ball(), eta=E, beta=B, lambda_=L)``.
     """
-    if not isinstance(iteration, Derivation) or not isinstance(iteration.expr, dict):
+    if not isinstance(iteration, Derivation):
         raise ArgumentTypeError("iteration", "a linear_iteration() result", iteration)
     xp = array_module(backend)
     roots = iteration.evaluate(backend=backend, part="eigenvalues", complex_inputs=True, **values)

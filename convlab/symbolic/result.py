@@ -122,8 +122,9 @@ class Derivation:
         if key not in self._compiled:
             if isinstance(expr, Mapping):
                 raise ArgumentError("part", f"one of {_keys(expr)}", part)
-            _check_numeric(expr, part, self.symbols_of(part))
-            self._compiled[key] = compile_expression(expr, self.symbols_of(part), backend)
+            arguments = self.symbols_of(part)
+            _check_numeric(expr, part, arguments)
+            self._compiled[key] = compile_expression(expr, arguments, backend)
         return self._compiled[key]
 
     def symbols_of(self, part: Any = None) -> tuple[sp.Basic, ...]:

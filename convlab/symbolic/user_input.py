@@ -35,7 +35,7 @@ from convlab.errors import ArgumentError, ArgumentTypeError, ShapeError
 
 #: Longest formula :func:`parse_text` reads, in characters.
 MAX_TEXT_LENGTH = 2_000
-#: Deepest nesting of operations :func:`parse_text` builds (a chain `a + b + …` nests one per term).
+#: Deepest nesting of operations :func:`parse_text` builds (``a + b + …`` nests one level per term).
 MAX_DEPTH = 200
 #: Largest numerator or denominator of a numeric exponent (``x**1001`` is refused).
 MAX_EXPONENT = 1_000
