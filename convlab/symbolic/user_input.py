@@ -263,7 +263,7 @@ class _Builder:
         if node.id.startswith("_") or node.id in self.reserved:
             self.refuse(node, f"the reserved name {node.id!r}")
         if node.id in self.symbols:
-            return self.symbols[node.id]
+            return as_expr(f"symbols[{node.id!r}]", self.symbols[node.id])
         if node.id in self.functions:
             self.refuse(node, f"the function {node.id!r} without its arguments")
         return sp.Symbol(node.id, real=True)

@@ -173,3 +173,10 @@ def test_reserved_and_underscore_names_are_refused_even_when_mapped():
 
 def test_a_long_flat_sum_is_read():
     assert parse(" + ".join(f"x**{k}" for k in range(150))) == sum(x**k for k in range(150))
+
+
+def test_values_of_symbols_and_results_of_functions_are_checked_too():
+    with pytest.raises(ArgumentTypeError, match=r"^symbols\['a'\]: expected a real number"):
+        parse("a + 1", symbols={"a": "__import__('os')"})
+    with pytest.raises(ArgumentTypeError, match=r"^rule: expected a real number"):
+        parse_text("rule", "f(x)", functions={"f": lambda a: "text"})
