@@ -24,7 +24,7 @@ from convlab.errors import ArgumentError, ArgumentTypeError
 from convlab.symbolic.notation import LAM, Z
 from convlab.symbolic.numeric import array_module
 from convlab.symbolic.result import Derivation
-from convlab.symbolic.validation import as_expression, as_symbol
+from convlab.symbolic.user_input import as_expr, as_symbol
 
 _SOURCE = "Polyak 1964; Goh 2017, 'Why Momentum Really Works'; Lessard, Recht & Packard 2016"
 
@@ -51,11 +51,13 @@ def linear_iteration(
     ``spectral_radius``. Raises :class:`~convlab.errors.ArgumentError` naming ``update`` when the
     update is not linear and homogeneous in ``(w_t, w_{t-1})`` on a quadratic mode.
     """
-    update = as_expression("update", update)
+    update = as_expr("update", update)
     current, previous = as_symbol("current", current), as_symbol("previous", previous)
     eigenvalue = as_symbol("eigenvalue", eigenvalue)
     if gradient is not None and not isinstance(gradient, (sp.Symbol, UndefinedFunction)):
         raise ArgumentTypeError("gradient", "None, a Symbol or an undefined Function", gradient)
+    if not isinstance(name, str):
+        raise ArgumentTypeError("name", "a title as a str", name)
     return _linear_iteration(update, current, previous, gradient, eigenvalue, name)
 
 
@@ -112,6 +114,8 @@ def spectral_radius(iteration: Derivation, backend: str = "numpy", **values: Any
     negative discriminant are complex), then ``max_i |z_i|``. Values are keyed by symbol name,
     ``lambda_`` for λ; e.g. ``spectral_radius(heavy_ball(), eta=E, beta=B, lambda_=L)``.
     """
+    if not isinstance(iteration, Derivation):
+        raise ArgumentTypeError("iteration", "a linear_iteration() result", iteration)
     xp = array_module(backend)
     roots = iteration.evaluate(backend=backend, part="eigenvalues", complex_inputs=True, **values)
     radius = xp.abs(roots[0])

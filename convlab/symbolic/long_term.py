@@ -18,7 +18,7 @@ from convlab.errors import ArgumentError
 from convlab.symbolic.notation import T
 from convlab.symbolic.result import Derivation
 from convlab.symbolic.spectra import largest_modulus
-from convlab.symbolic.validation import as_square_matrix
+from convlab.symbolic.user_input import as_matrix
 
 #: sign of (largest |eigenvalue| - 1) -> regime
 REGIMES: dict[int, str] = {-1: "vanishing", 0: "neutral", 1: "exploding"}
@@ -30,12 +30,12 @@ def long_term_dynamics(W: Any) -> Derivation:
     undetermined for symbolic entries of unknown size). ``W`` must be diagonalizable.
     Source: Goodfellow, Bengio & Courville 2016, §10.7 (eq. 10.39).
     """
-    return _long_term(as_square_matrix("W", W))
+    return _long_term(as_matrix("W", W, square=True))
 
 
 @lru_cache(maxsize=64)
 def _long_term(W: sp.ImmutableMatrix) -> Derivation:
-    matrix = sp.Matrix(W)
+    matrix = W.as_mutable()
     if not matrix.is_diagonalizable():
         raise ArgumentError("W", "a diagonalizable matrix", W)
     V, Lam = matrix.diagonalize()

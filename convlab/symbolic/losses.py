@@ -19,16 +19,14 @@ from functools import cache
 
 import sympy as sp
 
-from convlab.errors import ArgumentError
 from convlab.symbolic.result import Derivation
+from convlab.symbolic.user_input import as_count
 
 _SOURCE = "Bishop 2006, §4.3.4; Goodfellow, Bengio & Courville 2016, §6.2.2"
 
 
 def _classes(n_classes: int) -> tuple:
     """(logits z, softmax f(z), probability symbols f_i) for ``n_classes`` classes."""
-    if not isinstance(n_classes, int) or n_classes < 2:
-        raise ArgumentError("n_classes", "an integer >= 2", n_classes)
     z = sp.Matrix(sp.symbols(f"z_1:{n_classes + 1}", real=True))
     total = sum(sp.exp(zi) for zi in z)
     softmax = z.applyfunc(lambda zi: sp.exp(zi) / total)
@@ -47,12 +45,17 @@ def _in_probabilities(matrix: sp.Matrix, softmax: sp.Matrix, probs: sp.Matrix) -
     return difference, sp.diag(*probs) - probs * probs.T
 
 
-@cache
 def softmax_jacobian(n_classes: int = 3) -> Derivation:
     r""":math:`\partial f_i/\partial z_j = f_i(\delta_{ij} - f_j)`, i.e.
     :math:`\operatorname{diag}(f) - ff^\top` (part ``jacobian``, in the
     symbols :math:`f_i`). Source: Bishop 2006, eq. (4.106).
     """
+    return _softmax_jacobian(as_count("n_classes", n_classes, minimum=2))
+
+
+@cache
+def _softmax_jacobian(n_classes: int) -> Derivation:
+    """:func:`softmax_jacobian` for validated sizes (cached)."""
     z, softmax, probs = _classes(n_classes)
     jacobian = softmax.jacobian(z)
     difference, result = _in_probabilities(jacobian, softmax, probs)
@@ -70,13 +73,18 @@ def softmax_jacobian(n_classes: int = 3) -> Derivation:
     )
 
 
-@cache
 def softmax_cross_entropy(n_classes: int = 3) -> Derivation:
     r"""Parts ``gradient`` :math:`f - y`, ``hessian`` :math:`\operatorname{diag}(f) - ff^\top`,
     ``quadratic_form`` :math:`\sum_i f_i v_i^2 - (\sum_i f_i v_i)^2`, ``variance_form``
     :math:`\sum_i f_i(v_i - \bar v)^2` (equal when :math:`\sum f = 1`), ``nll`` of the categorical
     model. Source: Bishop 2006, §4.3.4; Goodfellow et al. 2016, §6.2.2.3.
     """
+    return _softmax_cross_entropy(as_count("n_classes", n_classes, minimum=2))
+
+
+@cache
+def _softmax_cross_entropy(n_classes: int) -> Derivation:
+    """:func:`softmax_cross_entropy` for validated sizes (cached)."""
     z, softmax, probs = _classes(n_classes)
     y = sp.Matrix(sp.symbols(f"y_1:{n_classes + 1}", nonnegative=True))
     loss = -sum(yi * sp.log(fi) for yi, fi in zip(y, softmax, strict=True))
@@ -111,14 +119,17 @@ def softmax_cross_entropy(n_classes: int = 3) -> Derivation:
     return Derivation("softmax cross-entropy", expr, steps=steps, source=_SOURCE)
 
 
-@cache
 def mean_squared_error(n_outputs: int = 2) -> Derivation:
     r"""Parts ``gradient`` :math:`f - y` of :math:`\tfrac12\|y - f\|^2`, ``gaussian_nll``
     :math:`\|y-f\|^2/(2\sigma^2) + \tfrac d2\log(2\pi\sigma^2)` and its gradient
     :math:`(f - y)/\sigma^2`. Source: Bishop 2006, §3.1.1.
     """
-    if not isinstance(n_outputs, int) or n_outputs < 1:
-        raise ArgumentError("n_outputs", "a positive integer", n_outputs)
+    return _mean_squared_error(as_count("n_outputs", n_outputs))
+
+
+@cache
+def _mean_squared_error(n_outputs: int) -> Derivation:
+    """:func:`mean_squared_error` for validated sizes (cached)."""
     f = sp.Matrix(sp.symbols(f"f_1:{n_outputs + 1}", real=True))
     y = sp.Matrix(sp.symbols(f"y_1:{n_outputs + 1}", real=True))
     sigma = sp.Symbol("sigma", positive=True)

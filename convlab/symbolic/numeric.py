@@ -20,7 +20,7 @@ from typing import Any
 
 import sympy as sp
 
-from convlab.errors import ArgumentError, BackendUnavailableError
+from convlab.errors import ArgumentError, ArgumentTypeError, BackendUnavailableError
 
 #: backend name -> name of the module given to ``sympy.lambdify`` and imported for arrays
 BACKENDS: dict[str, str] = {"numpy": "numpy", "cupy": "cupy"}
@@ -37,7 +37,7 @@ def argument_name(symbol: sp.Symbol) -> str:
 
 def array_module(backend: str) -> Any:
     """The array module of ``backend`` (``numpy`` or ``cupy``), imported on first use."""
-    if backend not in BACKENDS:
+    if not isinstance(backend, str) or backend not in BACKENDS:
         raise ArgumentError("backend", f"one of {sorted(BACKENDS)}", backend)
     try:
         return importlib.import_module(BACKENDS[backend])
@@ -70,7 +70,8 @@ def call_compiled(
     """
     xp = array_module(backend)
     dtype = xp.complex128 if complex_inputs else xp.float64
-    inputs = [xp.asarray(values[argument_name(symbol)], dtype=dtype) for symbol in symbols]
+    names = [argument_name(symbol) for symbol in symbols]
+    inputs = [as_real_array(xp, name, values[name], dtype) for name in names]
     arrays = xp.broadcast_arrays(*inputs)
     shape = arrays[0].shape if arrays else ()
     out = function(*arrays)
@@ -80,6 +81,25 @@ def call_compiled(
     if isinstance(out, (tuple, list)):
         return tuple(_broadcast(xp, item, shape) for item in out)
     return _broadcast(xp, out, shape)
+
+
+def as_real_array(xp: Any, name: str, value: Any, dtype: Any) -> Any:
+    """``value`` as an array of ``dtype``; text is refused, not converted (NumPy would read
+    ``"1.5"`` as 1.5), as is anything else that is not a number or an array of numbers."""
+    expected = "a number or an array of numbers"
+    try:
+        array = xp.asarray(value)
+    except (TypeError, ValueError):
+        raise ArgumentTypeError(name, expected, value) from None
+    kind = array.dtype.kind
+    if kind not in "biufcO" or (
+        kind == "O" and any(isinstance(v, (str, bytes)) for v in array.flat)
+    ):
+        raise ArgumentTypeError(name, expected, value)
+    try:
+        return xp.asarray(array, dtype=dtype)
+    except (TypeError, ValueError):
+        raise ArgumentTypeError(name, expected, value) from None
 
 
 def _broadcast(xp: Any, value: Any, shape: tuple[int, ...]) -> Any:

@@ -19,15 +19,15 @@ import sympy as sp
 
 from convlab.errors import ArgumentError, ShapeError
 from convlab.symbolic.notation import ETA, KAPPA, LAM, LAM_1, LAM_M
-from convlab.symbolic.numeric import array_module
+from convlab.symbolic.numeric import array_module, as_real_array
 from convlab.symbolic.result import Derivation
 from convlab.symbolic.spectra import all_positive, smallest_and_largest, tidy
+from convlab.symbolic.user_input import as_count
 from convlab.symbolic.validation import as_symmetric_matrix, eigenvalue_bounds
 
 _SOURCE_GD = "Nocedal & Wright 2006, §3.3; Goh 2017, 'Why Momentum Really Works', Distill"
 
 
-@cache
 def quadratic_model(dim: int = 2) -> Derivation:
     r"""Gradient :math:`Aw-b`, Hessian :math:`A` and minimizer :math:`A^{-1}b` of the quadratic.
 
@@ -35,8 +35,12 @@ def quadratic_model(dim: int = 2) -> Derivation:
     calculus (SymPy ``MatrixSymbol``); the minimizer by solving :math:`\nabla f = 0` with an
     explicit ``dim``-dimensional symmetric ``A``. Source: Nocedal & Wright 2006, §2.1 and §5.1.
     """
-    if not isinstance(dim, int) or dim < 1:
-        raise ArgumentError("dim", "a positive integer", dim)
+    return _quadratic_model(as_count("dim", dim))
+
+
+@cache
+def _quadratic_model(dim: int) -> Derivation:
+    """:func:`quadratic_model` for validated sizes (cached)."""
     d = sp.Symbol("d", integer=True, positive=True)
     A, w, b = sp.MatrixSymbol("A", d, d), sp.MatrixSymbol("w", d, 1), sp.MatrixSymbol("b", d, 1)
     f = sp.Rational(1, 2) * (w.T * A * w) - b.T * w
@@ -166,10 +170,10 @@ def gd_rate(eta: Any, eigenvalues: Any, backend: str = "numpy") -> Any:
     of ``eta``. Source: the ``per_mode_rate`` part of :func:`gd_quadratic`.
     """
     xp = array_module(backend)
-    lam = xp.asarray(eigenvalues, dtype=xp.float64)
+    lam = as_real_array(xp, "eigenvalues", eigenvalues, xp.float64)
     if lam.ndim != 1:
         raise ShapeError("eigenvalues", "a 1-D array", eigenvalues)
-    eta_grid = xp.asarray(eta, dtype=xp.float64)[..., None]
+    eta_grid = as_real_array(xp, "eta", eta, xp.float64)[..., None]
     per_mode = _gd_general().evaluate(
         backend=backend, part="per_mode_rate", eta=eta_grid, lambda_=lam
     )

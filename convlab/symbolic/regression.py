@@ -16,24 +16,24 @@ from functools import cache
 
 import sympy as sp
 
-from convlab.errors import ArgumentError
 from convlab.symbolic.notation import ETA
 from convlab.symbolic.result import Derivation
+from convlab.symbolic.user_input import as_count
 
 _SOURCE = "LeCun, Bottou, Orr & Müller 1998, 'Efficient BackProp', §4.3, §5"
 
 
-@cache
 def linear_regression(n_samples: int = 3, n_features: int = 2) -> Derivation:
     r"""Gradient :math:`\frac1N X^\top(Xw - y)`, Hessian :math:`C_x = \frac1N X^\top X`, and
     Newton's step equal to the normal-equations solution, for explicit sizes.
     Source: LeCun et al. 1998, §5.
     """
-    if (
-        not (isinstance(n_samples, int) and isinstance(n_features, int))
-        or min(n_samples, n_features) < 1
-    ):
-        raise ArgumentError("n_samples, n_features", "positive integers", (n_samples, n_features))
+    return _linear_regression(as_count("n_samples", n_samples), as_count("n_features", n_features))
+
+
+@cache
+def _linear_regression(n_samples: int, n_features: int) -> Derivation:
+    """:func:`linear_regression` for validated sizes (cached)."""
     N = n_samples
     X = sp.Matrix(N, n_features, lambda n, i: sp.Symbol(f"x_{n + 1}{i + 1}", real=True))
     y = sp.Matrix(sp.symbols(f"y_1:{N + 1}", real=True))
@@ -63,12 +63,17 @@ def linear_regression(n_samples: int = 3, n_features: int = 2) -> Derivation:
     return Derivation("linear regression", expr, steps=steps, source=_SOURCE)
 
 
-@cache
 def centring_and_scaling(n_samples: int = 3) -> Derivation:
     r"""With inputs :math:`(x, 1)` (a bias), :math:`H = \begin{pmatrix}\overline{x^2} & \bar x\\
     \bar x & 1\end{pmatrix}`; centring makes it block-diagonal, scaling to unit variance makes it
     :math:`I`. Source: LeCun et al. 1998, §4.3 ("normalizing the inputs").
     """
+    return _centring_and_scaling(as_count("n_samples", n_samples))
+
+
+@cache
+def _centring_and_scaling(n_samples: int) -> Derivation:
+    """:func:`centring_and_scaling` for validated sizes (cached)."""
     xs = sp.symbols(f"x_1:{n_samples + 1}", real=True)
     w, bias = sp.symbols("w b", real=True)
     ys = sp.symbols(f"y_1:{n_samples + 1}", real=True)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import sympy as sp
+from sympy.core.function import AppliedUndef
 
 from convlab.errors import ArgumentError
 from convlab.symbolic.numeric import (
@@ -20,6 +21,7 @@ from convlab.symbolic.numeric import (
     call_compiled,
     compile_expression,
 )
+from convlab.symbolic.user_input import as_expr
 
 
 @dataclass(frozen=True, eq=False)
@@ -100,8 +102,13 @@ class Derivation:
         return "\n".join(lines)
 
     def subs(self, **values: Any) -> Derivation:
-        """A copy with symbols replaced by values (keyed by name), recorded as a last step."""
-        mapping = {self.symbol(name): sp.sympify(value) for name, value in values.items()}
+        """A copy with symbols replaced by values (keyed by name), recorded as a last step.
+
+        A value is a number or a SymPy expression (:func:`~convlab.symbolic.user_input.as_expr`);
+        text is refused: read a typed formula with
+        :func:`~convlab.symbolic.user_input.parse_text` first.
+        """
+        mapping = {self.symbol(name): as_expr(name, value) for name, value in values.items()}
         steps = tuple((d, _subs(o, mapping)) for d, o in self.steps)
         steps += (("substitute", {str(k): v for k, v in mapping.items()}),)
         expr = _subs(self.expr, mapping)
@@ -109,14 +116,15 @@ class Derivation:
 
     def lambdify(self, backend: str = "numpy", part: Any = None) -> Callable:
         """Numeric function of ``self.symbols_of(part)`` (positional), compiled once per backend."""
+        array_module(backend)
+        expr = self.part(part)  # refuses a part that is not a key (unhashable ones included)
         key = (backend, part)
         if key not in self._compiled:
-            array_module(backend)
-            expr = self.part(part)
             if isinstance(expr, Mapping):
                 raise ArgumentError("part", f"one of {_keys(expr)}", part)
-            _check_numeric(expr, part)
-            self._compiled[key] = compile_expression(expr, self.symbols_of(part), backend)
+            arguments = self.symbols_of(part)
+            _check_numeric(expr, part, arguments)
+            self._compiled[key] = compile_expression(expr, arguments, backend)
         return self._compiled[key]
 
     def symbols_of(self, part: Any = None) -> tuple[sp.Basic, ...]:
@@ -175,15 +183,24 @@ def _subs(obj: Any, mapping: dict) -> Any:
     return obj
 
 
-def _check_numeric(expr: Any, part: Any) -> None:
+def _check_numeric(expr: Any, part: Any, arguments: tuple[sp.Basic, ...]) -> None:
     """Reject parts that are not SymPy expressions, matrices or tuples of expressions, and
-    unevaluated sums, integrals and limits (lambdify would loop over an infinite range)."""
+    unevaluated sums, integrals and limits (lambdify would loop over an infinite range).
+
+    Also reject undefined functions and symbols that are not ``arguments``: lambdify writes those
+    into the generated code by their names (a name is any text), whereas it renames arguments
+    whose names are not identifiers.
+    """
     items = expr if isinstance(expr, tuple) else (expr,)
     kinds = (sp.Expr, sp.MatrixBase, sp.logic.boolalg.Boolean)
     if not all(isinstance(item, kinds) for item in items):
         raise ArgumentError("part", "a part holding SymPy expressions", part)
     if any(item.has(sp.Sum, sp.Integral, sp.Limit) for item in items):
         raise ArgumentError("part", "a part without unevaluated sums, integrals or limits", part)
+    named = set().union(*(item.free_symbols | item.atoms(AppliedUndef) for item in items))
+    if named - set(arguments):
+        expected = "a part without undefined functions, whose symbols are all in `symbols`"
+        raise ArgumentError("part", expected, part)
 
 
 def _keys(expr: Any) -> list:

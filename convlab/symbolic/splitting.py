@@ -18,7 +18,7 @@ import sympy as sp
 from convlab.errors import ArgumentError
 from convlab.symbolic.result import Derivation
 from convlab.symbolic.spectra import largest_modulus, tidy
-from convlab.symbolic.validation import as_square_matrix
+from convlab.symbolic.user_input import as_matrix
 
 _SOURCE = "Saad 2003, 'Iterative Methods for Sparse Linear Systems', §4.1"
 
@@ -74,11 +74,11 @@ def jacobi(A: Any) -> Derivation:
     spectral radius (parts ``matrix``, ``eigenvalues``, ``spectral_radius``).
     Source: Saad 2003, §4.1.
     """
-    return _splitting_iteration("jacobi", as_square_matrix("A", A))
+    return _splitting_iteration("jacobi", as_matrix("A", A, square=True))
 
 
 def gauss_seidel(A: Any) -> Derivation:
     """Gauss–Seidel iteration matrix :math:`M_{GS} = -(D+L)^{-1}U` of a square ``A``, its
     eigenvalues and spectral radius. Source: Saad 2003, §4.1.
     """
-    return _splitting_iteration("gauss-seidel", as_square_matrix("A", A))
+    return _splitting_iteration("gauss-seidel", as_matrix("A", A, square=True))

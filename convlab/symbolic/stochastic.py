@@ -23,7 +23,7 @@ import sympy as sp
 from convlab.errors import ArgumentError
 from convlab.symbolic.notation import ETA, T
 from convlab.symbolic.result import Derivation
-from convlab.symbolic.validation import as_expression, as_symbol
+from convlab.symbolic.user_input import as_expr, as_symbol
 
 _I = sp.Symbol("i", integer=True, positive=True)
 _K = sp.Symbol("k", integer=True, nonnegative=True)
@@ -130,9 +130,15 @@ def robbins_monro(schedule: Any, variable: Any = T) -> Derivation:
     Parts ``sum_diverges`` and ``sum_of_squares_converges`` (SymPy booleans), ``sum`` and
     ``sum_of_squares`` (the series, evaluated where SymPy can); ``conclusion`` names any failing
     condition. ``c/t`` passes; a constant and ``c/sqrt(t)`` fail the second; ``c/t**2`` the first.
-    Other symbols are positive constant factors. Source: Robbins & Monro 1951.
+    Source: Robbins & Monro 1951.
+
+    The schedule must be positive for every integer t ≥ 1, and SymPy must be able to show it:
+    declare other symbols positive (``Symbol("c", positive=True)``).  A negative or sign-changing
+    schedule (``-1/t``, ``sin(t)/t``) is refused with an :class:`~convlab.errors.ArgumentError`
+    naming ``schedule``; so is one whose sign, or the convergence of one of whose series, SymPy
+    cannot decide: the message says "undecided" and no verdict is given.
     """
-    schedule = as_expression("schedule", schedule)
+    schedule = as_expr("schedule", schedule)
     variable = as_symbol("variable", variable)
     if variable not in schedule.free_symbols and schedule.free_symbols:
         raise ArgumentError("schedule", f"an expression in {variable} (or a number)", schedule)
@@ -143,15 +149,11 @@ def robbins_monro(schedule: Any, variable: Any = T) -> Derivation:
 def _robbins_monro(schedule: sp.Expr, variable: sp.Symbol) -> Derivation:
     t = sp.Symbol(variable.name, integer=True, positive=True)
     alpha = schedule.subs(variable, t)
+    _check_positive(alpha, t, schedule)
     factor, shape = alpha.as_independent(t, as_Add=False)
-    try:
-        diverges = not sp.Sum(shape, (t, 1, sp.oo)).is_convergent()
-        squares = bool(sp.Sum(shape**2, (t, 1, sp.oo)).is_convergent())
-    except NotImplementedError:
-        raise ArgumentError(
-            "schedule", "a schedule whose series SymPy can decide", schedule
-        ) from None
-    total, total_sq = (sp.Sum(alpha**p, (t, 1, sp.oo)).doit() for p in (1, 2))
+    diverges = not _converges(shape, t, schedule, "sum alpha_t")
+    squares = _converges(shape**2, t, schedule, "sum alpha_t^2")
+    total, total_sq = (_series(alpha**p, t) for p in (1, 2))
     steps = (
         ("schedule = constant factor x shape in t", (factor, shape)),
         ("sum alpha_t (convergence decided on the shape)", total),
@@ -170,3 +172,49 @@ def _robbins_monro(schedule: sp.Expr, variable: sp.Symbol) -> Derivation:
         source="Robbins & Monro 1951",
         conclusion=_VERDICTS[(diverges, squares)],
     )
+
+
+#: how many first terms are searched for a sign change when SymPy cannot decide positivity
+_SIGN_CHECKS = 64
+#: what SymPy raises when one of its series tests or summations gives up
+_SYMPY_GAVE_UP = (NotImplementedError, TypeError, ValueError, ArithmeticError, sp.PolynomialError)
+
+
+def _check_positive(alpha: sp.Expr, t: sp.Symbol, schedule: sp.Expr) -> None:
+    """Refuse a schedule that is not, or cannot be shown to be, positive for every integer t ≥ 1.
+
+    SymPy's series tests assume positive terms: for ``sin(t)/t`` it answers "not convergent",
+    though the series converges (Dirichlet's test), so a sign change must be refused first.
+    """
+    expected = "a schedule positive for every integer t >= 1"
+    if alpha.is_positive:
+        return
+    if alpha.is_positive is False:
+        raise ArgumentError("schedule", expected, schedule)
+    for k in range(1, _SIGN_CHECKS + 1):
+        if alpha.subs(t, k).is_nonpositive:
+            raise ArgumentError("schedule", f"{expected} (at t = {k} it is <= 0)", schedule)
+    hint = " (declare its constants positive: Symbol('c', positive=True))"
+    hint = hint if alpha.free_symbols - {t} else ""
+    raise ArgumentError("schedule", f"{expected}; undecided: SymPy cannot show it{hint}", schedule)
+
+
+def _converges(term: sp.Expr, t: sp.Symbol, schedule: sp.Expr, series: str) -> bool:
+    """Whether the series of a positive ``term`` over t ≥ 1 converges; refused when undecided."""
+    try:
+        answer = sp.Sum(term, (t, 1, sp.oo)).is_convergent()
+    except _SYMPY_GAVE_UP:
+        answer = None
+    if answer not in (True, False):  # SymPy's true / false compare equal to Python's
+        expected = f"a schedule whose series SymPy can decide; undecided: {series}"
+        raise ArgumentError("schedule", expected, schedule)
+    return bool(answer)
+
+
+def _series(term: sp.Expr, t: sp.Symbol) -> sp.Expr:
+    """The series of ``term`` over t ≥ 1, evaluated where SymPy can, else left unevaluated."""
+    series = sp.Sum(term, (t, 1, sp.oo))
+    try:
+        return series.doit()
+    except _SYMPY_GAVE_UP:
+        return series

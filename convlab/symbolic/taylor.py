@@ -19,7 +19,7 @@ import sympy as sp
 
 from convlab.errors import ArgumentError
 from convlab.symbolic.result import Derivation
-from convlab.symbolic.validation import as_expression, as_symbols
+from convlab.symbolic.user_input import as_expr, as_symbols
 
 _SOURCE = "Goodfellow, Bengio & Courville 2016, §4.3.1; Nocedal & Wright 2006, §2.1"
 
@@ -96,7 +96,7 @@ def classify_critical_points(expr: Any, variables: Any) -> Derivation:
     saddle / degenerate (or undetermined). E.g. ``x**2 - y**2`` has a saddle at (0, 0); the
     Rosenbrock function a minimum at (1, 1). Source: Nocedal & Wright 2006, Theorems 2.3–2.4.
     """
-    return _classify(as_expression("expr", expr), as_symbols("variables", variables))
+    return _classify(as_expr("expr", expr), as_symbols("variables", variables))
 
 
 @lru_cache(maxsize=64)

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import sympy as sp
 
-from convlab.errors import ArgumentError
+from convlab.errors import ArgumentError, ArgumentTypeError
 from convlab.symbolic.convex_rates import gd_convex_rate, sgd_convex_rate
 from convlab.symbolic.initialization import he, variance_propagation, xavier
 from convlab.symbolic.long_term import long_term_dynamics
@@ -101,6 +101,8 @@ TOPICS: dict[str, Callable[[], Derivation]] = {
 
 def derive(topic: str) -> Derivation:
     """The derivation registered under ``topic`` (see :data:`TOPICS`)."""
+    if not isinstance(topic, str):
+        raise ArgumentTypeError("topic", f"a topic name, one of {sorted(TOPICS)}", topic)
     if topic not in TOPICS:
         raise ArgumentError("topic", f"one of {sorted(TOPICS)}", topic)
     return TOPICS[topic]()

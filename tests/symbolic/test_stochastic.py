@@ -106,3 +106,53 @@ def test_schedule_not_in_the_variable_is_rejected():
 def test_schedule_that_is_not_an_expression_is_rejected():
     with pytest.raises(ArgumentTypeError, match="schedule"):
         robbins_monro(lambda k: 1 / k, t)
+
+
+@pytest.mark.parametrize(
+    ("schedule", "conclusion"),
+    [
+        (1 / t, "satisfies both Robbins-Monro conditions"),
+        (1 / sp.sqrt(t), "fails sum alpha_t^2 < oo"),
+        (1 / t**2, "fails sum alpha_t = oo"),
+        (1 / (t * sp.log(t + 1) ** 2), "fails sum alpha_t = oo"),
+    ],
+)
+def test_robbins_monro_on_positive_schedules(schedule, conclusion):
+    assert robbins_monro(schedule, t).conclusion.startswith(conclusion)
+
+
+@pytest.mark.parametrize(
+    ("schedule", "reason"),
+    [
+        (-1 / t, r"positive for every integer t >= 1, got -1/t"),
+        (-c / t, r"positive for every integer t >= 1, got -c/t"),
+        (sp.Integer(0), r"positive for every integer t >= 1, got 0"),
+        (
+            sp.sin(t) / t,
+            r"positive for every integer t >= 1 \(at t = 4 it is <= 0\)",
+        ),  # Σ sin t / t converges, yet SymPy says no
+        ((t - 3) / t**2, r"positive for every integer t >= 1 \(at t = 1 it is <= 0\)"),
+    ],
+)
+def test_robbins_monro_refuses_schedules_that_are_not_positive(schedule, reason):
+    with pytest.raises(ArgumentError, match=rf"^schedule: expected a schedule {reason}"):
+        robbins_monro(schedule, t)
+
+
+def test_robbins_monro_says_undecided_when_sympy_cannot_show_positivity():
+    with pytest.raises(ArgumentError, match=r"undecided: SymPy cannot show it \(declare its"):
+        robbins_monro(sp.Symbol("a") / t, t)  # a's sign is unknown
+    with pytest.raises(ArgumentError, match=r"undecided: SymPy cannot show it, got"):
+        robbins_monro((2 + sp.sin(t)) / t, t)  # positive, but SymPy cannot tell
+
+
+def test_robbins_monro_says_undecided_when_sympy_cannot_decide_a_series():
+    # t**(sin t - 2) is positive; SymPy's convergence tests fail inside (a TypeError)
+    with pytest.raises(ArgumentError, match=r"series SymPy can decide; undecided: sum alpha_t,"):
+        robbins_monro(t ** sp.sin(t) / t**2, t)
+
+
+@pytest.mark.parametrize("schedule", ["1/t", "__import__('os').getcwd()", b"1", [1 / t]])
+def test_robbins_monro_refuses_text_and_lists(schedule):
+    with pytest.raises(ArgumentTypeError, match="^schedule: expected a real number"):
+        robbins_monro(schedule, t)
