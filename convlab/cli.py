@@ -13,7 +13,6 @@ its parser, and its handler (``handler(args) -> exit code``).
 from __future__ import annotations
 
 import argparse
-import difflib
 import os
 import sys
 import traceback
@@ -21,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from convlab.errors import ArgumentError, ConvlabError
+from convlab.errors import ConvlabError
 
 EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 1, 2, 130
 
@@ -168,13 +167,9 @@ def _demo(args) -> int:
 
 
 def _derive(args) -> int:
-    from convlab.symbolic import TOPICS
+    from convlab.symbolic import derive
 
-    if args.topic not in TOPICS:
-        close = difflib.get_close_matches(args.topic, list(TOPICS), n=4, cutoff=0.4)
-        near = f" (closest: {', '.join(close)})" if close else ""
-        raise ArgumentError("topic", f"a topic listed by `convlab list`{near}", args.topic)
-    result = TOPICS[args.topic]()
+    result = derive(args.topic)
     print(result._repr_latex_() if args.latex else str(result))  # LaTeX with the steps
     return 0
 

@@ -7,6 +7,7 @@ their docstring.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable
 
 import sympy as sp
@@ -104,5 +105,7 @@ def derive(topic: str) -> Derivation:
     if not isinstance(topic, str):
         raise ArgumentTypeError("topic", f"a topic name, one of {sorted(TOPICS)}", topic)
     if topic not in TOPICS:
-        raise ArgumentError("topic", f"one of {sorted(TOPICS)}", topic)
+        close = difflib.get_close_matches(topic, list(TOPICS), n=4, cutoff=0.4)
+        near = f" (closest: {', '.join(close)})" if close else ""
+        raise ArgumentError("topic", f"a topic listed by `convlab list`{near}", topic)
     return TOPICS[topic]()

@@ -425,5 +425,7 @@ def test_an_optimizers_own_stop_must_use_a_known_status():
 
 
 def test_integers_are_reported_as_integers():
-    with pytest.raises(ArgumentError, match=r"step_size: expected a value in \[1, inf\), got 0$"):
+    with pytest.raises(ArgumentError, match=r"step_size: expected a positive integer, got 0$"):
         co.StepDecay(0.1, step_size=0)
+    with pytest.raises(ArgumentError, match=r"weight_decay: expected .*\[0, inf\), got -1$"):
+        co.SGD(0.1, weight_decay=-1)
