@@ -5,7 +5,7 @@ import multiprocessing
 
 import pytest
 
-from convlab.errors import ArgumentError
+from convlab.errors import ArgumentError, ArgumentTypeError
 from convlab.experiments import Context, Evidence
 from convlab.experiments.claim import Claim
 from convlab.report import build, select
@@ -40,7 +40,10 @@ def test_an_unpicklable_unregistered_claim_with_jobs_above_1_is_refused_before_r
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.parametrize("jobs", [0, -1, 1.5, True])
-def test_jobs_must_be_a_positive_integer(tmp_path, jobs):
-    with pytest.raises(ArgumentError, match=r"jobs: expected a positive integer"):
+@pytest.mark.parametrize(
+    ("jobs", "error"),
+    [(0, ArgumentError), (-1, ArgumentError), (1.5, ArgumentTypeError), (True, ArgumentTypeError)],
+)
+def test_jobs_must_be_a_positive_integer(tmp_path, jobs, error):
+    with pytest.raises(error, match=r"jobs: expected a positive integer"):
         build([], Context(), tmp_path / "rep", jobs=jobs)
