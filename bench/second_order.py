@@ -30,9 +30,8 @@ from scipy.optimize import least_squares as scipy_least_squares
 from scipy.optimize import minimize
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests" / "optim"))  # the MGH and NIST reference problems
+sys.path.insert(0, str(ROOT / "tests" / "optim"))  # the NIST reference problems
 
-from mgh import PROBLEMS  # noqa: E402
 from nist import MODELS, load, lre, nist_dir, residual_and_jacobian  # noqa: E402
 
 from convlab.linalg import compare_solvers  # noqa: E402
@@ -40,6 +39,7 @@ from convlab.optim.least_squares import least_squares  # noqa: E402
 from convlab.optim.loop import run  # noqa: E402
 from convlab.optim.quasi_newton import BFGS, LBFGS  # noqa: E402
 from convlab.problems.least_squares import ExponentialDecay, LeastSquares  # noqa: E402
+from convlab.problems.mgh import PROBLEMS  # noqa: E402
 from convlab.problems.regression import LogisticRegression  # noqa: E402
 
 
@@ -110,7 +110,7 @@ def _best_of(k: int, fn):
 def lm_section() -> str:
     rows = []
     decay = ExponentialDecay(10_000)
-    rosen = PROBLEMS[0]
+    rosen = PROBLEMS["rosenbrock"]
     cases = [
         ("decay n=10,000", decay, decay.residual, decay.jacobian, np.asarray(decay.x0)),
         (
@@ -147,7 +147,7 @@ def mgh_section() -> str:
     rows = []
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
-        for p in PROBLEMS:
+        for p in PROBLEMS.values():
             prob = LeastSquares(p.residual, p.jacobian, list(p.x0))
 
             def fg(x, p=p):
