@@ -20,7 +20,7 @@ from convlab.backend import array_namespace
 from convlab.backend.checks import hyper
 from convlab.errors import ShapeError
 from convlab.optim.base import Optimizer, check_grad
-from convlab.optim.line_search import make_line_search
+from convlab.optim.line_search import Backtracking, make_line_search
 from convlab.optim.stopping import Stop
 
 
@@ -30,6 +30,7 @@ class BFGSState(NamedTuple):
     f_prev: float | None  # f at the previous iterate (for the initial step guess)
     n_skipped: int  # updates skipped by the curvature guard
     stop: Stop | None = None
+    restarted: int = -1  # the last step that restarted from steepest descent (-1: none)
 
 
 class LBFGSState(NamedTuple):
@@ -38,6 +39,7 @@ class LBFGSState(NamedTuple):
     f_prev: float | None
     n_skipped: int
     stop: Stop | None = None
+    restarted: int = -1
 
 
 class _QuasiNewton(Optimizer):
@@ -75,6 +77,41 @@ class _QuasiNewton(Optimizer):
             float(xp.sum(s * y)),
             float(xp.linalg.vector_norm(s)) * float(xp.linalg.vector_norm(y)),
         )
+
+    def _search_or_restart(self, oracle, x, g, p, state):
+        """The line search along p and, if it fails, the recovery of :meth:`_restart`;
+        returns (result, f(x), restarted)."""
+        result, fv = self._search(oracle, x, g, p, state)
+        if result.ok or state.restarted == state.count - 1:
+            return result, fv, False
+        if result.f is not None:  # sufficient decrease, no curvature: keep the point, drop H
+            return result._replace(ok=True), fv, True
+        retry = self._restart(oracle, x, g)
+        return (retry, fv, True) if retry.ok else (result, fv, False)
+
+    def _restart(self, oracle, x, g):
+        """Recover from a failed line search by restarting from steepest descent.
+
+        A search along p = −H∇f can fail far from a minimizer on steep exponentials (MGH's
+        Meyer from x₀, Osborne 1 from 100x₀): an H built from the first few pairs points
+        along a stiff coordinate, and no trial step meets the Wolfe conditions.  Recovery
+        (the caller resets H to I, scaled at the next update by sᵀy/yᵀy as in N&W eq. 6.20;
+        L-BFGS drops its pairs): if the failed search found a point of sufficient decrease,
+        the run moves there; otherwise this searches along p = −∇f from α₀ = min(1, 1/‖∇f‖),
+        with the method's own search, then, if that fails too, with Armijo backtracking
+        (N&W Alg. 3.1, which asks only for a decrease).  The run ends as ``stopped`` only if
+        no point of sufficient decrease turns up, or if the step right after a restart
+        fails again (the loss of precision near a minimizer that SciPy reports).
+        """
+        xp = array_namespace(x)
+        f = oracle.value(x)
+        p = -g
+        step0 = min(1.0, 1.0 / max(float(xp.linalg.vector_norm(g)), 1e-300))
+        result = self.line_search(oracle, x, f, g, p, step0=step0)
+        return result if result.ok else _ARMIJO(oracle, x, f, g, p, step0=step0)
+
+
+_ARMIJO = Backtracking()
 
 
 def _stopped(result) -> Stop | None:
@@ -123,11 +160,13 @@ class BFGS(_QuasiNewton):
         if not float(xp.sum(grad * p)) < 0:
             H = xp.eye(params.shape[0], dtype=params.dtype, device=params.device)
             p = -grad
-        result, fv = self._search(oracle, params, grad, p, state)
+        result, fv, restarted = self._search_or_restart(oracle, params, grad, p, state)
+        if restarted:
+            H = xp.eye(params.shape[0], dtype=params.dtype, device=params.device)
         new, s, y, sy, scale = self._pair(oracle, params, grad, result)
         skipped = 0
         if sy > self.curvature_eps * scale:
-            if state.count == 0:
+            if state.count == 0 or restarted:
                 H = (sy / float(xp.sum(y * y))) * H
             Hy = H @ y
             rho = 1.0 / sy
@@ -138,7 +177,9 @@ class BFGS(_QuasiNewton):
             )
         else:
             skipped = 1
-        return new, BFGSState(state.count + 1, H, fv, state.n_skipped + skipped, _stopped(result))
+        last = state.count if restarted else state.restarted
+        stop = _stopped(result)
+        return new, BFGSState(state.count + 1, H, fv, state.n_skipped + skipped, stop, last)
 
     def _step0(self, fv: float, slope: float, state: BFGSState) -> float:
         """SciPy's BFGS first trial step: 1.01/‖g‖ at first (it sets f_prev = f + ‖g‖/2),
@@ -193,7 +234,9 @@ class LBFGS(_QuasiNewton):
         pairs = state.pairs
         if not float(xp.sum(grad * p)) < 0:
             p, pairs = -grad, ()
-        result, fv = self._search(oracle, params, grad, p, state)
+        result, fv, restarted = self._search_or_restart(oracle, params, grad, p, state)
+        if restarted:
+            pairs = ()
         new, s, y, sy, scale = self._pair(oracle, params, grad, result)
         skipped = 0
         if sy > self.curvature_eps * scale:
@@ -201,7 +244,8 @@ class LBFGS(_QuasiNewton):
         else:
             skipped = 1
         stop = _stopped(result) or self._small_decrease(oracle, fv, result)
-        return new, LBFGSState(state.count + 1, pairs, fv, state.n_skipped + skipped, stop)
+        last = state.count if restarted else state.restarted
+        return new, LBFGSState(state.count + 1, pairs, fv, state.n_skipped + skipped, stop, last)
 
     def _small_decrease(self, oracle, fv: float, result) -> Stop | None:
         """L-BFGS-B's ``ftol`` test (class docstring) after a successful search."""

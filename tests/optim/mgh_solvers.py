@@ -3,7 +3,7 @@ the same tolerances, and the record of which reached f* (shared by tests/optim/t
 and bench/second_order.py).
 
 Settings (the same on both sides): LM ftol = xtol = gtol = 1e-8 (MINPACK's defaults), at
-most 1000 iterations (SciPy: 2000 evaluations); BFGS and L-BFGS stop at ‖∇f‖ ≤ 1e-8
+most 2000 iterations (SciPy: 2000 evaluations); BFGS and L-BFGS stop at ‖∇f‖ ≤ 1e-8
 (SciPy: gtol = 1e-8 on max|∂ᵢf|) or after 3000 iterations (L-BFGS-B: and 5000 evaluations),
 and L-BFGS on both sides also ends when a step no longer lowers f (L-BFGS-B's ftol = 0).
 f is ½‖r‖² for every solver; a run has reached f* when ``MGHProblem.reaches(Σrᵢ²)``.
@@ -36,11 +36,12 @@ PAIRS += (("convlab L-BFGS", "SciPy L-BFGS-B"),)
 
 @dataclass(frozen=True)
 class Outcome:
-    """One run: Σrᵢ² at its end, evaluations, and how it ended."""
+    """One run: Σrᵢ² at its end, evaluations, and how it ended (status and message)."""
 
     f: float
     nfev: int
     status: str
+    message: str
 
 
 def _fg(problem):
@@ -54,12 +55,13 @@ def _fg(problem):
 def _convlab(problem, factor, solver):
     prob = problem.as_problem(factor)
     if solver == "convlab LM":
-        tr = least_squares(prob, "lm", steps=1000)
+        tr = least_squares(prob, "lm", steps=2000)
     else:
         method = BFGS() if solver == "convlab BFGS" else LBFGS(ftol=0.0)
         tr = run(prob, method, steps=3000, tol=1e-8)
     f = 2 * float(tr.loss[-1])
-    return Outcome(f if np.isfinite(f) else np.inf, int(tr.counts["nfev"]), str(tr.status))
+    nfev = int(tr.counts["nfev"])
+    return Outcome(f if np.isfinite(f) else np.inf, nfev, str(tr.status), str(tr.message))
 
 
 def _scipy(problem, factor, solver):
@@ -68,14 +70,16 @@ def _scipy(problem, factor, solver):
         ref = scipy_least_squares(
             problem.residual, x0, jac=problem.jacobian, method="lm", max_nfev=2000
         )
-        return Outcome(2 * float(ref.cost), int(ref.nfev), str(ref.status))
+        return Outcome(2 * float(ref.cost), int(ref.nfev), str(ref.status), str(ref.message))
     method = "BFGS" if solver == "SciPy BFGS" else "L-BFGS-B"
     options = {"gtol": 1e-8, "maxiter": 3000}
     if method == "L-BFGS-B":
         options |= {"ftol": 0.0, "maxfun": 5000}
     ref = minimize(_fg(problem), x0, jac=True, method=method, options=options)
     f = 2 * float(ref.fun)
-    return Outcome(f if np.isfinite(f) else np.inf, int(ref.nfev), str(ref.status))
+    return Outcome(
+        f if np.isfinite(f) else np.inf, int(ref.nfev), str(ref.status), str(ref.message)
+    )
 
 
 def solve(problem, factor, solver) -> Outcome:
