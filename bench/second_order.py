@@ -35,6 +35,7 @@ sys.path.insert(0, str(ROOT / "tests" / "optim"))  # the MGH and NIST reference 
 from mgh import PROBLEMS  # noqa: E402
 from nist import MODELS, load, lre, residual_and_jacobian  # noqa: E402
 
+from convlab.backend.parallel import blas_description  # noqa: E402
 from convlab.linalg import compare_solvers  # noqa: E402
 from convlab.optim.least_squares import least_squares  # noqa: E402
 from convlab.optim.loop import run  # noqa: E402
@@ -251,7 +252,8 @@ def main() -> None:
     args = parser.parse_args()
     chosen = [n for n in SECTIONS if getattr(args, n)] or list(SECTIONS)
     load1 = os.getloadavg()[0]
-    print(f"load average {load1:.2f}; OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS')}\n")
+    print(f"load average {load1:.2f}; OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS')}")
+    print(blas_description() + "\n")
     for name in chosen:
         print(SECTIONS[name]() + "\n")
 

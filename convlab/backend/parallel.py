@@ -88,6 +88,19 @@ def blas_threads() -> int:
     )
 
 
+def blas_description() -> str:
+    """The BLAS libraries loaded, as threadpoolctl reports them: API, version, kernel set
+    (``architecture``) and threads — for benchmark headers and bug reports."""
+    libs = [lib for lib in _controller().info() if lib["user_api"] == "blas"]
+    if not libs:
+        return "BLAS: none loaded"
+    return "BLAS: " + "; ".join(
+        f"{lib['internal_api']} {lib['version']} ({lib.get('architecture') or '?'} kernels, "
+        f"{lib['num_threads']} threads)"
+        for lib in libs
+    )
+
+
 def _run_share(fn: Callable[[int, int], Any], share: list[tuple[int, int]]) -> list[Any]:
     return [fn(start, stop) for start, stop in share]
 
