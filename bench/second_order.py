@@ -35,8 +35,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "optim"))  # the NIST problems, the MGH solver runs
 
 from mgh_solvers import PAIRS, SOLVERS, solve  # noqa: E402
-from nist import MODELS, load, lre, nist_dir, residual_and_jacobian  # noqa: E402
+from nist import MODELS, load, lre, residual_and_jacobian  # noqa: E402
 
+from convlab.backend.parallel import blas_description  # noqa: E402
 from convlab.linalg import compare_solvers  # noqa: E402
 from convlab.optim.least_squares import least_squares  # noqa: E402
 from convlab.optim.loop import run  # noqa: E402
@@ -188,14 +189,11 @@ def _why(solver: str, outcome) -> str:
 
 
 def nist_section() -> str:
-    folder = nist_dir()
-    if folder is None:
-        return "NIST StRD: data not found (set CONVLAB_NIST_DIR)"
     rows, tol = [], 1e-15
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
         for name in MODELS:
-            rec = load(name, folder)
+            rec = load(name)
             r, J = residual_and_jacobian(name, rec)
             for start in ("start1", "start2"):
                 x0 = np.asarray(rec[start], dtype=np.float64)
@@ -257,7 +255,8 @@ def main() -> None:
     args = parser.parse_args()
     chosen = [n for n in SECTIONS if getattr(args, n)] or list(SECTIONS)
     load1 = os.getloadavg()[0]
-    print(f"load average {load1:.2f}; OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS')}\n")
+    print(f"load average {load1:.2f}; OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS')}")
+    print(blas_description() + "\n")
     for name in chosen:
         print(SECTIONS[name]() + "\n")
 

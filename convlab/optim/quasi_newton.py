@@ -18,6 +18,7 @@ from typing import Any, NamedTuple
 
 from convlab.backend import array_namespace
 from convlab.backend.checks import hyper
+from convlab.backend.dtypes import eps
 from convlab.errors import ShapeError
 from convlab.optim.base import Optimizer, check_grad
 from convlab.optim.line_search import Backtracking, make_line_search
@@ -30,7 +31,7 @@ class BFGSState(NamedTuple):
     f_prev: float | None  # f at the previous iterate (for the initial step guess)
     n_skipped: int  # updates skipped by the curvature guard
     stop: Stop | None = None
-    restarted: int = -1  # the last step that restarted from steepest descent (-1: none)
+    restarted: int | None = None  # the last step that restarted from steepest descent
 
 
 class LBFGSState(NamedTuple):
@@ -39,7 +40,7 @@ class LBFGSState(NamedTuple):
     f_prev: float | None
     n_skipped: int
     stop: Stop | None = None
-    restarted: int = -1
+    restarted: int | None = None
 
 
 class _QuasiNewton(Optimizer):
@@ -59,11 +60,14 @@ class _QuasiNewton(Optimizer):
             )
 
     def _search(self, oracle, x, g, p, state):
-        """Line search along p from the method's initial trial step; returns (result, f(x))."""
+        """Line search along p from the method's initial trial step; returns (result, f(x))
+        and, if the search failed, the Stop that ends the run (:func:`_stopped`)."""
+        xp = array_namespace(x)
         f = oracle.value(x)
-        fv, slope = float(f), float(array_namespace(x).sum(g * p))
+        fv, slope = float(f), float(xp.sum(g * p))
         step0 = self._step0(fv, slope, state)
-        return self.line_search(oracle, x, f, g, p, step0=step0), fv
+        result = self.line_search(oracle, x, f, g, p, step0=step0)
+        return result, fv, _stopped(result, fv, slope, eps(xp, x.dtype))
 
     def _pair(self, oracle, x, g, result):
         """(x_new, s, y, sᵀy) after a line search; ∇f(x_new) is fetched if the search did not."""
@@ -79,15 +83,16 @@ class _QuasiNewton(Optimizer):
         )
 
     def _search_or_restart(self, oracle, x, g, p, state):
-        """The line search along p and, if it fails, the recovery of :meth:`_restart`;
-        returns (result, f(x), restarted)."""
-        result, fv = self._search(oracle, x, g, p, state)
-        if result.ok or state.restarted == state.count - 1:
-            return result, fv, False
+        """The line search along p and, if it failed above the precision floor, the recovery
+        of :meth:`_restart`; returns (result, f(x), the Stop or None, restarted)."""
+        result, fv, stop = self._search(oracle, x, g, p, state)
+        just_restarted = state.restarted is not None and state.restarted == state.count - 1
+        if stop is None or stop.status == "converged" or just_restarted:
+            return result, fv, stop, False
         if result.f is not None:  # sufficient decrease, no curvature: keep the point, drop H
-            return result._replace(ok=True), fv, True
+            return result, fv, None, True
         retry = self._restart(oracle, x, g)
-        return (retry, fv, True) if retry.ok else (result, fv, False)
+        return (retry, fv, None, True) if retry.ok else (result, fv, stop, False)
 
     def _restart(self, oracle, x, g):
         """Recover from a failed line search by restarting from steepest descent.
@@ -114,15 +119,39 @@ class _QuasiNewton(Optimizer):
 _ARMIJO = Backtracking()
 
 
-def _stopped(result) -> Stop | None:
-    """Stop the run when the line search failed (SciPy's "precision loss" exit)."""
+PRECISION_C = 16  # c in the precision floor c·ε·|f| (below)
+
+
+def _stopped(result, fv: float, slope: float, eps: float) -> Stop | None:
+    """The Stop after a failed line search: ``converged`` at the precision floor, else
+    ``stopped``.
+
+    Precision floor (SciPy's BFGS: "Desired error not necessarily achieved due to precision
+    loss", its status 2): along p = −H g the quadratic model predicts f(x + p) = f(x) + ½gᵀp,
+    so with H near the inverse Hessian f(x) − f* ≈ −½gᵀp.  When −gᵀp ≤ c·ε·|f|
+    (c = ``PRECISION_C`` = 16: f's own rounding, a few ε|f| from evaluating a sum of terms,
+    enters each of the two values a search compares) no step can show a decrease, and f is
+    already within c·ε·|f| of f*: the run is ``converged``, with a message that says it
+    stopped on precision, not on ``tol``.  Any other failure (a large predicted decrease, a
+    non-finite f or slope) is ``stopped``; a non-finite f or ∇f is ``diverged`` in the loop.
+    """
     if result.ok:
         return None
+    floor = PRECISION_C * eps * abs(fv)
+    if math.isfinite(fv) and 0.0 <= -slope <= floor:
+        return Stop(
+            True,
+            "converged",
+            f"precision limit: the line search cannot decrease f, whose predicted decrease "
+            f"−gᵀp = {-slope:.3g} is below the rounding floor {PRECISION_C}·ε·|f| = "
+            f"{floor:.3g} (f is at its minimum to working precision; SciPy: precision loss)",
+        )
     return Stop(
         True,
         "stopped",
-        "the line search found no point satisfying its conditions "
-        "(loss of precision near a minimizer, or a non-smooth objective)",
+        "the line search found no point satisfying its conditions, with a predicted "
+        f"decrease −gᵀp = {-slope:.3g} above the rounding floor {floor:.3g} "
+        "(a non-smooth objective, an inaccurate gradient, or a poor Hessian approximation)",
     )
 
 
@@ -138,9 +167,12 @@ class BFGS(_QuasiNewton):
     Curvature guard: the update is skipped (and counted in ``n_skipped``) when
     sᵀy ≤ ``curvature_eps``·‖s‖‖y‖, which keeps H positive definite under a line search that
     does not enforce the Wolfe conditions.  If gᵀp ≥ 0 anyway, H is reset to I.  A failed
-    search stops the run with status ``stopped`` (SciPy: "precision loss"), after moving to
-    its best point of sufficient decrease if it found one.
-    Differences from SciPy: the N&W initial scaling (SciPy keeps H₀ = I).
+    search at the precision floor ends the run ``converged`` (SciPy's "precision loss" exit;
+    see :func:`_stopped`); any other failed search restarts from steepest descent
+    (:meth:`_QuasiNewton._restart`, ``state.restarted`` the last step that did), and the run
+    ends ``stopped`` only when that finds no decrease or the next search fails too.
+    Differences from SciPy: the N&W initial scaling (SciPy keeps H₀ = I); the restart (SciPy
+    ends the run at the first failed search, e.g. on MGH's Meyer problem from 100x₀).
     """
 
     def __init__(self, *, line_search="wolfe", curvature_eps: float = 1e-10) -> None:
@@ -160,7 +192,7 @@ class BFGS(_QuasiNewton):
         if not float(xp.sum(grad * p)) < 0:
             H = xp.eye(params.shape[0], dtype=params.dtype, device=params.device)
             p = -grad
-        result, fv, restarted = self._search_or_restart(oracle, params, grad, p, state)
+        result, fv, stop, restarted = self._search_or_restart(oracle, params, grad, p, state)
         if restarted:
             H = xp.eye(params.shape[0], dtype=params.dtype, device=params.device)
         new, s, y, sy, scale = self._pair(oracle, params, grad, result)
@@ -178,7 +210,6 @@ class BFGS(_QuasiNewton):
         else:
             skipped = 1
         last = state.count if restarted else state.restarted
-        stop = _stopped(result)
         return new, BFGSState(state.count + 1, H, fv, state.n_skipped + skipped, stop, last)
 
     def _step0(self, fv: float, slope: float, state: BFGSState) -> float:
@@ -203,12 +234,14 @@ class LBFGS(_QuasiNewton):
     afterwards; so on an unconstrained problem the iterates are L-BFGS-B's (66 iterations and
     71 evaluations for both on ``bench/second_order.py --lbfgs``).  ``line_search="wolfe"``
     gives N&W's zoom instead.  Pairs with sᵀy ≤ ``curvature_eps``·‖s‖‖y‖ are not stored
-    (counted in ``n_skipped``); a failed search stops the run with status ``stopped``, as in
-    :class:`BFGS`.  ``ftol`` is L-BFGS-B's test on the decrease of f: the run ends
-    (``converged``) after a step with (f_t − f_{t+1}) ≤ ftol·max(|f_t|, |f_{t+1}|, 1).  SciPy's
+    (counted in ``n_skipped``); a failed search ends the run ``converged`` at the precision
+    floor, and otherwise restarts from steepest descent with no pairs, as in :class:`BFGS`.
+    ``ftol`` is L-BFGS-B's test on the decrease of f: the run ends (``converged``) after a
+    step with (f_t − f_{t+1}) ≤ ftol·max(|f_t|, |f_{t+1}|, 1).  SciPy's
     default is ftol = 2.2e-9 (``factr`` = 1e7 times float64's ε); here the default ``None``
     leaves the test off, so a run stops on ``tol`` (‖∇f‖), ``steps`` or a failed search.
-    Difference from SciPy's L-BFGS-B: no bounds (so no Cauchy point or subspace step).
+    Differences from SciPy's L-BFGS-B: no bounds (so no Cauchy point or subspace step); the
+    restart after a failed search (L-BFGS-B ends with "ABNORMAL").
     """
 
     def __init__(
@@ -234,7 +267,7 @@ class LBFGS(_QuasiNewton):
         pairs = state.pairs
         if not float(xp.sum(grad * p)) < 0:
             p, pairs = -grad, ()
-        result, fv, restarted = self._search_or_restart(oracle, params, grad, p, state)
+        result, fv, stop, restarted = self._search_or_restart(oracle, params, grad, p, state)
         if restarted:
             pairs = ()
         new, s, y, sy, scale = self._pair(oracle, params, grad, result)
@@ -243,7 +276,7 @@ class LBFGS(_QuasiNewton):
             pairs = (pairs + ((s, y, 1.0 / sy),))[-self.history_size :]
         else:
             skipped = 1
-        stop = _stopped(result) or self._small_decrease(oracle, fv, result)
+        stop = stop or self._small_decrease(oracle, fv, result)
         last = state.count if restarted else state.restarted
         return new, LBFGSState(state.count + 1, pairs, fv, state.n_skipped + skipped, stop, last)
 
