@@ -181,11 +181,27 @@ def mgh_section() -> str:
     )
 
 
+# Why a run missed f*, read from how it ended (first match in its message, case ignored).
+ENDINGS = (
+    ("precision limit", "its line search stopped at the rounding floor of f, away from f*"),
+    ("precision loss", "its line search failed (SciPy: precision loss)"),
+    ("abnormal", "its line search failed (L-BFGS-B: ABNORMAL)"),
+    ("line search", "its line search failed again right after a restart"),
+    ("relative reduction", "a step with no decrease ended it (L-BFGS-B's ftol = 0 test)"),
+    ("step limit", "it spent its iteration budget"),
+    ("maximum number", "it spent its evaluation budget"),
+    ("diverged", "it overflowed (a non-finite or exploding f)"),
+)
+STATIONARY = "it met its tolerances away from f* (a local minimizer, or a flat stretch)"
+
+
 def _why(solver: str, outcome) -> str:
-    """How a run that missed f* ended: its Σr², status and (shortened) message."""
+    """How a run that missed f* ended: its Σr², the reason read from its message, and the
+    message itself (shortened)."""
     message = " ".join(outcome.message.split())
-    message = message if len(message) <= 90 else message[:87] + "..."
-    return f"{solver} ended at Σr² = {outcome.f:.6g} [{outcome.status}: {message}]"
+    reason = next((why for key, why in ENDINGS if key in message.lower()), STATIONARY)
+    message = message if len(message) <= 70 else message[:67] + "..."
+    return f"{solver} ended at Σr² = {outcome.f:.6g}: {reason} [{outcome.status}: {message}]"
 
 
 def nist_section() -> str:
