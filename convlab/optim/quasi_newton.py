@@ -169,7 +169,7 @@ class BFGS(_QuasiNewton):
     does not enforce the Wolfe conditions.  If gᵀp ≥ 0 anyway, H is reset to I.  A failed
     search at the precision floor ends the run ``converged`` (SciPy's "precision loss" exit;
     see :func:`_stopped`); any other failed search restarts from steepest descent
-    (:meth:`_QuasiNewton._restart`, ``state.restarted`` the last step that did), and the run
+    (``_QuasiNewton._restart``; ``state.restarted`` is the last step that did), and the run
     ends ``stopped`` only when that finds no decrease or the next search fails too.
     Differences from SciPy: the N&W initial scaling (SciPy keeps H₀ = I); the restart (SciPy
     ends the run at the first failed search, e.g. on MGH's Meyer problem from 100x₀).
