@@ -98,7 +98,7 @@ class _QuasiNewton(Optimizer):
         """Recover from a failed line search by restarting from steepest descent.
 
         A search along p = −H∇f can fail far from a minimizer on steep exponentials (MGH's
-        Meyer from x₀, Osborne 1 from 100x₀): an H built from the first few pairs points
+        Meyer from x₀, Gaussian from 100x₀): an H built from the first few pairs points
         along a stiff coordinate, and no trial step meets the Wolfe conditions.  Recovery
         (the caller resets H to I, scaled at the next update by sᵀy/yᵀy as in N&W eq. 6.20;
         L-BFGS drops its pairs): if the failed search found a point of sufficient decrease,
@@ -172,7 +172,7 @@ class BFGS(_QuasiNewton):
     (``_QuasiNewton._restart``; ``state.restarted`` is the last step that did), and the run
     ends ``stopped`` only when that finds no decrease or the next search fails too.
     Differences from SciPy: the N&W initial scaling (SciPy keeps H₀ = I); the restart (SciPy
-    ends the run at the first failed search, e.g. on MGH's Meyer problem from 100x₀).
+    ends the run at the first failed search, "precision loss": MGH's Gaussian from 100x₀).
     """
 
     def __init__(self, *, line_search="wolfe", curvature_eps: float = 1e-10) -> None:
