@@ -6,10 +6,14 @@ Two tables, float32, measured in one run on this machine (best of a few repeats)
    for convlab (``run`` on ``LinearRegression``, one pass over X per step, and on
    ``LinearRegression(gram=True)``, the same loss from the moments C_x = XᵀX/N, Xᵀy/N, yᵀy/N
    that the constructor forms in one pass — O(d²) per step; the constructor's time is printed),
-   torch.optim with autograd on the CPU, a naive NumPy gradient Xᵀ(Xw − y), a row-blocked
-   one-pass NumPy gradient (BLAS threading each product), and the floor: the bytes of X read
-   per step ÷ the read bandwidth measured here.  convlab's one pass hands each core its own
-   share of the row blocks (``convlab.backend.parallel``).
+   torch.optim with autograd on the CPU, the plain NumPy gradient in two matrix-vector
+   products (r = Xw − y, then Xᵀr), a row-blocked one-pass NumPy gradient (BLAS threading each
+   product), convlab's ``value_and_grad`` alone, and the floor: the bytes of X read per step ÷
+   the read bandwidth measured here.  convlab's one pass picks, by a run-time probe cached per
+   shape, the plain products or row blocks shared between the cores
+   (``convlab.backend.parallel.fastest``); the plan it chose is printed.  Ratios: each
+   gradient row against the two-product NumPy row, each step row against torch.optim's.
+   The header names the BLAS library, its version, kernel set and threads (threadpoolctl).
 2. A sweep of 1,024 learning rates × 500 GD steps on a d = 100, κ = 100 quadratic: convlab's
    batched ``sweep`` vs a Python loop of single ``run`` calls (timed on a subset, scaled) vs
    the same sweep written directly as batched torch tensors.
@@ -29,6 +33,7 @@ import numpy as np
 
 import convlab.optim as co
 from convlab.backend import get_namespace, to_numpy
+from convlab.backend.parallel import _CHOICE, blas_description
 from convlab.errors import BackendUnavailableError
 from convlab.problems import LinearRegression, Quadratic
 
@@ -51,8 +56,10 @@ def read_bandwidth(X: np.ndarray) -> float:
     return X.nbytes / seconds
 
 
-def numpy_naive(X, y, w):
-    return X.T @ (X @ w - y) / X.shape[0]
+def numpy_two_gemv(X, y, w):
+    """The plain gradient: r = Xw − y, then Xᵀr (two BLAS matrix-vector products)."""
+    r = X @ w - y
+    return X.T @ r / X.shape[0]
 
 
 def numpy_one_pass(X, y, w, block=8192):
@@ -99,34 +106,51 @@ def least_squares_table(n: int, d: int, steps: int, backend: str) -> str:
     gram_setup = time.perf_counter() - t0
     ours = (convlab_steps(problem, "GD", steps), convlab_steps(problem, "Adam", steps))
     ours_gram = (convlab_steps(gram, "GD", 200), convlab_steps(gram, "Adam", 200))
-    rows = [("floor: bytes(X) / read bandwidth", floor, floor)]
-    rows.append(("numpy naive  Xᵀ(Xw − y)", best(lambda: numpy_naive(X, y, w)), None))
-    rows.append(("numpy row-blocked one pass", best(lambda: numpy_one_pass(X, y, w)), None))
-    rows.append(
+    wx = xp.asarray(w)
+    grad_rows = [
+        ("numpy plain two GEMV: Xw − y, then Xᵀr", best(lambda: numpy_two_gemv(X, y, w), 5)),
+        ("numpy row-blocked one pass (8192 rows)", best(lambda: numpy_one_pass(X, y, w), 5)),
         (
-            "torch.optim (CPU, autograd)",
-            torch_steps(X, y, "GD", steps),
-            torch_steps(X, y, "Adam", steps),
-        )
-    )
-    rows.append((f"convlab run, LinearRegression [{backend}]", *ours))
-    rows.append((f"convlab run, LinearRegression(gram=True) [{backend}]", *ours_gram))
-    torch_gd, torch_adam = rows[3][1], rows[3][2]
-    lines = [
-        f"Least squares, X {n:,} x {d}, float32, {steps} steps (ms per step; "
-        f"read bandwidth {X.nbytes / floor / 1e9:.1f} GB/s; "
-        f"LinearRegression(gram=True) built in {gram_setup * 1e3:.0f} ms, once)",
-        f"{'method':52s} {'GD':>9s} {'Adam':>9s} {'GD/floor':>9s} {'GD/torch':>9s} "
-        f"{'Adam/torch':>10s}",
+            f"convlab LinearRegression.value_and_grad [{backend}]",
+            best(lambda: problem.value_and_grad(wx), 5),
+        ),
     ]
-    for label, gd, adam in rows:
-        adam_s = "" if adam is None else f"{adam * 1e3:9.2f}"
-        ratio = "" if adam is None else f"{adam / torch_adam:10.3f}"
+    plain = grad_rows[0][1]
+    torch_gd, torch_adam = torch_steps(X, y, "GD", steps), torch_steps(X, y, "Adam", steps)
+    step_rows = [
+        ("torch.optim (CPU, autograd)", torch_gd, torch_adam),
+        (f"convlab run, LinearRegression [{backend}]", *ours),
+        (f"convlab run, LinearRegression(gram=True) [{backend}]", *ours_gram),
+    ]
+    plan = [v for k, v in _CHOICE.items() if k[0] == "LinearRegression" and k[1] == X.shape]
+    lines = [
+        f"Least squares, X {n:,} x {d}, float32, {steps} steps (ms; "
+        f"read bandwidth {X.nbytes / floor / 1e9:.1f} GB/s, floor {floor * 1e3:.2f} ms; "
+        f"LinearRegression(gram=True) built in {gram_setup * 1e3:.0f} ms, once; convlab's "
+        f"one-pass plan: {_plan_name(plan, n, d)})",
+        f"{'gradient (loss and ∇f)':52s} {'ms':>9s} {'/floor':>9s} {'/2-GEMV':>9s}",
+    ]
+    for label, t in grad_rows:
+        lines.append(f"{label:52s} {t * 1e3:9.2f} {t / floor:9.3f} {t / plain:9.3f}")
+    lines.append(
+        f"{'step (gradient + update)':52s} {'GD':>9s} {'Adam':>9s} {'GD/torch':>9s} "
+        f"{'Adam/torch':>10s}"
+    )
+    for label, gd, adam in step_rows:
         lines.append(
-            f"{label:52s} {gd * 1e3:9.2f} {adam_s:>9s} {gd / floor:9.3f} "
-            f"{gd / torch_gd:9.3f} {ratio:>10s}"
+            f"{label:52s} {gd * 1e3:9.2f} {adam * 1e3:9.2f} {gd / torch_gd:9.3f} "
+            f"{adam / torch_adam:10.3f}"
         )
     return "\n".join(lines)
+
+
+def _plan_name(plan: list, n: int, d: int) -> str:
+    if not plan:
+        return "row blocks of 4 MiB (no probe: X under 32 MiB, or not NumPy)"
+    block_bytes = plan[0]
+    if block_bytes >= n * d * 4:
+        return "plain two products (one block)"
+    return f"row blocks of {block_bytes / 2**20:g} MiB"
 
 
 def torch_sweep(q: Quadratic, lrs: np.ndarray, steps: int) -> None:
@@ -202,7 +226,7 @@ def main() -> None:
         except BackendUnavailableError as exc:
             print(f"skipping --backend cupy: {exc}")
             return
-    print(f"load average {os.getloadavg()[0]:.2f}, {os.cpu_count()} CPUs\n")
+    print(f"load average {os.getloadavg()[0]:.2f}, {os.cpu_count()} CPUs; {blas_description()}\n")
     print(least_squares_table(args.rows, 100, args.steps, args.backend), "\n")
     print(sweep_table(1024, 500, args.subset, args.backend))
 

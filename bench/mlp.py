@@ -33,6 +33,7 @@ from convlab.backend import (
     keep_freed_memory,
     take_rows,
 )
+from convlab.backend.parallel import blas_description
 from convlab.errors import BackendUnavailableError
 from convlab.nn import CrossEntropyLoss, mlp
 from convlab.optim import SGD, HeavyBall
@@ -210,13 +211,13 @@ def main() -> None:
         print(f"skipped backend {args.backend!r}: {exc}")
         return
     sync = _sync(args.backend)
-    kept = keep_freed_memory()  # what convlab.nn.fit does (convlab.backend.memory); both sides
+    kept = keep_freed_memory()  # the opt-in (convlab.backend.memory), for both sides
     X, y = data(args.samples, xp)
     print(
         f"784-512-512-10 ReLU MLP, batch {BATCH}, float32, {args.samples} samples, best of "
         f"{args.epochs} epochs, backend {args.backend}, OMP_NUM_THREADS="
         f"{os.environ.get('OMP_NUM_THREADS', 'unset')}; freed memory kept: {kept}; load average "
-        f"{os.getloadavg()[0]:.2f}"
+        f"{os.getloadavg()[0]:.2f}\n{blas_description()}"
     )
     trainers = {
         "convlab.nn + convlab.optim.SGD": convlab_trainer(X, y, sync, SGD(0.01, momentum=0.9)),

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import time
 
+from convlab.backend.parallel import blas_description
 from convlab.symbolic import TOPICS
 
 
@@ -17,6 +18,7 @@ def _seconds(function) -> float:
 
 
 def main() -> None:
+    print(blas_description())
     print(f"{'topic':<22}{'first call (s)':>16}{'cached (s)':>14}")
     for topic, derive in TOPICS.items():
         first, cached = _seconds(derive), _seconds(derive)

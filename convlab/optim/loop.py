@@ -36,7 +36,6 @@ import numpy as np
 
 from convlab.backend import array_namespace, to_numpy
 from convlab.backend.checks import count, hyper
-from convlab.backend.memory import keep_freed_memory
 from convlab.backend.sampling import BatchSampler
 from convlab.errors import ArgumentError, ArgumentTypeError
 from convlab.optim.base import OptimizerProtocol, check_optimizer
@@ -85,7 +84,6 @@ def run(
         _check_callback(callback)
     sampler = None if batch_size is None else _sampler(problem, batch_size, seed, labels)
     optimizer = for_runs(optimizer, x)
-    keep_freed_memory()  # pure steps allocate afresh: no page faults (convlab.backend.memory)
     with np.errstate(all="ignore"):
         return _Loop(problem, optimizer, x, tol, record, callback, sampler).go(steps)
 

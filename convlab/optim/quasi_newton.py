@@ -18,9 +18,10 @@ from typing import Any, NamedTuple
 
 from convlab.backend import array_namespace
 from convlab.backend.checks import hyper
+from convlab.backend.dtypes import eps
 from convlab.errors import ShapeError
 from convlab.optim.base import Optimizer, check_grad
-from convlab.optim.line_search import make_line_search
+from convlab.optim.line_search import Backtracking, make_line_search
 from convlab.optim.stopping import Stop
 
 
@@ -30,6 +31,7 @@ class BFGSState(NamedTuple):
     f_prev: float | None  # f at the previous iterate (for the initial step guess)
     n_skipped: int  # updates skipped by the curvature guard
     stop: Stop | None = None
+    restarted: int | None = None  # the last step that restarted from steepest descent
 
 
 class LBFGSState(NamedTuple):
@@ -38,6 +40,7 @@ class LBFGSState(NamedTuple):
     f_prev: float | None
     n_skipped: int
     stop: Stop | None = None
+    restarted: int | None = None
 
 
 class _QuasiNewton(Optimizer):
@@ -57,11 +60,14 @@ class _QuasiNewton(Optimizer):
             )
 
     def _search(self, oracle, x, g, p, state):
-        """Line search along p from the method's initial trial step; returns (result, f(x))."""
+        """Line search along p from the method's initial trial step; returns (result, f(x))
+        and, if the search failed, the Stop that ends the run (:func:`_stopped`)."""
+        xp = array_namespace(x)
         f = oracle.value(x)
-        fv, slope = float(f), float(array_namespace(x).sum(g * p))
+        fv, slope = float(f), float(xp.sum(g * p))
         step0 = self._step0(fv, slope, state)
-        return self.line_search(oracle, x, f, g, p, step0=step0), fv
+        result = self.line_search(oracle, x, f, g, p, step0=step0)
+        return result, fv, _stopped(result, fv, slope, eps(xp, x.dtype))
 
     def _pair(self, oracle, x, g, result):
         """(x_new, s, y, sᵀy) after a line search; ∇f(x_new) is fetched if the search did not."""
@@ -76,16 +82,76 @@ class _QuasiNewton(Optimizer):
             float(xp.linalg.vector_norm(s)) * float(xp.linalg.vector_norm(y)),
         )
 
+    def _search_or_restart(self, oracle, x, g, p, state):
+        """The line search along p and, if it failed above the precision floor, the recovery
+        of :meth:`_restart`; returns (result, f(x), the Stop or None, restarted)."""
+        result, fv, stop = self._search(oracle, x, g, p, state)
+        just_restarted = state.restarted is not None and state.restarted == state.count - 1
+        if stop is None or stop.status == "converged" or just_restarted:
+            return result, fv, stop, False
+        if result.f is not None:  # sufficient decrease, no curvature: keep the point, drop H
+            return result, fv, None, True
+        retry = self._restart(oracle, x, g)
+        return (retry, fv, None, True) if retry.ok else (result, fv, stop, False)
 
-def _stopped(result) -> Stop | None:
-    """Stop the run when the line search failed (SciPy's "precision loss" exit)."""
+    def _restart(self, oracle, x, g):
+        """Recover from a failed line search by restarting from steepest descent.
+
+        A search along p = −H∇f can fail far from a minimizer on steep exponentials (MGH's
+        Meyer from x₀, Gaussian from 100x₀): an H built from the first few pairs points
+        along a stiff coordinate, and no trial step meets the Wolfe conditions.  Recovery
+        (the caller resets H to I, scaled at the next update by sᵀy/yᵀy as in N&W eq. 6.20;
+        L-BFGS drops its pairs): if the failed search found a point of sufficient decrease,
+        the run moves there; otherwise this searches along p = −∇f from α₀ = min(1, 1/‖∇f‖),
+        with the method's own search, then, if that fails too, with Armijo backtracking
+        (N&W Alg. 3.1, which asks only for a decrease).  The run ends as ``stopped`` only if
+        no point of sufficient decrease turns up, or if the step right after a restart
+        fails again (the loss of precision near a minimizer that SciPy reports).
+        """
+        xp = array_namespace(x)
+        f = oracle.value(x)
+        p = -g
+        step0 = min(1.0, 1.0 / max(float(xp.linalg.vector_norm(g)), 1e-300))
+        result = self.line_search(oracle, x, f, g, p, step0=step0)
+        return result if result.ok else _ARMIJO(oracle, x, f, g, p, step0=step0)
+
+
+_ARMIJO = Backtracking()
+
+
+PRECISION_C = 16  # c in the precision floor c·ε·|f| (below)
+
+
+def _stopped(result, fv: float, slope: float, eps: float) -> Stop | None:
+    """The Stop after a failed line search: ``converged`` at the precision floor, else
+    ``stopped``.
+
+    Precision floor (SciPy's BFGS: "Desired error not necessarily achieved due to precision
+    loss", its status 2): along p = −H g the quadratic model predicts f(x + p) = f(x) + ½gᵀp,
+    so with H near the inverse Hessian f(x) − f* ≈ −½gᵀp.  When −gᵀp ≤ c·ε·|f|
+    (c = ``PRECISION_C`` = 16: f's own rounding, a few ε|f| from evaluating a sum of terms,
+    enters each of the two values a search compares) no step can show a decrease, and f is
+    already within c·ε·|f| of f*: the run is ``converged``, with a message that says it
+    stopped on precision, not on ``tol``.  Any other failure (a large predicted decrease, a
+    non-finite f or slope) is ``stopped``; a non-finite f or ∇f is ``diverged`` in the loop.
+    """
     if result.ok:
         return None
+    floor = PRECISION_C * eps * abs(fv)
+    if math.isfinite(fv) and 0.0 <= -slope <= floor:
+        return Stop(
+            True,
+            "converged",
+            f"precision limit: the line search cannot decrease f, whose predicted decrease "
+            f"−gᵀp = {-slope:.3g} is below the rounding floor {PRECISION_C}·ε·|f| = "
+            f"{floor:.3g} (f is at its minimum to working precision; SciPy: precision loss)",
+        )
     return Stop(
         True,
         "stopped",
-        "the line search found no point satisfying its conditions "
-        "(loss of precision near a minimizer, or a non-smooth objective)",
+        "the line search found no point satisfying its conditions, with a predicted "
+        f"decrease −gᵀp = {-slope:.3g} above the rounding floor {floor:.3g} "
+        "(a non-smooth objective, an inaccurate gradient, or a poor Hessian approximation)",
     )
 
 
@@ -101,9 +167,12 @@ class BFGS(_QuasiNewton):
     Curvature guard: the update is skipped (and counted in ``n_skipped``) when
     sᵀy ≤ ``curvature_eps``·‖s‖‖y‖, which keeps H positive definite under a line search that
     does not enforce the Wolfe conditions.  If gᵀp ≥ 0 anyway, H is reset to I.  A failed
-    search stops the run with status ``stopped`` (SciPy: "precision loss"), after moving to
-    its best point of sufficient decrease if it found one.
-    Differences from SciPy: the N&W initial scaling (SciPy keeps H₀ = I).
+    search at the precision floor ends the run ``converged`` (SciPy's "precision loss" exit;
+    see :func:`_stopped`); any other failed search restarts from steepest descent
+    (``_QuasiNewton._restart``; ``state.restarted`` is the last step that did), and the run
+    ends ``stopped`` only when that finds no decrease or the next search fails too.
+    Differences from SciPy: the N&W initial scaling (SciPy keeps H₀ = I); the restart (SciPy
+    ends the run at the first failed search, "precision loss": MGH's Gaussian from 100x₀).
     """
 
     def __init__(self, *, line_search="wolfe", curvature_eps: float = 1e-10) -> None:
@@ -123,11 +192,13 @@ class BFGS(_QuasiNewton):
         if not float(xp.sum(grad * p)) < 0:
             H = xp.eye(params.shape[0], dtype=params.dtype, device=params.device)
             p = -grad
-        result, fv = self._search(oracle, params, grad, p, state)
+        result, fv, stop, restarted = self._search_or_restart(oracle, params, grad, p, state)
+        if restarted:
+            H = xp.eye(params.shape[0], dtype=params.dtype, device=params.device)
         new, s, y, sy, scale = self._pair(oracle, params, grad, result)
         skipped = 0
         if sy > self.curvature_eps * scale:
-            if state.count == 0:
+            if state.count == 0 or restarted:
                 H = (sy / float(xp.sum(y * y))) * H
             Hy = H @ y
             rho = 1.0 / sy
@@ -138,7 +209,8 @@ class BFGS(_QuasiNewton):
             )
         else:
             skipped = 1
-        return new, BFGSState(state.count + 1, H, fv, state.n_skipped + skipped, _stopped(result))
+        last = state.count if restarted else state.restarted
+        return new, BFGSState(state.count + 1, H, fv, state.n_skipped + skipped, stop, last)
 
     def _step0(self, fv: float, slope: float, state: BFGSState) -> float:
         """SciPy's BFGS first trial step: 1.01/‖g‖ at first (it sets f_prev = f + ‖g‖/2),
@@ -162,12 +234,14 @@ class LBFGS(_QuasiNewton):
     afterwards; so on an unconstrained problem the iterates are L-BFGS-B's (66 iterations and
     71 evaluations for both on ``bench/second_order.py --lbfgs``).  ``line_search="wolfe"``
     gives N&W's zoom instead.  Pairs with sᵀy ≤ ``curvature_eps``·‖s‖‖y‖ are not stored
-    (counted in ``n_skipped``); a failed search stops the run with status ``stopped``, as in
-    :class:`BFGS`.  ``ftol`` is L-BFGS-B's test on the decrease of f: the run ends
-    (``converged``) after a step with (f_t − f_{t+1}) ≤ ftol·max(|f_t|, |f_{t+1}|, 1).  SciPy's
+    (counted in ``n_skipped``); a failed search ends the run ``converged`` at the precision
+    floor, and otherwise restarts from steepest descent with no pairs, as in :class:`BFGS`.
+    ``ftol`` is L-BFGS-B's test on the decrease of f: the run ends (``converged``) after a
+    step with (f_t − f_{t+1}) ≤ ftol·max(|f_t|, |f_{t+1}|, 1).  SciPy's
     default is ftol = 2.2e-9 (``factr`` = 1e7 times float64's ε); here the default ``None``
     leaves the test off, so a run stops on ``tol`` (‖∇f‖), ``steps`` or a failed search.
-    Difference from SciPy's L-BFGS-B: no bounds (so no Cauchy point or subspace step).
+    Differences from SciPy's L-BFGS-B: no bounds (so no Cauchy point or subspace step); the
+    restart after a failed search (L-BFGS-B ends with "ABNORMAL").
     """
 
     def __init__(
@@ -193,15 +267,18 @@ class LBFGS(_QuasiNewton):
         pairs = state.pairs
         if not float(xp.sum(grad * p)) < 0:
             p, pairs = -grad, ()
-        result, fv = self._search(oracle, params, grad, p, state)
+        result, fv, stop, restarted = self._search_or_restart(oracle, params, grad, p, state)
+        if restarted:
+            pairs = ()
         new, s, y, sy, scale = self._pair(oracle, params, grad, result)
         skipped = 0
         if sy > self.curvature_eps * scale:
             pairs = (pairs + ((s, y, 1.0 / sy),))[-self.history_size :]
         else:
             skipped = 1
-        stop = _stopped(result) or self._small_decrease(oracle, fv, result)
-        return new, LBFGSState(state.count + 1, pairs, fv, state.n_skipped + skipped, stop)
+        stop = stop or self._small_decrease(oracle, fv, result)
+        last = state.count if restarted else state.restarted
+        return new, LBFGSState(state.count + 1, pairs, fv, state.n_skipped + skipped, stop, last)
 
     def _small_decrease(self, oracle, fv: float, result) -> Stop | None:
         """L-BFGS-B's ``ftol`` test (class docstring) after a successful search."""

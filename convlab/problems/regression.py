@@ -19,13 +19,18 @@ import numpy as np
 
 from convlab.backend import get_namespace, resolve_dtype, take_rows, to_numpy
 from convlab.backend.checks import as_array, check_shape, hyper
-from convlab.backend.parallel import map_blocks
+from convlab.backend.namespace import backend_name
+from convlab.backend.parallel import blas_threads, fastest, map_blocks
 from convlab.backend.random import from_host, host_rng, orthogonal
 from convlab.errors import ArgumentError, ArgumentTypeError
 from convlab.problems.base import Problem
 from convlab.problems.quadratic import quadratic_value_and_grad
 
 BLOCK_BYTES = 4 * 2**20  # row blocks of this size stay in cache between Xw and Xᵀr
+# On NumPy, X of at least PROBE_BYTES picks its plan at run time (_one_pass): the plain two
+# products, or row blocks of one of PROBE_BLOCK_BYTES.
+PROBE_BYTES = 32 * 2**20
+PROBE_BLOCK_BYTES = (2**19, 2**21, 2**23)
 
 
 class _DataProblem(Problem):
@@ -69,18 +74,34 @@ class _DataProblem(Problem):
     def _ridge(self, x) -> Any:
         return 0.5 * self.l2 * self.xp.sum(x * x, axis=-1)
 
-    def _one_pass(self, block) -> tuple[Any, Any]:
-        """Σ_b block(X_b, Y_b) over row blocks of about 4 MB, as (loss sum, gradient sum).
+    def _one_pass(self, block, x) -> tuple[Any, Any]:
+        """Σ_b block(X_b, Y_b) over row blocks, as (loss sum, gradient sum).
 
         Each block is read from memory once and reused from cache for both its forward product
         X_b w and the gradient's X_bᵀ(…) — a plain two-step formula reads X twice, twice the
         memory traffic.  On the CPU the blocks are shared between the cores
         (:mod:`convlab.backend.parallel`); the partial sums are added in block order, so the
-        result does not depend on how many.
+        result does not depend on how many.  Whether this beats the plain two products
+        (BLAS threading each) depends on the CPU, so on NumPy an X of at least
+        ``PROBE_BYTES`` (32 MiB) is timed once per process and shape with each plan — one
+        block (the plain products) or blocks of ``PROBE_BLOCK_BYTES`` (0.5, 2, 8 MiB) — and
+        keeps the fastest (:func:`~convlab.backend.parallel.fastest`; about 8 passes, once).
+        Smaller X, and other namespaces, use blocks of ``BLOCK_BYTES`` (4 MiB).
         """
         itemsize = 4 if self.dtype == self.xp.float32 else 8
-        rows = max(1, BLOCK_BYTES // (self.X.shape[1] * itemsize))
+        row_bytes = self.X.shape[1] * itemsize
 
+        def run(block_bytes: int) -> tuple[Any, Any]:
+            return self._sum_blocks(block, max(1, block_bytes // row_bytes))
+
+        n_bytes = self.n_samples * row_bytes
+        if n_bytes < PROBE_BYTES or backend_name(self.xp) != "numpy":
+            return run(BLOCK_BYTES)
+        key = (type(self).__name__, self.X.shape, str(self.dtype), x.shape, blas_threads())
+        plans = {b: (lambda b=b: run(b)) for b in (n_bytes, *PROBE_BLOCK_BYTES)}
+        return fastest(key, plans)
+
+    def _sum_blocks(self, block, rows: int) -> tuple[Any, Any]:
         def part(start: int, stop: int) -> tuple[Any, Any]:
             return block(self.X[start:stop, :], self.Y[start:stop, ...])
 
@@ -241,7 +262,7 @@ class LinearRegression(_DataProblem):
             r = yb - x @ Xb.T
             return self.xp.vecdot(r, r), r @ Xb
 
-        loss, grad = self._one_pass(block)
+        loss, grad = self._one_pass(block, x)
         return loss / (2 * self.n_samples), -grad / self.n_samples
 
     def hess(self, x):
@@ -316,7 +337,7 @@ class LogisticRegression(_DataProblem):
             z = x @ Xb.T
             return self.xp.sum(self._softplus(z) - yb * z, axis=-1), (self._sigmoid(z) - yb) @ Xb
 
-        loss, grad = self._one_pass(block)
+        loss, grad = self._one_pass(block, x)
         n = self.n_samples
         return loss / n + self._ridge(x), grad / n + self.l2 * x
 

@@ -1,12 +1,13 @@
 """Row blocks shared between cores: same blocks, same order, BLAS's thread setting respected."""
 
 import threading
+import time
 
 import numpy as np
 import pytest
 from threadpoolctl import ThreadpoolController, threadpool_limits
 
-from convlab.backend import get_namespace
+from convlab.backend import get_namespace, parallel
 from convlab.backend.parallel import block_bounds, map_blocks
 
 NUMPY = get_namespace("numpy")
@@ -67,3 +68,40 @@ def test_a_threaded_sum_equals_the_serial_one():
         serial = sum(map_blocks(part, 1000, 64, NUMPY))
     np.testing.assert_allclose(threaded, serial, rtol=1e-14)
     np.testing.assert_allclose(threaded, X.T @ X, rtol=1e-12)
+
+
+def test_fastest_times_each_plan_once_per_key_then_runs_only_the_choice(monkeypatch):
+    monkeypatch.setattr(parallel, "_CHOICE", {})
+    calls = []
+
+    def plan(name, seconds):
+        def go():
+            calls.append(name)
+            time.sleep(seconds)
+            return name
+
+        return go
+
+    plans = {"slow": plan("slow", 0.02), "quick": plan("quick", 0.0)}
+    assert parallel.fastest("k", plans) == "quick"
+    assert sorted(calls) == sorted(["slow", "quick"] * parallel.PROBE_ROUNDS)
+    calls.clear()
+    assert parallel.fastest("k", plans) == "quick" and calls == ["quick"]
+
+
+def test_a_large_regression_probes_its_plans_and_any_plan_gives_the_formula(monkeypatch):
+    from convlab.problems import LinearRegression, regression
+
+    monkeypatch.setattr(parallel, "_CHOICE", {})
+    monkeypatch.setattr(regression, "PROBE_BYTES", 0)  # probe even this small X
+    rng = np.random.default_rng(2)
+    X, y, w = rng.normal(size=(4000, 8)), rng.normal(size=4000), rng.normal(size=8)
+    problem = LinearRegression(X, y)
+    f, g = problem.value_and_grad(w)
+    assert len(parallel._CHOICE) == 1
+    r = y - X @ w
+    # sums of n = 4000 products in another order: |error| ≤ c·ε·Σ|terms|, c = n
+    eps = np.finfo(np.float64).eps
+    assert abs(f - r @ r / 8000) <= 4000 * eps * (r @ r) / 8000
+    bound = 4000 * eps * (np.abs(r) @ np.abs(X)) / 4000
+    assert np.all(np.abs(g + (r @ X) / 4000) <= bound)

@@ -33,8 +33,8 @@ def test_strong_wolfe_conditions_hold_on_rosenbrock(backend):
         np.testing.assert_allclose(to_numpy(out.x), to_numpy(x + out.step * p))
 
 
-def test_strong_wolfe_with_a_small_c2_nearly_minimizes_along_the_line():
-    q = Quadratic.from_spectrum([1.0, 10.0, 100.0], seed=1)
+def test_strong_wolfe_with_a_small_c2_nearly_minimizes_along_the_line(test_seed):
+    q = Quadratic.from_spectrum([1.0, 10.0, 100.0], seed=1 + test_seed)
     oracle, f, g = _setup(q, q.x0)
     out = StrongWolfe(c2=1e-3)(oracle, q.x0, f, g, -g, step0=1.0)
     exact = ExactQuadratic()(oracle, q.x0, f, g, -g)
@@ -54,9 +54,11 @@ def test_backtracking_satisfies_armijo_per_run(backend):
     assert np.unique(step).size > 1  # runs backtrack independently
 
 
-def test_exact_step_is_gtg_over_gtag(backend):
+def test_exact_step_is_gtg_over_gtag(backend, test_seed):
     # N&W eq. 3.25: the exact steepest-descent step on a quadratic is gᵀg / gᵀAg.
-    q = Quadratic.from_spectrum([1.0, 3.0, 30.0], seed=2, backend=backend.xp, device=backend.device)
+    q = Quadratic.from_spectrum(
+        [1.0, 3.0, 30.0], seed=2 + test_seed, backend=backend.xp, device=backend.device
+    )
     oracle, f, g = _setup(q, q.x0)
     out = ExactQuadratic()(oracle, q.x0, f, g, -g)
     A, gh = to_numpy(q.A), to_numpy(g)

@@ -13,15 +13,15 @@ def small_blocks(monkeypatch):
     monkeypatch.setattr(regression, "BLOCK_BYTES", 8 * 5 * 7)  # 7 rows a block, a ragged end
 
 
-def data(labels: bool):
-    rng = np.random.default_rng(1)
+def data(labels: bool, seed: int):
+    rng = np.random.default_rng(1 + seed)
     X = rng.normal(size=(53, 5))
     y = (rng.random(53) < 0.5).astype(float) if labels else rng.normal(size=53)
     return X, y, rng.normal(size=(3, 5))
 
 
-def test_linear_regression_blocks_equal_the_formula(backend, small_blocks):
-    X, y, W = data(labels=False)
+def test_linear_regression_blocks_equal_the_formula(backend, small_blocks, test_seed):
+    X, y, W = data(labels=False, seed=test_seed)
     problem = LinearRegression(backend.asarray(X), backend.asarray(y), backend=backend.xp)
     f, g = problem.value_and_grad(backend.asarray(W))
     r = y - W @ X.T
@@ -30,8 +30,8 @@ def test_linear_regression_blocks_equal_the_formula(backend, small_blocks):
     np.testing.assert_allclose(to_numpy(problem.grad(backend.asarray(W))), to_numpy(g))
 
 
-def test_logistic_regression_blocks_equal_the_formula(backend, small_blocks):
-    X, y, W = data(labels=True)
+def test_logistic_regression_blocks_equal_the_formula(backend, small_blocks, test_seed):
+    X, y, W = data(labels=True, seed=test_seed)
     problem = LogisticRegression(backend.asarray(X), backend.asarray(y), l2=0.1, backend=backend.xp)
     f, g = problem.value_and_grad(backend.asarray(W))
     z = W @ X.T
