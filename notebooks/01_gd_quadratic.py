@@ -142,3 +142,39 @@ theory = gd_quadratic(1, 10)
 quad = Quadratic.from_spectrum(np.linspace(1.0, 10.0, 50), seed=0)
 fit = convlab.run(quad, GD(float(theory["optimal_step"])), steps=300).rate()
 print(verdict("rate of GD at η* = 2/11", fit.rate, theory["optimal_rate"], rtol=1e-3))
+
+# %% [markdown]
+# ## Exercises
+# ### Exercise 1.1 — predict before you run
+# On the κ = 10 quadratic of the eigenbasis section, take η = 2/λ_M = 0.2 exactly. Predict the
+# rate, and what the error along the top eigenvector does over 200 steps.
+
+# %% tags=["solution", "hide-cell"]
+edge = convlab.run(problem, GD(2 / eigenvalues.max()), steps=200, record=("params",))
+z_edge = (np.asarray(edge.params) - np.asarray(problem.minimizer)) @ Q
+print(
+    f"predicted rate max|1 − ηλ| = {float(gd_rate(0.2, eigenvalues)):.4g}: the top mode flips sign"
+)
+print(
+    verdict(
+        "|z_M(200)| / |z_M(0)| at η = 2/λ_M", abs(z_edge[-1, -1] / z_edge[0, -1]), 1.0, rtol=1e-6
+    )
+)
+
+# %% [markdown]
+# ### Exercise 1.2 — change one thing and explain
+# Spread the 20 eigenvalues geometrically over [1, 10] instead of evenly. Predict the optimal step
+# and rate, then measure the rate at η*.
+
+# %% tags=["solution", "hide-cell"]
+geometric = Quadratic.from_spectrum(np.geomspace(1.0, 10.0, 20), seed=0)
+geometric_fit = convlab.run(geometric, GD(2 / 11), steps=300).rate()
+print("only λ_1 and λ_M enter η* = 2/(λ_1 + λ_M) and ρ = (κ − 1)/(κ + 1): nothing changes")
+print(
+    verdict(
+        "rate at η* = 2/11, geometric spectrum",
+        geometric_fit.rate,
+        theory["optimal_rate"],
+        rtol=1e-3,
+    )
+)

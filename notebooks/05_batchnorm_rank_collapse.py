@@ -114,3 +114,32 @@ log_ratio = np.abs(np.log2(modes.mean_error[early] / modes.predicted_mean_error[
 print(
     verdict("running-mean error vs α^t|μ|, t ≤ 10 (max |log2 ratio|)", log_ratio.max(), 0, atol=1.0)
 )
+
+# %% [markdown]
+# ## Exercises
+# ### Exercise 5.1 — predict before you run
+# Take $W = \begin{pmatrix}0.6 & 0.4\\ 0.4 & 0.6\end{pmatrix}$ instead. Predict $\sigma_2/\sigma_1$
+# of $W^{10}$ from `long_term_dynamics`, then compute it.
+
+# %% tags=["solution", "hide-cell"]
+W2 = sp.Matrix([[sp.Rational(3, 5), sp.Rational(2, 5)], [sp.Rational(2, 5), sp.Rational(3, 5)]])
+lam2 = sorted((abs(complex(v)) for v in long_term_dynamics(W2)["eigenvalues"]), reverse=True)
+s2 = np.linalg.svd(np.linalg.matrix_power(np.array(W2, dtype=float), 10), compute_uv=False)
+print(f"eigenvalues {lam2}: the ratio is (1/5)^10")
+print(verdict("σ₂/σ₁ of W2¹⁰", s2[1] / s2[0], (lam2[1] / lam2[0]) ** 10, rtol=1e-6))
+
+# %% [markdown]
+# ### Exercise 5.2 — change one thing and explain
+# Lower BatchNorm's running-average momentum from α = 0.9 to α = 0.5. Predict the running-mean
+# error after t batches, and for how many batches it stays above the batch noise.
+
+# %% tags=["solution", "hide-cell"]
+fast = bn_modes(momentum=0.5, mean=mean, steps=10, predicted=0.5 ** np.arange(1, 11) * mean)
+# batch noise of the running mean: √((1−α)/(1+α))·σ/√B = 0.58 · 2/16 ≈ 0.07; α^t|μ| > 0.3 for t ≤ 3
+early_fast = np.abs(np.log2(fast.mean_error[:3] / fast.predicted_mean_error[:3]))
+print("error 0.5^t · 3: above the noise for t ≤ 3 only")
+print(
+    verdict(
+        "running-mean error vs 0.5^t|μ|, t ≤ 3 (max |log2 ratio|)", early_fast.max(), 0, atol=1.0
+    )
+)
