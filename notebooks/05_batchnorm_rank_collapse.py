@@ -61,16 +61,23 @@ plt.show()
 # ## Rank collapse in deep random networks, and BatchNorm
 # Whitened inputs (rank 32, condition number 1) through 50 random layers of width 32; the
 # numerical rank counts singular values above $10^{-3}\sigma_1$ (Daneshmand et al. 2020).
+# A condition number near $1/\varepsilon \approx 4.5\cdot10^{15}$ or above means $H_\ell$ is
+# singular to float64: the computed value is then set by rounding, not by the network, so the
+# right panel stops at $100/\varepsilon$.
 
 # %%
 collapse = rank_collapse(depth=50, width=32, n=128)
+singular = 1 / np.finfo(np.float64).eps  # beyond 1/ε, H_ℓ is singular to float64
 fig, axes = plt.subplots(1, 2, figsize=(9, 3.4))
 for key, rank in collapse.rank.items():
     axes[0].plot(rank, label=key)
     axes[1].semilogy(collapse.condition[key], label=key)
 axes[0].set(xlabel="layer", ylabel="numerical rank of H_ℓ")
-axes[1].set(xlabel="layer", ylabel="condition number of H_ℓ")
+axes[1].axhline(singular, c="grey", ls=":", label="1/ε: singular in float64")
+axes[1].set(xlabel="layer", ylabel="condition number of H_ℓ", ylim=(0.5, 100 * singular))
+axes[1].set_title("clipped at 100/ε (larger values are rounding)", fontsize=9)
 axes[0].legend(fontsize=8)
+axes[1].legend(fontsize=8)
 plt.show()
 
 # %% [markdown]
