@@ -13,12 +13,12 @@
 #
 # A mini-batch gradient is the mean of $B$ per-sample gradients: unbiased, with standard error
 # $\sigma/\sqrt B$. With a constant step the iterates therefore never settle — they hover in a
-# noise ball around the minimizer, whose mean squared radius is proportional to the step. Steps
-# that decrease to zero shrink the ball to a point: the Robbins–Monro conditions
-# ($\sum\alpha_t = \infty$, $\sum\alpha_t^2 < \infty$) are sufficient for that, not necessary —
-# $c/\sqrt t$ fails the second and converges too. Averaging the iterates without forgetting
-# (Polyak–Ruppert) converges even at a constant step; a parameter EMA, which forgets, only
-# shrinks the ball by a constant factor.
+# noise ball around the minimizer, whose mean squared radius is, to first order, proportional
+# to the step. Steps that decrease to zero, slowly enough, shrink the ball to a point: the
+# Robbins–Monro conditions ($\sum\alpha_t = \infty$, $\sum\alpha_t^2 < \infty$) are sufficient
+# for that, not necessary — $c/\sqrt t$ fails the second and converges too. Averaging the
+# iterates without forgetting (Polyak–Ruppert) converges even at a constant step; a parameter
+# EMA, which forgets, only shrinks the ball by a constant factor.
 
 # %%
 import matplotlib.pyplot as plt
@@ -46,9 +46,19 @@ schedules = {"constant c": sp.Rational(1, 20), "c/√t": c / sp.sqrt(T), "c/t": 
 conditions = {name: robbins_monro(expr) for name, expr in schedules.items()}
 conditions["c/t"]
 
+
 # %%
+def decided(d):
+    """The two conditions as SymPy decided them."""
+    yes = {True: "yes", False: "no"}
+    return (
+        f"Σα_t = ∞: {yes[bool(d['sum_diverges'])]}, "
+        f"Σα_t² < ∞: {yes[bool(d['sum_of_squares_converges'])]}"
+    )
+
+
 for name, d in conditions.items():
-    print(f"{name:>10}: {d.conclusion}")
+    print(f"{name:>10}: {decided(d)}")
 
 # %% [markdown]
 # ## A least-squares problem
@@ -161,7 +171,7 @@ for name, lr in runs.items():
     trace = convlab.run(problem, SGD(lr), steps=4000, batch_size=4, seed=1)
     distances[name] = trace.dist
     ax.loglog(
-        np.arange(1, 4001), trace.dist[1:], lw=0.8, label=f"{name}: {conditions[name].conclusion}"
+        np.arange(1, 4001), trace.dist[1:], lw=0.8, label=f"{name}: {decided(conditions[name])}"
     )
 ax.set(xlabel="step", ylabel="‖w_t − w*‖")
 ax.legend(fontsize=7)
