@@ -85,10 +85,11 @@ print(
 
 # %% [markdown]
 # ## GD, heavy ball and Nesterov at their tuned parameters
-# At its optimum each momentum method is critically damped: the slowest mode's $2\times2$ matrix
-# has a double eigenvalue ρ (a Jordan block), so that mode's error is $(a + bt)\rho^t$, not
-# $\rho^t$. The dashed lines are the predicted shapes: $\rho^t$ for GD, $(1+t)\rho^t$ for the
-# momentum methods (the constants depend on the start; the rate does not).
+# At its optimum each momentum method is critically damped: the $2\times2$ matrix of the mode
+# at $\lambda_1$ has a double eigenvalue ρ (a Jordan block; heavy ball's mode at $\lambda_M$ has
+# $-\rho$ twice), so that mode's error is $(a + bt)\rho^t$, not $\rho^t$.
+# The dashed lines are the predicted shapes: $\rho^t$ for GD, $(1+t)\rho^t$ for the momentum
+# methods (the constants depend on the start; the rate does not).
 
 # %%
 gd = gd_quadratic(1, kappa)
