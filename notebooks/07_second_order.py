@@ -83,8 +83,8 @@ plt.show()
 # Newton iteration from convlab's first iterate with $e < 0.1$ in 400-digit arithmetic (mpmath,
 # with the gradient and Hessian derived by SymPy), check that it reproduces convlab's float64
 # errors above the floor, and fit the slope over the steps with $e_k < 10^{-2}$: eight pairs,
-# from $e \approx 10^{-2}$ to $10^{-297}$. Linear convergence would give a slope of 1; superlinear
-# convergence a slope that creeps up from 1; a tolerance of 0.05 around 2 excludes both.
+# from $e \approx 10^{-2}$ to $10^{-297}$. Linear convergence ($e_{k+1} \approx re_k$) gives a
+# slope of 1; the tolerance of 0.05 around 2 excludes it, and any order below 1.95.
 
 # %%
 mpmath.mp.dps = 400
