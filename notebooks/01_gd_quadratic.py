@@ -48,11 +48,21 @@ trace = convlab.run(problem, GD(eta), steps=60, record=("loss", "params"))
 lam, Q = np.linalg.eigh(np.asarray(problem.A))
 z = (np.asarray(trace.params) - np.asarray(problem.minimizer)) @ Q  # error in the eigenbasis
 t = np.arange(z.shape[0])
+# each coordinate of a float64 iterate is rounded by about ε|w_i|; projected on an eigenvector
+# these d errors of random sign add up to about ε‖w*‖/√d: the modes stop falling there
+w_star = np.asarray(problem.minimizer)
+floor = np.finfo(np.float64).eps * np.linalg.norm(w_star) / np.sqrt(w_star.size)
 fig, ax = plt.subplots(figsize=(6, 3.5))
 for i in (0, 9, 19):
     ax.semilogy(t, np.abs(z[:, i]), "o", ms=3, label=f"measured, λ = {lam[i]:.2f}")
     ax.semilogy(t, np.abs(z[0, i]) * np.abs(1 - eta * lam[i]) ** t, "k-", lw=0.8)
-ax.set(xlabel="step t", ylabel="|z_i(t)|", title=f"modes under GD, η = {eta} (lines: theory)")
+ax.axhline(floor, c="grey", ls=":", label=f"float64 rounding floor ε‖w*‖/√d = {floor:.1e}")
+ax.set(
+    xlabel="step t",
+    ylabel="|z_i(t)|",
+    ylim=(floor / 100, 10 * np.abs(z[0]).max()),
+    title=f"modes under GD, η = {eta} (lines: theory)",
+)
 ax.legend(fontsize=8)
 plt.show()
 
@@ -112,8 +122,9 @@ print(
 # ## Explore
 # Move η and κ (eigenvalues evenly spread over $[1, \kappa]$): the modes near $\lambda_1$ are
 # slow for small η, those near $\lambda_M$ oscillate and blow up past $2/\lambda_M$; the
-# dashed line is the predicted $\rho^{2t}$ envelope of $f - f^*$. (Without ipywidgets, three
-# (η, κ) pairs are drawn.)
+# dashed line is the predicted $\rho^{2t}$ envelope of $f - f^*$; below the dotted line,
+# $\varepsilon|f^*|$, the difference $f - f^*$ is rounding (values at or below 0 are drawn just
+# under it). (Without ipywidgets, three (η, κ) pairs are drawn.)
 
 
 # %%
@@ -123,9 +134,12 @@ def draw(eta, kappa):
     run = convlab.run(quadratic, GD(eta), steps=40, record=("loss",))
     rho = float(gd_rate(eta, spectrum))
     gap = run.loss - quadratic.min_value
+    rounding = np.finfo(np.float64).eps * abs(float(quadratic.min_value))  # f's last digit
     fig, ax = plt.subplots(figsize=(5, 3))
-    ax.semilogy(gap + 1e-300, "o-", ms=3, label="measured")
+    ax.semilogy(np.maximum(gap, rounding / 10), "o-", ms=3, label="measured (floored)")
     ax.semilogy(gap[0] * rho ** (2 * np.arange(len(gap))), "k--", lw=0.8, label="ρ^(2t)")
+    ax.axhline(rounding, c="grey", ls=":", label="float64 floor ε|f*|")
+    ax.set_ylim(bottom=rounding / 20)
     ax.set(xlabel="step", ylabel="f − f*", title=f"η = {eta:.3f}, κ = {kappa:.1f}: ρ = {rho:.3f}")
     ax.legend()
     plt.show()
@@ -142,3 +156,39 @@ theory = gd_quadratic(1, 10)
 quad = Quadratic.from_spectrum(np.linspace(1.0, 10.0, 50), seed=0)
 fit = convlab.run(quad, GD(float(theory["optimal_step"])), steps=300).rate()
 print(verdict("rate of GD at η* = 2/11", fit.rate, theory["optimal_rate"], rtol=1e-3))
+
+# %% [markdown]
+# ## Exercises
+# ### Exercise 1.1 — predict before you run
+# On the κ = 10 quadratic of the eigenbasis section, take η = 2/λ_M = 0.2 exactly. Predict the
+# rate, and what the error along the top eigenvector does over 200 steps.
+
+# %% tags=["solution", "hide-cell"]
+edge = convlab.run(problem, GD(2 / eigenvalues.max()), steps=200, record=("params",))
+z_edge = (np.asarray(edge.params) - np.asarray(problem.minimizer)) @ Q
+print(
+    f"predicted rate max|1 − ηλ| = {float(gd_rate(0.2, eigenvalues)):.4g}: the top mode flips sign"
+)
+print(
+    verdict(
+        "|z_M(200)| / |z_M(0)| at η = 2/λ_M", abs(z_edge[-1, -1] / z_edge[0, -1]), 1.0, rtol=1e-6
+    )
+)
+
+# %% [markdown]
+# ### Exercise 1.2 — change one thing and explain
+# Spread the 20 eigenvalues geometrically over [1, 10] instead of evenly. Predict the optimal step
+# and rate, then measure the rate at η*.
+
+# %% tags=["solution", "hide-cell"]
+geometric = Quadratic.from_spectrum(np.geomspace(1.0, 10.0, 20), seed=0)
+geometric_fit = convlab.run(geometric, GD(2 / 11), steps=300).rate()
+print("only λ_1 and λ_M enter η* = 2/(λ_1 + λ_M) and ρ = (κ − 1)/(κ + 1): nothing changes")
+print(
+    verdict(
+        "rate at η* = 2/11, geometric spectrum",
+        geometric_fit.rate,
+        theory["optimal_rate"],
+        rtol=1e-3,
+    )
+)

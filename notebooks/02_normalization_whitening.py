@@ -120,3 +120,35 @@ for name in ("PCA-whitened", "ZCA-whitened"):
     one_step = convlab.run(p, GD(1.0), steps=1)
     residual = one_step.dist[1] / one_step.dist[0]
     print(verdict(f"relative error after one GD step at η = 1 ({name})", residual, 0, atol=1e-6))
+
+# %% [markdown]
+# ## Exercises
+# ### Exercise 2.1 — predict before you run
+# Multiply the standardized inputs by 10. Predict the new condition number and optimal step.
+
+# %% tags=["solution", "hide-cell"]
+scaled = LinearRegression(10 * inputs["standardized"], y)
+standard = problems["standardized"]
+print("H = C_x scales by 100: κ is unchanged and η* = 2/(λ_1 + λ_M) falls by 100")
+print(verdict("κ of 10 × standardized inputs", scaled.kappa, standard.kappa, rtol=1e-9))
+
+
+def optimal_step(p):
+    return float(gd_quadratic(float(p.eigenvalues[0]), float(p.eigenvalues[-1]))["optimal_step"])
+
+
+step_ratio = optimal_step(scaled) / optimal_step(standard)
+print(verdict("η* ratio, scaled / standardized", step_ratio, 0.01, rtol=1e-9))
+
+# %% [markdown]
+# ### Exercise 2.2 — change one thing and explain
+# Whiten with a regularizer, `PCAWhiten(eps=1.0)`: each direction of variance λ is scaled by
+# $1/\sqrt{\lambda + \epsilon}$. Predict κ of the whitened Hessian from the eigenvalues of $C_x$.
+
+# %% tags=["solution", "hide-cell"]
+centred = inputs["centred"]
+lam_c = np.linalg.eigvalsh(centred.T @ centred / len(centred))
+whitened_eps = LinearRegression(np.asarray(PCAWhiten(eps=1.0).fit_transform(X)), y)
+ratio = lam_c / (lam_c + 1.0)
+print("the whitened variances are λ/(λ + ε): near 1 for λ ≫ ε, near λ/ε for λ ≪ ε")
+print(verdict("κ after PCAWhiten(eps=1)", whitened_eps.kappa, ratio.max() / ratio.min(), rtol=1e-6))

@@ -135,3 +135,40 @@ for name, moments in relu_measured.items():
             atol=1.0,
         )
     )
+
+# %% [markdown]
+# ## Exercises
+# ### Exercise 3.1 — predict before you run
+# Use He's init (variance $2/N_x$) in the *linear* network of 20 layers — no ReLU to halve the
+# second moment. Predict the activations' variance after 20 layers, relative to the input's.
+
+# %% tags=["solution", "hide-cell"]
+he_linear = variance_through_depth(depth=depth, width=width, n=256, inits=("he_normal",))
+growth = np.log2(he_linear.forward[0][-1] / he_linear.forward[0][0])
+print("factor N_x σ_w² = 2 per layer: 2^20 after 20 layers")
+print(verdict("log2 of the variance growth over 20 linear layers, He init", growth, 20, atol=1.0))
+
+# %% [markdown]
+# ### Exercise 3.2 — change one thing and explain
+# In the ReLU network, swap Xavier's normal weights for Xavier's *uniform* ones (same variance
+# $2/(N_x+N_y)$). Predict the per-layer factor of the second moment.
+
+# %% tags=["solution", "hide-cell"]
+log_uniform = np.zeros(depth + 1)
+for _ in range(5):
+    z, moments = x0, [float(np.mean(x0**2))]
+    for _ in range(depth):
+        layer = Linear(width, width, init="xavier_uniform", seed=rng)
+        z = np.asarray(layer.forward(ReLU().forward(z)))
+        moments.append(float(np.mean(z**2)))
+    log_uniform += np.log2(moments) / 5
+factor = relu_factors["xavier_normal"]  # only the variance enters N_x σ_w² · ½
+print(f"predicted factor {factor:.3g} per layer, as for the normal weights")
+print(
+    verdict(
+        "log2 second-moment change over 20 ReLU layers, Xavier uniform",
+        log_uniform[-1] - log_uniform[0],
+        depth * np.log2(factor),
+        atol=1.0,
+    )
+)

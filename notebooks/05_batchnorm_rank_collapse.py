@@ -61,16 +61,23 @@ plt.show()
 # ## Rank collapse in deep random networks, and BatchNorm
 # Whitened inputs (rank 32, condition number 1) through 50 random layers of width 32; the
 # numerical rank counts singular values above $10^{-3}\sigma_1$ (Daneshmand et al. 2020).
+# A condition number near $1/\varepsilon \approx 4.5\cdot10^{15}$ or above means $H_\ell$ is
+# singular to float64: the computed value is then set by rounding, not by the network, so the
+# right panel stops at $100/\varepsilon$.
 
 # %%
 collapse = rank_collapse(depth=50, width=32, n=128)
+singular = 1 / np.finfo(np.float64).eps  # beyond 1/ε, H_ℓ is singular to float64
 fig, axes = plt.subplots(1, 2, figsize=(9, 3.4))
 for key, rank in collapse.rank.items():
     axes[0].plot(rank, label=key)
     axes[1].semilogy(collapse.condition[key], label=key)
 axes[0].set(xlabel="layer", ylabel="numerical rank of H_ℓ")
-axes[1].set(xlabel="layer", ylabel="condition number of H_ℓ")
+axes[1].axhline(singular, c="grey", ls=":", label="1/ε: singular in float64")
+axes[1].set(xlabel="layer", ylabel="condition number of H_ℓ", ylim=(0.5, 100 * singular))
+axes[1].set_title("clipped at 100/ε (larger values are rounding)", fontsize=9)
 axes[0].legend(fontsize=8)
+axes[1].legend(fontsize=8)
 plt.show()
 
 # %% [markdown]
@@ -113,4 +120,33 @@ early = slice(0, 10)  # above the batch noise (1 − α)/(1 + α)·σ²/B
 log_ratio = np.abs(np.log2(modes.mean_error[early] / modes.predicted_mean_error[early]))
 print(
     verdict("running-mean error vs α^t|μ|, t ≤ 10 (max |log2 ratio|)", log_ratio.max(), 0, atol=1.0)
+)
+
+# %% [markdown]
+# ## Exercises
+# ### Exercise 5.1 — predict before you run
+# Take $W = \begin{pmatrix}0.6 & 0.4\\ 0.4 & 0.6\end{pmatrix}$ instead. Predict $\sigma_2/\sigma_1$
+# of $W^{10}$ from `long_term_dynamics`, then compute it.
+
+# %% tags=["solution", "hide-cell"]
+W2 = sp.Matrix([[sp.Rational(3, 5), sp.Rational(2, 5)], [sp.Rational(2, 5), sp.Rational(3, 5)]])
+lam2 = sorted((abs(complex(v)) for v in long_term_dynamics(W2)["eigenvalues"]), reverse=True)
+s2 = np.linalg.svd(np.linalg.matrix_power(np.array(W2, dtype=float), 10), compute_uv=False)
+print(f"eigenvalues {lam2}: the ratio is (1/5)^10")
+print(verdict("σ₂/σ₁ of W2¹⁰", s2[1] / s2[0], (lam2[1] / lam2[0]) ** 10, rtol=1e-6))
+
+# %% [markdown]
+# ### Exercise 5.2 — change one thing and explain
+# Lower BatchNorm's running-average momentum from α = 0.9 to α = 0.5. Predict the running-mean
+# error after t batches, and for how many batches it stays above the batch noise.
+
+# %% tags=["solution", "hide-cell"]
+fast = bn_modes(momentum=0.5, mean=mean, steps=10, predicted=0.5 ** np.arange(1, 11) * mean)
+# batch noise of the running mean: √((1−α)/(1+α))·σ/√B = 0.58 · 2/16 ≈ 0.07; α^t|μ| > 0.3 for t ≤ 3
+early_fast = np.abs(np.log2(fast.mean_error[:3] / fast.predicted_mean_error[:3]))
+print("error 0.5^t · 3: above the noise for t ≤ 3 only")
+print(
+    verdict(
+        "running-mean error vs 0.5^t|μ|, t ≤ 3 (max |log2 ratio|)", early_fast.max(), 0, atol=1.0
+    )
 )

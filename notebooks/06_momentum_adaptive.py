@@ -13,8 +13,10 @@
 #
 # On a quadratic, heavy-ball momentum and Nesterov's method are linear iterations in
 # $(w_t, w_{t-1})$: one $2\times2$ companion matrix per eigen-mode, whose spectral radius is the
-# rate. That gives the whole $(\eta, \beta)$ map and the optimal pair, with rate
-# $(\sqrt\kappa-1)/(\sqrt\kappa+1)$ instead of GD's $(\kappa-1)/(\kappa+1)$. Adaptive methods
+# rate. That gives the whole $(\eta, \beta)$ map and each method's optimal pair: heavy ball
+# reaches $(\sqrt\kappa-1)/(\sqrt\kappa+1)$ (Polyak 1964), Nesterov's method on a quadratic
+# $1-2/\sqrt{3\kappa+1}$ (Lessard, Recht & Packard 2016, §3.2) — both far below GD's
+# $(\kappa-1)/(\kappa+1)$ when κ is large, heavy ball the lower of the two. Adaptive methods
 # rescale each coordinate by gradient statistics: Rprop by the sign only — which the lecture's
 # counter-example breaks — RMSprop and Adam by a running root mean square.
 
@@ -26,7 +28,7 @@ from IPython.display import display
 
 import convlab
 from convlab.optim import GD, Adam, HeavyBall, Nesterov, RMSprop, Rprop, sweep
-from convlab.problems import Quadratic
+from convlab.problems import Quadratic, Rosenbrock
 from convlab.symbolic.momentum import heavy_ball, heavy_ball_rate, nesterov
 from convlab.symbolic.quadratic import gd_quadratic
 from convlab.symbolic.stochastic import adam_step_bound
@@ -83,6 +85,11 @@ print(
 
 # %% [markdown]
 # ## GD, heavy ball and Nesterov at their tuned parameters
+# At its optimum each momentum method is critically damped: the $2\times2$ matrix of the mode
+# at $\lambda_1$ has a double eigenvalue ρ (a Jordan block; heavy ball's mode at $\lambda_M$ has
+# $-\rho$ twice), so that mode's error is $(a + bt)\rho^t$, not $\rho^t$.
+# The dashed lines are the predicted shapes: $\rho^t$ for GD, $(1+t)\rho^t$ for the momentum
+# methods (the constants depend on the start; the rate does not).
 
 # %%
 gd = gd_quadratic(1, kappa)
@@ -103,10 +110,80 @@ for name, (optimizer, rate) in runs.items():
     trace = convlab.run(problem, optimizer, steps=150)
     # momentum at its optimum is critically damped (a double root): the error is t·ρᵗ
     rates[name] = (trace.rate(model="exp" if name == "gd" else "exp-poly").rate, rate)
-    (line,) = ax.semilogy(trace.dist / trace.dist[0], label=f"{name}: measured")
-    ax.semilogy(rate ** np.arange(151), "--", c=line.get_color(), lw=0.8)
-ax.set(xlabel="step", ylabel="‖w − w*‖ / ‖w₀ − w*‖", ylim=(1e-16, 2), title="dashed: predicted ρᵗ")
+    (line,) = ax.semilogy(trace.dist / trace.dist[0], label=f"{name}: measured, ρ = {rate:.4f}")
+    steps_t = np.arange(151)
+    shape = rate**steps_t if name == "gd" else (1 + steps_t) * rate**steps_t
+    ax.semilogy(shape, "--", c=line.get_color(), lw=0.8)
+ax.set(
+    xlabel="step",
+    ylabel="‖w − w*‖ / ‖w₀ − w*‖",
+    ylim=(1e-16, 20),
+    title="dashed: ρᵗ (GD), (1 + t)ρᵗ (double root)",
+)
 ax.legend()
+plt.show()
+
+
+# %% [markdown]
+# ## Paths in two dimensions
+# The same methods on a 2-D quadratic with eigenvalues 1 and 10 (κ = 10, axes rotated) and on
+# Rosenbrock's valley from $(-1.2, 1)$, each path recorded with `record=("params",)`. On the
+# quadratic GD, heavy ball and Nesterov run at their tuned parameters from the derivations above;
+# Adam (η = 0.1) has no such tuning. On Rosenbrock all use hand-picked steps (GD 10⁻³; heavy ball
+# and Nesterov 10⁻³ with β = 0.9; Adam 0.05). The paths are shown, not judged: the printed
+# distances to the minimizer are measurements.
+
+# %%
+plane = Quadratic.from_spectrum(np.array([1.0, kappa]), seed=3)
+valley = Rosenbrock(x0=[-1.2, 1.0])
+path_runs = {
+    "quadratic, κ = 10": (
+        plane,
+        {
+            "gd": GD(float(gd["optimal_step"])),
+            "heavy ball": HeavyBall(float(hb["optimal_step"]), float(hb["optimal_momentum"])),
+            "nesterov": Nesterov(float(nag["optimal_step"]), float(nag["optimal_momentum"])),
+            "adam": Adam(lr=0.1),
+        },
+        40,
+    ),
+    "Rosenbrock": (
+        valley,
+        {
+            "gd": GD(1e-3),
+            "heavy ball": HeavyBall(1e-3, 0.9),
+            "nesterov": Nesterov(1e-3, 0.9),
+            "adam": Adam(lr=0.05),
+        },
+        2000,
+    ),
+}
+fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+for ax, (title, (surface, optimizers, n_steps)) in zip(axes, path_runs.items(), strict=True):
+    paths2d = {
+        name: np.asarray(convlab.run(surface, opt, steps=n_steps, record=("params",)).params)
+        for name, opt in optimizers.items()
+    }
+    points = np.concatenate(list(paths2d.values()))
+    low, high = points.min(axis=0), points.max(axis=0)
+    pad = 0.15 * (high - low)
+    gx, gy = np.meshgrid(
+        np.linspace(low[0] - pad[0], high[0] + pad[0], 200),
+        np.linspace(low[1] - pad[1], high[1] + pad[1], 200),
+    )
+    values = np.asarray(surface.value(np.stack([gx.ravel(), gy.ravel()], axis=1))).reshape(gx.shape)
+    ax.contour(
+        gx, gy, np.log10(values - values.min() + 1e-3), levels=20, colors="grey", linewidths=0.5
+    )
+    target = np.asarray(surface.minimizer) if hasattr(surface, "minimizer") else np.ones(2)
+    for name, path in paths2d.items():
+        style = {"gd": ".-", "heavy ball": ".-", "nesterov": ".--", "adam": ".:"}[name]
+        ax.plot(path[:, 0], path[:, 1], style, ms=3 if n_steps < 100 else 0, lw=1.2, label=name)
+        distance = np.linalg.norm(path[-1] - target)
+        print(f"{title}, {name}: ‖x − x*‖ after {n_steps} steps = {distance:.2e}")
+    ax.plot(*target, "k*", ms=10)
+    ax.set(title=title, xlabel="x₁", ylabel="x₂")
+    ax.legend(fontsize=8)
 plt.show()
 
 
@@ -158,14 +235,21 @@ paths = {"rprop": follow(Rprop(lr=0.01)), "rmsprop": follow(RMSprop(lr=0.01, alp
 fig, ax = plt.subplots(figsize=(6, 3.4))
 for name, path in paths.items():
     ax.plot(path, label=name)
-ax.set(xlabel="step", ylabel="w (starts at 0; w* anywhere, ∇f ≡ 0 on average)")
+ax.set_yscale("symlog", linthresh=0.01)  # Rprop's drift spans decades; RMSprop stays near 0
+ax.set(xlabel="step", ylabel="w (symlog; starts at 0, ∇f ≡ 0 on average)")
 ax.legend()
 plt.show()
 
 # %% [markdown]
-# ## Adam's effective step
-# With a stationary gradient of mean μ and spread s, Adam's step tends to
-# $\eta\,|E g|/\sqrt{E g^2} = \eta|\mu|/\sqrt{\mu^2+s^2} \le \eta$:
+# ## Adam's step: its typical size and its largest size
+# `adam_step_bound` derives two different facts. A *single* step obeys Cauchy–Schwarz on
+# $\hat m_t/\sqrt{\hat v_t}$: $|\Delta_t| \le \eta B(t)$, with $B(t) \to
+# (1-\beta_1)/\sqrt{(1-\beta_2)(1-\beta_1^2/\beta_2)} = 7.27$ at $\beta = (0.9, 0.999)$, attained
+# by a gradient that grows by $\beta_2/\beta_1$ per step — so a step is *not* bounded by η.
+# (Kingma & Ba 2015, §2.1, give $(1-\beta_1)/\sqrt{1-\beta_2} = 3.16$, the step after a single
+# non-zero gradient.) The *typical* step, for a stationary gradient of mean μ and spread s, is
+# about $\eta\,|E g|/\sqrt{E g^2} = \eta|\mu|/\sqrt{\mu^2+s^2} \le \eta$: a ratio of
+# expectations, measured first.
 
 # %%
 bound = adam_step_bound()
@@ -195,6 +279,41 @@ ax.legend()
 plt.show()
 
 # %% [markdown]
+# The largest step: a gradient growing by $\beta_2/\beta_1$ per step (equality in Cauchy–Schwarz
+# at every $t$), and the jump from 2,000 steps at $g = 10^{-3}$ to one step at $g = 1$.
+
+
+# %%
+def adam_steps(grads, betas=(0.9, 0.999)):
+    """|Δₜ| / η of Adam(η, betas) on a scalar gradient sequence."""
+    opt, w = Adam(lr=eta, betas=betas), np.zeros(1)
+    state, out = opt.init(w), []
+    for g in grads:
+        new, state = opt.step(w, np.array([g]), state)
+        out.append(abs(new[0] - w[0]) / eta)
+        w = new
+    return np.array(out)
+
+
+t = np.arange(1, 2002)
+largest = bound.evaluate(part="bound", beta_1=0.9, beta_2=0.999, t=t)
+growing = adam_steps((0.999 / 0.9) ** (t[:350] - 1.0))
+jump = adam_steps(np.r_[np.full(2000, 1e-3), 1.0])[-1]
+sparse = float(bound.evaluate(part="sparse", beta_1=0.9, beta_2=0.999, t=1e9))
+limit = float(bound.evaluate(part="limit", beta_1=0.9, beta_2=0.999))
+fig, ax = plt.subplots(figsize=(6, 3.4))
+ax.plot(t, largest, "k-", label="B(t): largest |Δₜ|/η (theory)")
+ax.plot(t[:350:10], growing[::10], "o", ms=3, label="measured, gᵢ ∝ (β₂/β₁)ⁱ")
+ax.plot([2001], [jump], "s", label="measured: 2,000 × g = 1e-3, then g = 1")
+for level, text in ((1, "η"), (sparse, "(1 − β₁)/√(1 − β₂)"), (limit, "sup B(t)")):
+    ax.axhline(level, ls="--", c="grey", lw=0.8)
+    ax.text(420, level * 1.04, text, fontsize=8)
+ax.set(xlabel="step t", ylabel="|Δₜ| / η", ylim=(0, 8), title="Adam(1e-3, (0.9, 0.999))")
+ax.legend(fontsize=8, loc="lower right")
+plt.show()
+print(f"jump: {jump:.3f} η; B(2001) = {largest[-1]:.3f}; sup B = {limit:.3f}; sparse {sparse:.3f}")
+
+# %% [markdown]
 # ## Verdicts
 
 # %%
@@ -218,3 +337,34 @@ print(
 )
 print(verdict("RMSprop's drift per cycle, in η", drift["rmsprop"], 0, atol=0.1))
 print(verdict("Adam's mean step vs η|μ|/√(μ²+s²)", step_size, predicted_step, rtol=0.1))
+print(verdict("Adam's step on gᵢ ∝ (β₂/β₁)ⁱ vs η·B(t)", growing, largest[:350], rtol=1e-6))
+print(verdict("one step after the jump exceeds η", bool(jump > 1), True))
+print(verdict("and stays within η·B(2001)", bool(jump <= largest[-1]), True))
+
+# %% [markdown]
+# ## Exercises
+# ### Exercise 6.1 — predict before you run
+# Raise the condition number to κ = 100 (eigenvalues evenly spread over [1, 100]). Predict heavy
+# ball's rate at its tuned (η, β) from `heavy_ball(1, 100)`, and how many times fewer steps than
+# tuned GD it needs per decade of error. Then run it.
+
+# %% tags=["solution", "hide-cell"]
+hb100, gd100 = heavy_ball(1, 100), gd_quadratic(1, 100)
+quadratic100 = Quadratic.from_spectrum(np.linspace(1.0, 100.0, 20), seed=0)
+optimizer100 = HeavyBall(float(hb100["optimal_step"]), float(hb100["optimal_momentum"]))
+fit100 = convlab.run(quadratic100, optimizer100, steps=400).rate(model="exp-poly")
+speedup = np.log(float(gd100["optimal_rate"])) / np.log(float(hb100["optimal_rate"]))
+print(f"GD needs {1 / speedup:.3g}× as many steps per decade as heavy ball")
+print(verdict("heavy ball's rate at κ = 100", fit100.rate, hb100["optimal_rate"], rtol=0.02))
+
+# %% [markdown]
+# ### Exercise 6.2 — change one thing and explain
+# Kingma & Ba (2015, §2.1) say the step is at most η when $1-\beta_1 \le \sqrt{1-\beta_2}$. Change
+# β₂ from 0.999 to 0.95 (so $0.1 \le 0.224$ holds) and predict the largest step from
+# `adam_step_bound`'s part `limit`. Does a gradient growing by β₂/β₁ per step exceed η?
+
+# %% tags=["solution", "hide-cell"]
+limit95 = float(bound.evaluate(part="limit", beta_1=0.9, beta_2=0.95))
+steps95 = adam_steps((0.95 / 0.9) ** np.arange(300.0), betas=(0.9, 0.95))
+print(f"predicted sup {limit95:.4f} η; measured largest step {steps95.max():.4f} η")
+print(verdict("largest Adam step at β = (0.9, 0.95), in η", steps95.max(), limit95, rtol=1e-3))

@@ -13,10 +13,13 @@
 #
 # With $f = \operatorname{softmax}(z)$ the cross-entropy $-\sum_i y_i\log f_i$ has gradient
 # $f - y$ and Hessian $\operatorname{diag}(f) - ff^\top \succeq 0$: it is the negative
-# log-likelihood of a categorical model, convex in the logits. Half the squared error has the same
-# gradient $f - y$ and is, up to $1/\sigma^2$ and a constant, the negative log-likelihood of a
-# Gaussian. Classification is judged by the 0–1 loss, which has no useful gradient; the
-# logistic loss (in bits) is a convex surrogate that bounds it from above.
+# log-likelihood of a categorical model, convex in the logits $z$. Half the squared error
+# $\tfrac12\|y - f\|^2$ has a gradient of the same form, $f - y$ — but with respect to its own
+# outputs $f$, not to logits one softmax earlier; it is, up to $1/\sigma^2$ and a constant, the
+# negative log-likelihood of a Gaussian. So both pairings (softmax with cross-entropy, a linear
+# output with squared error) send $f - y$ back into the last layer's pre-activations.
+# Classification is judged by the 0–1 loss, which has no useful gradient; the logistic loss (in
+# bits) is a convex surrogate that bounds it from above.
 
 # %%
 import matplotlib.pyplot as plt
@@ -87,6 +90,13 @@ pred, target = rng.normal(size=(5, 2)), rng.normal(size=(5, 2))
 squared = MSELoss()
 # MSELoss averages r² over all entries; with 2 outputs that is the mean over rows of ½‖r‖²
 mean_half_sq = float(squared(pred, target))
+# its backward is with respect to the outputs f: 2r/(entries); times entries/2 it is f − y
+output_gradient = np.asarray(squared.backward()) * pred.size / 2
+derived_mse = np.asarray(
+    mse.evaluate(
+        part="gradient", f_1=pred[:, 0], f_2=pred[:, 1], y_1=target[:, 0], y_2=target[:, 1]
+    )
+)
 gaussian = sp.lambdify((f1, f2, y1, y2, sigma), mse["gaussian_nll"])
 gaussian_nll = np.mean(gaussian(pred[:, 0], pred[:, 1], target[:, 0], target[:, 1], 1.0))
 
@@ -150,6 +160,35 @@ print(
     )
 )
 print(
+    verdict(
+        "MSELoss.backward (w.r.t. the outputs f) × entries/2 vs derived f − y",
+        output_gradient,
+        derived_mse[:, :, 0],  # (rows, outputs, 1): one column vector per row
+        rtol=1e-12,
+        atol=1e-15,
+    )
+)
+print(
     verdict("0–1 error ≤ logistic loss in bits at every step", bool(np.all(zero_one <= bits)), True)
 )
 print(f"final: logistic loss {bits[-1]:.3f} bits, 0–1 error {zero_one[-1]:.3f}")
+
+# %% [markdown]
+# ## Exercises
+# ### Exercise 9.1 — predict before you run
+# Sum the cross-entropy gradient $f - y$ over the classes, for every sample of the batch above.
+# What do you get, and what does it say about the direction $(1, 1, 1)$ in logit space?
+
+# %% tags=["solution", "hide-cell"]
+row_sums = (backward * 8).sum(axis=1)
+print("Σ_i f_i = Σ_i y_i = 1, so every row sums to 0: moving all logits together changes nothing")
+print(verdict("Σ_i (f − y)_i per sample", row_sums, np.zeros(8), atol=1e-12))
+
+# %% [markdown]
+# ### Exercise 9.2 — change one thing and explain
+# Add 5 to every logit of the batch. Predict the new mean cross-entropy, then compute it.
+
+# %% tags=["solution", "hide-cell"]
+shifted = float(CrossEntropyLoss()(logits + 5.0, labels))
+print("softmax(z + c) = softmax(z): the loss is unchanged (the Hessian's null direction)")
+print(verdict("mean cross-entropy after adding 5 to every logit", shifted, value, rtol=1e-12))

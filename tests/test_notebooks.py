@@ -3,7 +3,9 @@
 Each is executed once per test session by ``docs/_ext/nbexec.py`` (jupytext → nbformat →
 nbclient on ipykernel's ``python3`` kernel, working directory ``notebooks/``, matplotlib's
 headless inline backend); the documentation build reuses the same executions.  A notebook fails
-on any cell error and on any verdict that reads "refuted".
+on any cell error and on any verdict that reads "refuted".  Every notebook carries at least two
+exercises: a "### Exercise" markdown cell followed by its solution, a code cell tagged
+``solution`` and ``hide-cell`` (collapsed in the docs) whose last line is a verified verdict.
 """
 
 from __future__ import annotations
@@ -16,11 +18,15 @@ import pytest
 for module in ("jupytext", "nbclient", "nbformat", "ipykernel"):
     pytest.importorskip(module)
 
+import jupytext  # noqa: E402
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "docs" / "_ext"))
 import nbexec  # noqa: E402
 
 NAMES = [p.name for p in nbexec.notebook_paths()]
 TOPICS = 9  # one notebook per lecture topic
+EXERCISES = 2  # at least, per notebook
+SOLUTION = "solution"  # the tag of an exercise's solution cell (hidden in the docs by hide-cell)
 
 
 @pytest.fixture(scope="module")
@@ -36,6 +42,42 @@ def _texts(done: nbexec.Executed, mime: str | None = None) -> list[str]:
             if text:
                 out.append(str(text))
     return out
+
+
+def _exercises(notebook) -> list[tuple[int, int | None]]:
+    """(index of each "### Exercise" markdown cell, index of its solution cell or None): the
+    solution is the next cell, a code cell tagged ``solution`` and ``hide-cell``."""
+    pairs = []
+    for i, cell in enumerate(notebook.cells):
+        lines = cell.source.splitlines() if cell.cell_type == "markdown" else []
+        if any(line.startswith("### Exercise") for line in lines):
+            nxt = notebook.cells[i + 1] if i + 1 < len(notebook.cells) else None
+            tags = set(nxt.metadata.get("tags", [])) if nxt is not None else set()
+            ok = nxt is not None and nxt.cell_type == "code" and {SOLUTION, "hide-cell"} <= tags
+            pairs.append((i, i + 1 if ok else None))
+    return pairs
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_notebook_has_exercises_with_tagged_solutions(name):
+    notebook = jupytext.read(nbexec.NOTEBOOKS / name, fmt="py:percent")
+    pairs = _exercises(notebook)
+    assert len(pairs) >= EXERCISES, f"{len(pairs)} exercises"
+    assert all(solution is not None for _, solution in pairs), pairs
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", NAMES)
+def test_every_solution_ran_and_states_a_verified_verdict(executed, name):
+    """Each solution cell was executed, raised nothing, and its last verdict reads verified."""
+    notebook = executed[name].notebook
+    for _, index in _exercises(notebook):
+        cell = notebook.cells[index]
+        assert cell.get("execution_count") is not None, f"cell {index} did not run"
+        outputs = cell.get("outputs", [])
+        assert not [o for o in outputs if o.get("output_type") == "error"], f"cell {index}"
+        lines = [line for o in outputs for line in str(o.get("text", "")).splitlines()]
+        assert lines and lines[-1].rstrip().endswith(": verified"), (index, lines[-1:])
 
 
 def test_one_notebook_per_topic():

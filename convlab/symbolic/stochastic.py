@@ -4,7 +4,7 @@ the standard error of a mini-batch mean, and the Robbins–Monro step-size condi
 * Adam: :math:`m_t = \beta_1 m_{t-1} + (1-\beta_1) g_t`, :math:`m_0 = 0`, so
   :math:`m_t = (1-\beta_1)\sum_{i=1}^t \beta_1^{t-i} g_i` and, for a stationary gradient,
   :math:`E[m_t] = (1-\beta_1^t)E[g]`; dividing by :math:`1-\beta_1^t` removes the bias.  The
-  effective step :math:`\eta\,E[g]/\sqrt{E[g^2]}` is at most η because :math:`E[g]^2 \le E[g^2]`.
+  typical step :math:`\eta\,|E[g]|/\sqrt{E[g^2]}` is at most η; one step can reach 7.27 η.
 * Momentum with a constant gradient reaches the terminal velocity :math:`\eta\|g\|/(1-\alpha)`.
 * The mean of B independent gradients has standard error :math:`\sigma/\sqrt B`.
 * Robbins–Monro: :math:`\sum_t \alpha_t = \infty` and :math:`\sum_t \alpha_t^2 < \infty`.
@@ -53,21 +53,88 @@ def adam_bias_correction() -> Derivation:
 
 @cache
 def adam_step_bound() -> Derivation:
-    r"""Part ``ratio`` :math:`|E[g]|/\sqrt{E[g^2]} \le 1`, so :math:`|\Delta| \le \eta`; ``slack``
-    :math:`1 - \text{ratio}^2 = s^2/(\mu^2+s^2) \ge 0`. Source: Kingma & Ba 2015, §2.1.
+    r"""Adam's largest single step (part ``bound``) and its mean step under stationary noise.
+
+    Unrolled, :math:`m_t = (1-\beta_1)\sum_{k<t}\beta_1^k g_{t-k}` and
+    :math:`v_t = (1-\beta_2)\sum_{k<t}\beta_2^k g_{t-k}^2`.  Writing
+    :math:`\beta_1^k = (\beta_1/\sqrt{\beta_2})^k\sqrt{\beta_2}^k`, Cauchy–Schwarz gives
+    :math:`|\sum_k\beta_1^k g_{t-k}| \le \sqrt{\sum_k\gamma^k}\sqrt{\sum_k\beta_2^k g_{t-k}^2}`
+    with :math:`\gamma = \beta_1^2/\beta_2`; with the bias corrections and any ε ≥ 0,
+
+    .. math::
+        |\Delta_t| \le \eta\frac{|\hat m_t|}{\sqrt{\hat v_t}} \le \eta\,
+        \frac{(1-\beta_1)\sqrt{1-\beta_2^t}}{(1-\beta_1^t)\sqrt{1-\beta_2}}
+        \sqrt{\frac{1-\gamma^t}{1-\gamma}} \quad (\gamma \ne 1),
+
+    with equality (ε = 0) at every t for :math:`g_i \propto (\beta_2/\beta_1)^i`, a gradient that
+    grows geometrically.  For :math:`\beta_1^2 < \beta_2` it tends to part ``limit``
+    :math:`(1-\beta_1)/\sqrt{(1-\beta_2)(1-\gamma)}` — 7.27 at the defaults (0.9, 0.999), so a
+    step is *not* bounded by η.  Kingma & Ba's :math:`(1-\beta_1)/\sqrt{1-\beta_2}` (3.16 there)
+    is part ``sparse``: the step after a single non-zero gradient, not the largest step.
+
+    Part ``ratio`` :math:`|E g|/\sqrt{E g^2} = |\mu|/\sqrt{\mu^2+s^2} \le 1` (``slack``
+    :math:`1-\text{ratio}^2 \ge 0`) is a ratio of expectations: the typical step, in units of η,
+    for a stationary gradient of mean μ and spread s once :math:`\hat v_t \approx E g^2` — not a
+    bound on one step.  Source: Kingma & Ba 2015, §2.1 (the sparse case and the ratio).
     """
+    b1, b2 = sp.Symbol("beta_1", positive=True), sp.Symbol("beta_2", positive=True)
+    gamma = b1**2 / b2
+    g = sp.IndexedBase("g")
+    k = _K
+    cauchy_schwarz = sp.Le(
+        sp.Abs(sp.Sum(b1**k * g[T - k], (k, 0, T - 1))),
+        sp.sqrt(sp.Sum(gamma**k, (k, 0, T - 1)))
+        * sp.sqrt(sp.Sum(b2**k * g[T - k] ** 2, (k, 0, T - 1))),
+    )
+    geometric = sp.summation(gamma**k, (k, 0, T - 1))
+    geometric = next(value for value, condition in geometric.args if condition == sp.true)
+    raw = (1 - b1) / sp.sqrt(1 - b2) * sp.sqrt(geometric)  # |m_t| / sqrt(v_t)
+    correction = sp.sqrt(1 - b2**T) / (1 - b1**T)  # m-hat / sqrt(v-hat) over m / sqrt(v)
+    bound = raw * correction
+    limit = (1 - b1) / sp.sqrt((1 - b2) * (1 - gamma))  # gamma^t, beta^t -> 0
+    sparse = (1 - b1) / sp.sqrt(1 - b2) * correction  # g_t alone non-zero: m = (1-b1) g_t
     mu, s = sp.Symbol("mu", real=True), sp.Symbol("s", positive=True)
     second_moment = mu**2 + s**2  # E[g^2] = E[g]^2 + var g
     ratio = sp.Abs(mu) / sp.sqrt(second_moment)
     slack = sp.factor(sp.simplify(1 - ratio**2))
     steps = (
-        ("E[g^2] = E[g]^2 + var g with mean mu, standard deviation s", second_moment),
-        ("effective step / eta = |E[g]| / sqrt(E[g^2])", ratio),
-        ("1 - ratio^2 (non-negative: ratio <= 1)", slack),
-        ("so |Delta| <= eta", sp.Le(ETA * ratio, ETA)),
+        (
+            "Cauchy-Schwarz on m_t/(1-beta_1) against v_t/(1-beta_2), gamma = beta_1^2/beta_2",
+            cauchy_schwarz,
+        ),
+        ("the geometric sum (gamma != 1)", geometric),
+        ("so |m_t|/sqrt(v_t) <= (1-beta_1)/sqrt(1-beta_2) * sqrt(sum)", raw),
+        ("bias corrections: |m-hat|/sqrt(v-hat) = |m_t|/sqrt(v_t) * this factor", correction),
+        (
+            "|Delta_t| <= eta * bound (eps >= 0 only shrinks the step); equality for "
+            "g_i ~ (beta_2/beta_1)^i",
+            sp.Le(sp.Symbol("|Delta_t|"), ETA * bound),
+        ),
+        ("t -> oo with beta_1^2 < beta_2: the supremum (7.27 at 0.9, 0.999), above 1", limit),
+        ("one non-zero gradient (Kingma & Ba's sparse case): a smaller step", sparse),
+        (
+            "stationary gradient: E[g^2] = E[g]^2 + var g, mean mu, standard deviation s",
+            second_moment,
+        ),
+        ("typical step / eta ~ |E[g]|/sqrt(E[g^2]), a ratio of expectations", ratio),
+        ("1 - ratio^2 >= 0: the typical step is at most eta, a single step is not", slack),
     )
-    expr = {"ratio": ratio, "slack": slack, "nonnegative": slack.is_nonnegative}
-    return Derivation("Adam step bound", expr, steps=steps, source="Kingma & Ba 2015, §2.1")
+    expr = {
+        "bound": bound,
+        "limit": limit,
+        "sparse": sparse,
+        "ratio": ratio,
+        "slack": slack,
+        "nonnegative": slack.is_nonnegative,
+    }
+    return Derivation(
+        "Adam step bound",
+        expr,
+        steps=steps,
+        source="Kingma & Ba 2015, §2.1; Cauchy-Schwarz",
+        conclusion="a single step can exceed eta: |Delta_t| <= eta * bound, attained by a "
+        "geometrically growing gradient; the mean step under stationary noise is ~ eta * ratio",
+    )
 
 
 @cache

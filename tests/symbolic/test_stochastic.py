@@ -34,12 +34,55 @@ def test_adam_bias_closed_form_and_simulation():
     assert m.mean() == pytest.approx(predicted, rel=0.02)
 
 
-def test_adam_step_bound():
+def test_adam_mean_step_ratio_is_at_most_one():
+    """|E g|/√E g² ≤ 1: the typical step, a ratio of expectations (Kingma & Ba 2015, §2.1)."""
     d = adam_step_bound()
     mu, s = sp.Symbol("mu", real=True), sp.Symbol("s", positive=True)
     assert d["slack"] == s**2 / (mu**2 + s**2) and d["nonnegative"] is True
     grid = d.evaluate(part="ratio", mu=np.linspace(-5, 5, 11), s=np.linspace(0.01, 3, 11))
     assert np.all(grid <= 1.0)
+
+
+def _adam_steps(grads, beta_1, beta_2, eps=0.0):
+    """|Δₜ|/η of Adam (PyTorch's update, ε outside the corrected root) on scalar gradients."""
+    m = v = 0.0
+    out = []
+    for t, g in enumerate(grads, 1):
+        m, v = beta_1 * m + (1 - beta_1) * g, beta_2 * v + (1 - beta_2) * g * g
+        out.append(abs(m / (1 - beta_1**t)) / (np.sqrt(v / (1 - beta_2**t)) + eps))
+    return np.array(out)
+
+
+@pytest.mark.parametrize(("beta_1", "beta_2"), [(0.9, 0.999), (0.9, 0.95), (0.5, 0.9)])
+def test_adam_step_bound_is_attained_by_a_geometrically_growing_gradient(beta_1, beta_2):
+    """gᵢ ∝ (β₂/β₁)ⁱ makes Cauchy–Schwarz an equality at every step: |Δₜ| = η·bound(t)."""
+    d = adam_step_bound()
+    t = np.arange(1, 301)
+    grads = (beta_2 / beta_1) ** (t - t[-1])
+    bound = d.evaluate(part="bound", beta_1=beta_1, beta_2=beta_2, t=t)
+    np.testing.assert_allclose(_adam_steps(grads, beta_1, beta_2), bound, rtol=1e-10)
+    limit = d.evaluate(part="limit", beta_1=beta_1, beta_2=beta_2)
+    assert np.all(bound <= limit * (1 + 1e-12)) and limit > 1  # above eta in all three
+    # Kingma & Ba's "|Δ| ≤ η otherwise" (1 − β₁ ≤ √(1 − β₂)) fails at (0.9, 0.95): 1.16 η
+    if (beta_1, beta_2) == (0.9, 0.95):
+        assert 1 - beta_1 < np.sqrt(1 - beta_2) and limit == pytest.approx(1.165, abs=1e-3)
+
+
+def test_adam_step_bound_at_the_defaults_and_random_gradients_stay_below_it():
+    """β = (0.9, 0.999): sup 7.27 η; the sparse case (one non-zero gradient) 3.16 η; 2,000
+    steps of g = 1e-3 then g = 1 give 2.97 η (> η, ≤ the bound); random sequences stay below."""
+    d = adam_step_bound()
+    defaults = {"beta_1": 0.9, "beta_2": 0.999}
+    assert d.evaluate(part="limit", **defaults) == pytest.approx(7.2703, abs=1e-4)
+    assert d.evaluate(part="sparse", t=10**6, **defaults) == pytest.approx(np.sqrt(10), rel=1e-9)
+    jump = _adam_steps(np.r_[np.full(2000, 1e-3), 1.0], **defaults, eps=1e-8)[-1]
+    assert jump == pytest.approx(2.966, abs=1e-3)
+    assert 1 < jump <= d.evaluate(part="bound", t=2001, **defaults)
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        grads = rng.standard_normal(400) * np.exp(rng.uniform(-5, 5, 400))
+        steps = _adam_steps(grads, **defaults)
+        assert np.all(steps <= d.evaluate(part="bound", t=np.arange(1, 401), **defaults) + 1e-12)
 
 
 def test_terminal_velocity_limit_and_simulation():

@@ -191,7 +191,7 @@ def _schedules(c_inv: float, c_sqrt: float, t0: float) -> dict:
 
 @claim(
     "robbins-monro",
-    "Only a step with Σα = ∞ and Σα² < ∞ averages SGD's noise away",
+    "Σα = ∞ with Σα² < ∞ suffices for SGD to average its noise away; a constant step stalls",
     r"\sum_t \alpha_t = \infty,\quad \sum_t \alpha_t^2 < \infty",
     "minibatch",
 )
