@@ -67,7 +67,7 @@ class _QuasiNewton(Optimizer):
         fv, slope = float(f), float(xp.sum(g * p))
         step0 = self._step0(fv, slope, state)
         result = self.line_search(oracle, x, f, g, p, step0=step0)
-        return result, fv, _stopped(result, fv, slope, eps(xp, x.dtype))
+        return result, fv, _stopped(result, fv, slope, eps(x.dtype))
 
     def _pair(self, oracle, x, g, result):
         """(x_new, s, y, sᵀy) after a line search; ∇f(x_new) is fetched if the search did not."""
