@@ -37,9 +37,11 @@ class Adam(Optimizer):
             \frac{m_t}{\sqrt{v_t}/\sqrt{1-\beta_2^t} + \epsilon}
 
     (ε outside the bias-corrected root; amsgrad keeps the max of the raw second moment).
-    Once the bias corrections settle, each coordinate's step is at most about η whatever
-    the gradient's scale (|m̂| ≤ √v̂ by Cauchy–Schwarz), and shrinks with the gradient's
-    mean-to-spread ratio (Kingma & Ba 2015, §2.1).
+    The typical step is about η·|E g|/√(E g²) ≤ η whatever the gradient's scale, and shrinks
+    with the gradient's mean-to-spread ratio (Kingma & Ba 2015, §2.1); a single step is not
+    bounded by η: by Cauchy–Schwarz it is at most η·B(t), up to 7.27 η at betas (0.9, 0.999),
+    and a gradient that jumps after a quiet stretch comes near that (``convlab derive
+    adam-step``).
     Defaults: lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False,
     decoupled_weight_decay=False (torch's).  Deliberate difference: no ``maximize``,
     ``foreach``, ``fused``, ``capturable``.

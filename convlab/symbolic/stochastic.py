@@ -185,7 +185,8 @@ def minibatch_standard_error() -> Derivation:
 _VERDICTS: dict[tuple[bool, bool], str] = {
     (True, True): "satisfies both Robbins-Monro conditions",
     (False, True): "fails sum alpha_t = oo (steps too small to reach the optimum)",
-    (True, False): "fails sum alpha_t^2 < oo (noise is never averaged out)",
+    (True, False): "fails sum alpha_t^2 < oo (the conditions are sufficient, not necessary: "
+    "the noise may still average out, as for c/sqrt(t), but the theorem does not say so)",
     (False, False): "fails both sum alpha_t = oo and sum alpha_t^2 < oo",
 }
 
