@@ -210,7 +210,7 @@ def main() -> None:
         print(f"skipped backend {args.backend!r}: {exc}")
         return
     sync = _sync(args.backend)
-    kept = keep_freed_memory()  # what convlab.nn.fit does (convlab.backend.memory); both sides
+    kept = keep_freed_memory()  # the opt-in (convlab.backend.memory), for both sides
     X, y = data(args.samples, xp)
     print(
         f"784-512-512-10 ReLU MLP, batch {BATCH}, float32, {args.samples} samples, best of "

@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "optim"))  # the MGH and NIST reference problems
 
 from mgh import PROBLEMS  # noqa: E402
-from nist import MODELS, load, lre, nist_dir, residual_and_jacobian  # noqa: E402
+from nist import MODELS, load, lre, residual_and_jacobian  # noqa: E402
 
 from convlab.linalg import compare_solvers  # noqa: E402
 from convlab.optim.least_squares import least_squares  # noqa: E402
@@ -185,14 +185,11 @@ def mgh_section() -> str:
 
 
 def nist_section() -> str:
-    folder = nist_dir()
-    if folder is None:
-        return "NIST StRD: data not found (set CONVLAB_NIST_DIR)"
     rows, tol = [], 1e-15
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
         for name in MODELS:
-            rec = load(name, folder)
+            rec = load(name)
             r, J = residual_and_jacobian(name, rec)
             for start in ("start1", "start2"):
                 x0 = np.asarray(rec[start], dtype=np.float64)

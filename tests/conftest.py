@@ -1,11 +1,18 @@
 """Shared fixtures: every numeric test runs on NumPy and on array_api_strict on a fake device.
 
+``test_seed``: the seed of the random data in the numerically sensitive tests (claims, quasi-Newton,
+line searches, least squares): ``CONVLAB_TEST_SEED`` (default 0).  CI runs those tests a second
+time at another seed and on one BLAS thread (``.ci/run``), so a tolerance that only one data
+set's rounding happens to meet fails there.
+
 ``array_api_strict.Device("device1")`` is not the CPU: converting one of its arrays to NumPy
 implicitly, or mixing it with a CPU array, raises — exactly where CuPy would.  Tests marked
 ``gpu`` also run on CuPy and are skipped cleanly when no CUDA device is usable.
 """
 
 from __future__ import annotations
+
+import os
 
 import numpy as np
 import pytest
@@ -31,6 +38,12 @@ class Backend:
 
     def __repr__(self) -> str:
         return self.name
+
+
+@pytest.fixture
+def test_seed() -> int:
+    """The data seed of the numerically sensitive tests: ``CONVLAB_TEST_SEED``, default 0."""
+    return int(os.environ.get("CONVLAB_TEST_SEED", "0"))
 
 
 @pytest.fixture(params=BACKENDS)

@@ -12,21 +12,23 @@ pure design keeps the memory instead.
 
 :func:`keep_freed_memory` raises both thresholds (arrays up to 32 MiB come from the heap, and
 up to 256 MiB of freed heap stays with the process) through glibc's ``mallopt``.  It acts on
-the whole process, once; :func:`convlab.run` and :func:`convlab.nn.fit` call it.  Set
-``CONVLAB_KEEP_FREED_MEMORY=0`` to leave the allocator alone; on a C library other than glibc
-it does nothing.  See glibc's manual, "Memory Allocation Tunables" (``M_MMAP_THRESHOLD``,
-``M_TRIM_THRESHOLD``).
+the whole process and cannot be undone: glibc has no getter for either threshold, and setting
+one turns off its dynamic mmap threshold for good, so the previous state cannot be restored.
+So it is an **explicit opt-in** — nothing in convlab calls it (not :func:`convlab.run`, not
+:func:`convlab.nn.fit`); call it yourself at the start of a program that runs many pure steps on
+large arrays (``bench/mlp.py`` does, for convlab and torch alike).  On a C library other than
+glibc (musl, macOS, Windows) it does nothing and returns False.  See glibc's manual, "Memory
+Allocation Tunables" (``M_MMAP_THRESHOLD``, ``M_TRIM_THRESHOLD``); ``GLIBC_TUNABLES`` sets the
+same values from outside the program.
 """
 
 from __future__ import annotations
 
 import ctypes
 import ctypes.util
-import os
 import platform
 from functools import cache
 
-ENV_VAR = "CONVLAB_KEEP_FREED_MEMORY"
 M_TRIM_THRESHOLD = -1  # glibc's mallopt parameter numbers (malloc.h)
 M_MMAP_THRESHOLD = -3
 MMAP_THRESHOLD = 32 * 2**20  # glibc's largest allowed value on 64-bit systems
@@ -35,12 +37,13 @@ TRIM_THRESHOLD = 256 * 2**20
 
 @cache
 def keep_freed_memory() -> bool:
-    """Make glibc keep freed memory for reuse (see the module docstring); True if it did.
+    """Make glibc keep freed memory for reuse, for the rest of the process (opt-in: see the
+    module docstring); True if it did.
 
-    Idempotent: the first call decides.  False when ``CONVLAB_KEEP_FREED_MEMORY=0`` or when
-    the C library is not glibc.
+    Idempotent: the first call decides.  False, and nothing done, when the C library is not
+    glibc.
     """
-    if os.environ.get(ENV_VAR, "1").strip() == "0" or platform.libc_ver()[0] != "glibc":
+    if platform.libc_ver()[0] != "glibc":
         return False
     libc = ctypes.CDLL(ctypes.util.find_library("c"))
     return bool(libc.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD)) and bool(

@@ -1,4 +1,5 @@
-"""Data sets without downloads, train/test splits, standardisation and whitening, loaders."""
+"""Data sets without downloads (NIST StRD problems included), train/test splits, standardisation
+and whitening, loaders."""
 
 from convlab.data.datasets import (
     DATASETS,
@@ -10,12 +11,15 @@ from convlab.data.datasets import (
     two_moons,
 )
 from convlab.data.loader import DataLoader
+from convlab.data.nist import NIST_PROBLEMS, NistProblem, nist_problem
 from convlab.data.split import Split, train_test_split
 from convlab.data.whitening import TRANSFORMS, PCAWhiten, Standardize, ZCAWhiten
 
 __all__ = [
     "DATASETS",
     "DataLoader",
+    "NIST_PROBLEMS",
+    "NistProblem",
     "Dataset",
     "PCAWhiten",
     "Split",
@@ -25,6 +29,7 @@ __all__ = [
     "blobs",
     "breast_cancer",
     "digits",
+    "nist_problem",
     "teacher_student",
     "train_test_split",
     "two_moons",

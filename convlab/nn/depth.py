@@ -18,6 +18,7 @@ spread exponentially — while with BatchNorm the rank stays high.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -152,6 +153,12 @@ def rank_collapse(
     zero — a coarse tolerance, as the soft rank of Daneshmand et al.: with float64's own
     (σ₁·n·eps) the rank falls only slowly while the condition number saturates near 1e16.
     BatchNorm is in train mode (batch statistics), placed after each Linear layer.
+    Range: without BN, H_ℓ shrinks or grows geometrically (a ReLU net by ≈ 2^(-ℓ/2), below
+    float32's 1e-38 within 200 layers), so each layer's output is rescaled by a power of two
+    to a maximum entry in [1, 2): exact in floating point, and rank and condition are scale
+    invariant because Linear (zero bias at init) and ReLU are positively homogeneous.  BN nets
+    are not rescaled (BN normalises, and its ε is not scale invariant).  Singular values are
+    compared in float64 on the host, so float32 runs neither overflow nor underflow.
     Verdict: without BN the deep linear and ReLU nets lose rank (final rank < width/2); with
     BN they keep a higher final rank than without.
     """
@@ -166,7 +173,7 @@ def rank_collapse(
         for bn in (False, True):
             key = act + ("+bn" if bn else "")
             net = _deep_net(act, bn, depth, width, init, host_rng([seed, 1]), xp, dtype, x.device)
-            rank[key], cond[key], spectra[key] = _track_rank(net, x, rtol)
+            rank[key], cond[key], spectra[key] = _track_rank(net, x, rtol, rescale=not bn)
     verdict = {
         "deep linear net without BN collapses in rank": bool(rank["linear"][-1] < width / 2),
         "deep ReLU net without BN collapses in rank": bool(rank["relu"][-1] < width / 2),
@@ -193,17 +200,28 @@ def _deep_net(act, bn, depth, width, init, rng, xp, dtype, device) -> list[Seque
     return layers
 
 
-def _track_rank(layers: list[Sequential], x: Any, rtol: float):
+def _track_rank(layers: list[Sequential], x: Any, rtol: float, rescale: bool):
     xp = layers[0].xp
     ranks, conds, spectra = [], [], []
     h = x
     for i in range(len(layers) + 1):
         if i:
             h = layers[i - 1].forward(h)
-        s = to_numpy(xp.linalg.svdvals(h))
+            if rescale:
+                h = _power_of_two_rescale(h, xp)
+        s = to_numpy(xp.linalg.svdvals(h)).astype(np.float64)
         ranks.append(int(np.sum(s > rtol * s[0])))
         conds.append(float(s[0] / s[-1]) if s[-1] > 0 else np.inf)
         if i < 5:
             hc = h - xp.mean(h, axis=0)
-            spectra.append(to_numpy(xp.flip(xp.linalg.eigvalsh(hc.T @ hc / h.shape[0]))))
+            eig = xp.flip(xp.linalg.eigvalsh(hc.T @ hc / h.shape[0]))
+            spectra.append(to_numpy(eig).astype(np.float64))
     return np.array(ranks), np.array(conds), np.array(spectra)
+
+
+def _power_of_two_rescale(h: Any, xp: Any) -> Any:
+    """h · 2^k with max|h · 2^k| in [1, 2): exact (a power-of-two scale rounds nothing)."""
+    peak = float(xp.max(xp.abs(h)))
+    if not 0.0 < peak < math.inf:
+        return h
+    return h * math.ldexp(1.0, 1 - math.frexp(peak)[1])

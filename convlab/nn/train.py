@@ -39,7 +39,6 @@ from tqdm.auto import tqdm
 
 from convlab.backend import BatchSampler, take_rows, to_numpy
 from convlab.backend.checks import hyper
-from convlab.backend.memory import keep_freed_memory
 from convlab.backend.random import host_rng
 from convlab.errors import ArgumentError, ArgumentTypeError
 from convlab.nn.batchnorm import (
@@ -109,7 +108,6 @@ def fit(
     labels = to_numpy(splits["train"][1]) if balanced else None
     sampler = BatchSampler(splits["train"][0].shape[0], bs, seed=seed, labels=labels)
     loop = _Loop(model, loss, optimizer, splits, sampler, ema, patience)
-    keep_freed_memory()  # pure steps allocate afresh: no page faults (convlab.backend.memory)
     show = sys.stderr.isatty() if progress is None else bool(progress)
     bar = tqdm(range(1, epochs + 1), desc="fit", disable=not show, leave=False)
     with bar, np.errstate(all="ignore"):

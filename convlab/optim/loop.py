@@ -34,7 +34,6 @@ import numpy as np
 
 from convlab.backend import array_namespace, to_numpy
 from convlab.backend.checks import hyper
-from convlab.backend.memory import keep_freed_memory
 from convlab.backend.sampling import BatchSampler
 from convlab.errors import ArgumentError, ArgumentTypeError
 from convlab.optim.base import Optimizer
@@ -78,7 +77,6 @@ def run(
         raise ArgumentError("record", f"names from {RECORDABLE}", sorted(unknown))
     sampler = None if batch_size is None else _sampler(problem, batch_size, seed, labels)
     x = problem.start(x0)
-    keep_freed_memory()  # pure steps allocate afresh: no page faults (convlab.backend.memory)
     with np.errstate(all="ignore"):
         return _Loop(problem, optimizer, x, tol, record, callback, sampler).go(steps)
 

@@ -18,6 +18,7 @@ from typing import Any, NamedTuple
 
 from convlab.backend import array_namespace
 from convlab.backend.checks import hyper
+from convlab.backend.dtypes import eps
 from convlab.errors import ShapeError
 from convlab.optim.base import Optimizer, check_grad
 from convlab.optim.line_search import make_line_search
@@ -57,11 +58,14 @@ class _QuasiNewton(Optimizer):
             )
 
     def _search(self, oracle, x, g, p, state):
-        """Line search along p from the method's initial trial step; returns (result, f(x))."""
+        """Line search along p from the method's initial trial step; returns (result, f(x))
+        and, if the search failed, the Stop that ends the run (:func:`_stopped`)."""
+        xp = array_namespace(x)
         f = oracle.value(x)
-        fv, slope = float(f), float(array_namespace(x).sum(g * p))
+        fv, slope = float(f), float(xp.sum(g * p))
         step0 = self._step0(fv, slope, state)
-        return self.line_search(oracle, x, f, g, p, step0=step0), fv
+        result = self.line_search(oracle, x, f, g, p, step0=step0)
+        return result, fv, _stopped(result, fv, slope, eps(xp, x.dtype))
 
     def _pair(self, oracle, x, g, result):
         """(x_new, s, y, sᵀy) after a line search; ∇f(x_new) is fetched if the search did not."""
@@ -77,15 +81,39 @@ class _QuasiNewton(Optimizer):
         )
 
 
-def _stopped(result) -> Stop | None:
-    """Stop the run when the line search failed (SciPy's "precision loss" exit)."""
+PRECISION_C = 16  # c in the precision floor c·ε·|f| (below)
+
+
+def _stopped(result, fv: float, slope: float, eps: float) -> Stop | None:
+    """The Stop after a failed line search: ``converged`` at the precision floor, else
+    ``stopped``.
+
+    Precision floor (SciPy's BFGS: "Desired error not necessarily achieved due to precision
+    loss", its status 2): along p = −H g the quadratic model predicts f(x + p) = f(x) + ½gᵀp,
+    so with H near the inverse Hessian f(x) − f* ≈ −½gᵀp.  When −gᵀp ≤ c·ε·|f|
+    (c = ``PRECISION_C`` = 16: f's own rounding, a few ε|f| from evaluating a sum of terms,
+    enters each of the two values a search compares) no step can show a decrease, and f is
+    already within c·ε·|f| of f*: the run is ``converged``, with a message that says it
+    stopped on precision, not on ``tol``.  Any other failure (a large predicted decrease, a
+    non-finite f or slope) is ``stopped``; a non-finite f or ∇f is ``diverged`` in the loop.
+    """
     if result.ok:
         return None
+    floor = PRECISION_C * eps * abs(fv)
+    if math.isfinite(fv) and 0.0 <= -slope <= floor:
+        return Stop(
+            True,
+            "converged",
+            f"precision limit: the line search cannot decrease f, whose predicted decrease "
+            f"−gᵀp = {-slope:.3g} is below the rounding floor {PRECISION_C}·ε·|f| = "
+            f"{floor:.3g} (f is at its minimum to working precision; SciPy: precision loss)",
+        )
     return Stop(
         True,
         "stopped",
-        "the line search found no point satisfying its conditions "
-        "(loss of precision near a minimizer, or a non-smooth objective)",
+        "the line search found no point satisfying its conditions, with a predicted "
+        f"decrease −gᵀp = {-slope:.3g} above the rounding floor {floor:.3g} "
+        "(a non-smooth objective, an inaccurate gradient, or a poor Hessian approximation)",
     )
 
 
@@ -101,8 +129,9 @@ class BFGS(_QuasiNewton):
     Curvature guard: the update is skipped (and counted in ``n_skipped``) when
     sᵀy ≤ ``curvature_eps``·‖s‖‖y‖, which keeps H positive definite under a line search that
     does not enforce the Wolfe conditions.  If gᵀp ≥ 0 anyway, H is reset to I.  A failed
-    search stops the run with status ``stopped`` (SciPy: "precision loss"), after moving to
-    its best point of sufficient decrease if it found one.
+    search stops the run, after moving to its best point of sufficient decrease if it found
+    one: ``converged`` when f is at its minimum to working precision (SciPy's "precision
+    loss" exit; see :func:`_stopped`), ``stopped`` otherwise.
     Differences from SciPy: the N&W initial scaling (SciPy keeps H₀ = I).
     """
 
@@ -123,7 +152,7 @@ class BFGS(_QuasiNewton):
         if not float(xp.sum(grad * p)) < 0:
             H = xp.eye(params.shape[0], dtype=params.dtype, device=params.device)
             p = -grad
-        result, fv = self._search(oracle, params, grad, p, state)
+        result, fv, stop = self._search(oracle, params, grad, p, state)
         new, s, y, sy, scale = self._pair(oracle, params, grad, result)
         skipped = 0
         if sy > self.curvature_eps * scale:
@@ -138,7 +167,7 @@ class BFGS(_QuasiNewton):
             )
         else:
             skipped = 1
-        return new, BFGSState(state.count + 1, H, fv, state.n_skipped + skipped, _stopped(result))
+        return new, BFGSState(state.count + 1, H, fv, state.n_skipped + skipped, stop)
 
     def _step0(self, fv: float, slope: float, state: BFGSState) -> float:
         """SciPy's BFGS first trial step: 1.01/‖g‖ at first (it sets f_prev = f + ‖g‖/2),
@@ -162,8 +191,9 @@ class LBFGS(_QuasiNewton):
     afterwards; so on an unconstrained problem the iterates are L-BFGS-B's (66 iterations and
     71 evaluations for both on ``bench/second_order.py --lbfgs``).  ``line_search="wolfe"``
     gives N&W's zoom instead.  Pairs with sᵀy ≤ ``curvature_eps``·‖s‖‖y‖ are not stored
-    (counted in ``n_skipped``); a failed search stops the run with status ``stopped``, as in
-    :class:`BFGS`.  ``ftol`` is L-BFGS-B's test on the decrease of f: the run ends
+    (counted in ``n_skipped``); a failed search stops the run (``converged`` at the precision
+    floor, ``stopped`` otherwise), as in :class:`BFGS`.  ``ftol`` is L-BFGS-B's test on the
+    decrease of f: the run ends
     (``converged``) after a step with (f_t − f_{t+1}) ≤ ftol·max(|f_t|, |f_{t+1}|, 1).  SciPy's
     default is ftol = 2.2e-9 (``factr`` = 1e7 times float64's ε); here the default ``None``
     leaves the test off, so a run stops on ``tol`` (‖∇f‖), ``steps`` or a failed search.
@@ -193,14 +223,14 @@ class LBFGS(_QuasiNewton):
         pairs = state.pairs
         if not float(xp.sum(grad * p)) < 0:
             p, pairs = -grad, ()
-        result, fv = self._search(oracle, params, grad, p, state)
+        result, fv, stop = self._search(oracle, params, grad, p, state)
         new, s, y, sy, scale = self._pair(oracle, params, grad, result)
         skipped = 0
         if sy > self.curvature_eps * scale:
             pairs = (pairs + ((s, y, 1.0 / sy),))[-self.history_size :]
         else:
             skipped = 1
-        stop = _stopped(result) or self._small_decrease(oracle, fv, result)
+        stop = stop or self._small_decrease(oracle, fv, result)
         return new, LBFGSState(state.count + 1, pairs, fv, state.n_skipped + skipped, stop)
 
     def _small_decrease(self, oracle, fv: float, result) -> Stop | None:

@@ -1,4 +1,4 @@
-"""keep_freed_memory: applied once on glibc, skipped when the user says so."""
+"""keep_freed_memory: an explicit opt-in, applied on glibc only, never by convlab itself."""
 
 import platform
 
@@ -14,22 +14,21 @@ def fresh():
     memory.keep_freed_memory.cache_clear()
 
 
-def test_the_environment_variable_turns_it_off(monkeypatch):
-    monkeypatch.setenv(memory.ENV_VAR, "0")
-    assert memory.keep_freed_memory() is False
-
-
 @pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="mallopt is glibc's")
-def test_glibc_accepts_both_thresholds(monkeypatch):
-    monkeypatch.delenv(memory.ENV_VAR, raising=False)
+def test_glibc_accepts_both_thresholds():
     assert memory.keep_freed_memory() is True
 
 
-def test_run_applies_it(monkeypatch):
+def test_it_does_nothing_on_another_c_library(monkeypatch):
+    monkeypatch.setattr(memory.platform, "libc_ver", lambda: ("", ""))
+    monkeypatch.setattr(memory.ctypes, "CDLL", lambda *a: pytest.fail("libc loaded"))
+    assert memory.keep_freed_memory() is False
+
+
+def test_run_leaves_the_allocator_alone(monkeypatch):
     import convlab
     from convlab.problems import Quadratic
 
-    calls = []
-    monkeypatch.setattr("convlab.optim.loop.keep_freed_memory", lambda: calls.append(1))
+    monkeypatch.setattr(memory.ctypes, "CDLL", lambda *a: pytest.fail("mallopt called"))
     convlab.run(Quadratic.from_spectrum([1.0, 2.0]), convlab.optim.GD(0.1), steps=2)
-    assert calls == [1]
+    assert memory.keep_freed_memory.cache_info().currsize == 0

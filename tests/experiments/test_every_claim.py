@@ -30,22 +30,22 @@ SLOW_FULL = {
 
 
 @cache
-def _quick(claim_id: str, dtype: str):
+def _quick(claim_id: str, dtype: str, seed: int):
     """The quick outcome of a claim asked for in ``dtype`` (each run once per session)."""
-    return evaluate(CLAIMS[claim_id], Context(quick=True, dtype=dtype))
+    return evaluate(CLAIMS[claim_id], Context(quick=True, dtype=dtype, seed=seed))
 
 
 @pytest.mark.parametrize("claim_id", list(CLAIMS))
-def test_claim_passes_in_quick_mode(claim_id):
-    outcome = _quick(claim_id, "float64")
+def test_claim_passes_in_quick_mode(claim_id, test_seed):
+    outcome = _quick(claim_id, "float64", test_seed)
     _check(outcome)
     assert outcome.dtype == "float64"
 
 
 @pytest.mark.parametrize("claim_id", list(CLAIMS))
-def test_claim_passes_in_float32_quick_mode_in_the_dtype_it_declares(claim_id):
+def test_claim_passes_in_float32_quick_mode_in_the_dtype_it_declares(claim_id, test_seed):
     """float32 is checked at float32's precision; a claim beyond it runs in float64."""
-    outcome = _quick(claim_id, "float32")
+    outcome = _quick(claim_id, "float32", test_seed)
     _check(outcome)
     reason = CLAIMS[claim_id].needs_float64
     assert outcome.dtype == ("float64" if reason else "float32")
@@ -54,9 +54,9 @@ def test_claim_passes_in_float32_quick_mode_in_the_dtype_it_declares(claim_id):
 
 
 @pytest.mark.parametrize("claim_id", [c for c in CLAIMS if CLAIMS[c].needs_float64])
-def test_a_claim_that_needs_float64_really_runs_in_it(claim_id):
+def test_a_claim_that_needs_float64_really_runs_in_it(claim_id, test_seed):
     """Asked for float32, it measures exactly what it measures in float64."""
-    in_32, in_64 = _quick(claim_id, "float32"), _quick(claim_id, "float64")
+    in_32, in_64 = _quick(claim_id, "float32", test_seed), _quick(claim_id, "float64", test_seed)
     assert in_32.to_json()["measured"] == in_64.to_json()["measured"]
 
 

@@ -1,30 +1,23 @@
 """NIST StRD nonlinear regression: the 27 models with analytic Jacobians, data loading, LRE.
 
-Data, starting points and certified values come from ``/work/shared/data/nist/*.json``
-(see its README.md), found through the environment variable ``CONVLAB_NIST_DIR`` or at
-``<repo>/../shared/data/nist``.  Each model ``f(x, b)`` returns the fitted values and their
-Jacobian ∂f/∂b, written by hand from NIST's ``model`` string; the residual is f(x; b) − y
-(for Nelson, log y: NIST fits log[y]).  NumPy only (reference problems for the tests and the
-benchmark).
+Data, starting points and certified values come from the package data
+:func:`convlab.data.nist_problem` (``convlab/data/nist/*.json``, NIST's certified values; see
+its README.md), so a fresh clone has them and a missing file fails.  Each model ``f(x, b)``
+returns the fitted values and their Jacobian ∂f/∂b, written by hand from NIST's ``model``
+string; the residual is f(x; b) − y (for Nelson, log y: NIST fits log[y]).  NumPy only
+(reference problems for the tests and the benchmark).
 """
 
 from __future__ import annotations
 
-import json
 import math
-import os
-from pathlib import Path
+from dataclasses import asdict
 
 import numpy as np
 
+from convlab.data import nist_problem
+
 PI = np.pi
-
-
-def nist_dir() -> Path | None:
-    """The NIST data folder, or ``None`` when it is not there."""
-    env = os.environ.get("CONVLAB_NIST_DIR")
-    path = Path(env) if env else Path(__file__).resolve().parents[2].parent / "shared/data/nist"
-    return path if (path / "Misra1a.json").is_file() else None
 
 
 def _cols(*cols):
@@ -211,11 +204,10 @@ MODELS = {
 }
 
 
-def load(name: str, folder: Path) -> dict:
-    """The JSON record of problem ``name`` with ``x``, ``y`` as arrays (log y for Nelson)."""
-    rec = json.loads((folder / f"{name}.json").read_text())
-    rec["x"] = np.asarray(rec["x"], dtype=np.float64)
-    rec["y"] = np.asarray(rec["y"], dtype=np.float64)
+def load(name: str) -> dict:
+    """The record of problem ``name`` as a dict, with ``n_params`` and log y for Nelson."""
+    rec = asdict(nist_problem(name))
+    rec["n_params"] = len(rec["certified"])
     if name == "Nelson":
         rec["y"] = np.log(rec["y"])
     return rec
