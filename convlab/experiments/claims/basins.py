@@ -165,7 +165,7 @@ def _panel(name, u, lre, reached, below, level, f_grid, ball=None) -> Panel:
     "level; Gauss–Newton is guaranteed only inside its contraction ball",
     r"f(b_0) < f_{\mathrm{esc}} \Rightarrow b_k^{\mathrm{LM}},\,b_k^{\mathrm{Lev}} \to b^*;\quad "
     r"\|D(b_0 - b^*)\| < \delta,\ \|DG'D^{-1}\| < 1 \Rightarrow b_k^{\mathrm{GN}} \to b^*",
-    "least squares",
+    "least-squares",
     needs_float64=NEEDS_FLOAT64,
 )
 def lm_basin_danwood(ctx: Context) -> Evidence:
