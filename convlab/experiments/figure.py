@@ -38,13 +38,15 @@ class Series:
 
 @dataclass
 class Heatmap:
-    """Values z[i, j] at (x[j], y[i]); drawn with a colour bar labelled ``label``."""
+    """Values z[i, j] at (x[j], y[i]); drawn with a colour bar labelled ``label``, spanning
+    ``limits`` (low, high) when given (so that panels share one scale), else z's range."""
 
     x: np.ndarray
     y: np.ndarray
     z: np.ndarray
     label: str
     log: bool = False
+    limits: tuple[float, float] | None = None
 
 
 @dataclass

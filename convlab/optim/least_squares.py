@@ -9,7 +9,8 @@ Damped steps (:class:`Levenberg`, :class:`LevenbergMarquardt`) solve
 scaled J (of R D⁻¹ after a QR of J when J is tall) diagonalises the damped problem for
 every λ, so each trial and each Newton iteration on the trust radius costs O(d); a
 rank-deficient J gets the minimum-norm Gauss–Newton step (:mod:`convlab.optim.damped`).
-Everything is batched over a leading runs axis.
+Everything is batched over a leading runs axis (R starts of a multi-start problem); runs that
+have met a stopping test drop out of the SVD and the trial steps.
 
 Stopping tests, after MINPACK's ``lmder`` (defaults 1e-8, like SciPy), end a run through
 the state's ``stop`` field with status ``converged``:
@@ -28,6 +29,8 @@ not shown to be a minimum ends with status ``stopped`` and the reason — where 
 from __future__ import annotations
 
 from typing import Any, NamedTuple
+
+import numpy as np
 
 from convlab.backend import array_namespace, to_numpy
 from convlab.backend.checks import hyper
@@ -243,6 +246,39 @@ def _trials(opt: _Damped, oracle, x, f, model: DampedModel, ctl, skip):
     return new_x, ctl, met, pending, rejected
 
 
+def _live_trials(opt: _Damped, oracle, x, f, parts, ctl, skip):
+    """:func:`_trials` for the runs not in ``skip`` only, with the model (B, b, D, rcond) =
+    ``parts`` built for them alone: in a batch whose runs have mostly finished, the SVD and
+    the trial steps cost what the remaining runs need.  Each run's arithmetic is the one it
+    would have in the full batch; the others keep their point and control, and count as met.
+    """
+    B, b, D, rcond = parts
+    live = None if x.ndim == 1 else ~to_numpy(skip)
+    if live is None or live.all() or not live.any():
+        return _trials(opt, oracle, x, f, DampedModel(B, b, D, rcond), ctl, skip)
+    xp, device = array_namespace(x), x.device
+    idx = xp.asarray(np.flatnonzero(live), device=device)
+    pos = xp.asarray(np.cumsum(live) - 1, device=device)  # each run's row among the live ones
+
+    def cut(a):
+        return xp.take(a, idx, axis=0)
+
+    def back(a):  # rows of the live runs spread back to the batch (others: any live row)
+        return xp.take(a, pos, axis=0)
+
+    model = DampedModel(cut(B), cut(b), cut(D), rcond)
+    out = _trials(opt, oracle, cut(x), cut(f), model, tuple(cut(c) for c in ctl), cut(skip))
+    new_x, new_ctl, met, pending, rejected = out
+    keep = xp.asarray(live, device=device)
+    return (
+        xp.where(keep[:, None], back(new_x), x),
+        tuple(xp.where(keep, back(n), o) for n, o in zip(new_ctl, ctl, strict=True)),
+        skip | (keep & back(met)),
+        keep & back(pending),
+        xp.where(keep, back(rejected), 0),
+    )
+
+
 def _choose(xp, accept, trial, x):
     """x + h where accepted.  A single run gets the trial array itself, whose residual the
     oracle remembers by identity (the run loop's evaluation there is then free)."""
@@ -281,9 +317,9 @@ class _Damped(Optimizer):
         f = _half_sq(xp, r)
         skip = _gradient_test(xp, grad, colsq, 2 * f, self.tol.gtol) | state.done
         start = probe_start(oracle, params, r, J, to_numpy(skip)) if state.count == 0 else None
-        model = DampedModel(B, b, D, max(m, d) * xp.finfo(J.dtype).eps)
-        x, ctl, met, pending, rejected = _trials(
-            self, oracle, params, f, model, self._control(state), skip
+        rcond = max(m, d) * xp.finfo(J.dtype).eps
+        x, ctl, met, pending, rejected = _live_trials(
+            self, oracle, params, f, (B, b, D, rcond), self._control(state), skip
         )
         n_rejected = int(to_numpy(xp.sum(rejected)))
         stop = self._stop(to_numpy(met), to_numpy(pending), start)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import matplotlib
 import numpy as np
-from matplotlib.colors import LogNorm
+from matplotlib.colors import LogNorm, Normalize
 from matplotlib.figure import Figure as MplFigure
 from matplotlib.ticker import LogFormatter
 
@@ -102,7 +102,10 @@ def _panel(fig, ax, panel: Panel) -> None:
     if panel.heatmap is not None:
         h = panel.heatmap
         z = np.asarray(h.z, dtype=float)
-        norm = LogNorm(vmin=np.nanmin(z[z > 0]), vmax=np.nanmax(z)) if h.log else None
+        lo, hi = h.limits or (None, None)  # None: z's own range
+        norm = (
+            LogNorm(lo or np.nanmin(z[z > 0]), hi or np.nanmax(z)) if h.log else Normalize(lo, hi)
+        )
         mesh = ax.pcolormesh(h.x, h.y, z, shading="auto", cmap="viridis", norm=norm)
         fig.colorbar(mesh, ax=ax, label=h.label)
     if panel.surface is not None:

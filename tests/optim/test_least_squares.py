@@ -7,6 +7,7 @@ import pytest
 from scipy.optimize import least_squares as scipy_least_squares
 
 from convlab.backend import to_numpy
+from convlab.data import nist_problem
 from convlab.errors import ArgumentError, ArgumentTypeError, ShapeError
 from convlab.optim.damped import DampedModel, lmpar, tall_qr
 from convlab.optim.least_squares import (
@@ -151,6 +152,122 @@ def test_batched_lm_matches_single_runs(backend):
         one = least_squares(prob, "lm", x0=backend.asarray(x0))
         np.testing.assert_allclose(to_numpy(batch.x)[r], to_numpy(one.x), rtol=1e-8)
     assert batch.status == ("converged",) * 3
+
+
+# ---- multi-start ---------------------------------------------------------------------------
+# DanWood (NIST StRD): y = b1·x^b2, 6 observations; starts up to a decade off in each parameter,
+# from which GN converges or diverges and the damped methods converge.
+DANWOOD = nist_problem("DanWood")
+DANWOOD_STARTS = np.asarray(DANWOOD.certified) * 10.0 ** np.array(
+    [[0.0, 0.3], [0.5, -0.5], [-1.0, -0.9], [1.0, 1.0], [0.9, -0.7], [-0.8, 0.6], [0.2, 0.95]]
+)
+
+
+def _power_law(backend=None):
+    """Residual and Jacobian of DanWood's y = b1·x^b2 that take a runs axis (b: (…, 2)), on
+    ``backend`` (default NumPy)."""
+    xp, put = (np, np.asarray) if backend is None else (backend.xp, backend.asarray)
+    x, y = put(DANWOOD.x), put(DANWOOD.y)
+    log_x = xp.log(x)
+
+    def residual(b):
+        return b[..., 0:1] * x ** b[..., 1:2] - y
+
+    def jacobian(b):
+        p = x ** b[..., 1:2]
+        return xp.stack([p, b[..., 0:1] * p * log_x], axis=-1)
+
+    return residual, jacobian
+
+
+@pytest.mark.parametrize("method", ["gn", "levenberg", "lm"])
+def test_multistart_run_matches_one_run_per_start(backend, method):
+    # R starts in one batched run take the same path as R separate runs: the same status
+    # (GN diverges from some), step count and end point, to rounding (10·ε·κ(J) relative).
+    residual, jacobian = _power_law(backend)
+    starts = backend.asarray(DANWOOD_STARTS)
+    batch = least_squares(LeastSquares(residual, jacobian, starts), method)
+    J = to_numpy(jacobian(backend.asarray(DANWOOD.certified)))
+    tol = 10 * np.finfo(np.float64).eps * np.linalg.cond(J)
+    for i in range(DANWOOD_STARTS.shape[0]):
+        one = least_squares(LeastSquares(residual, jacobian, starts[i, ...]), method)
+        assert (batch.status[i], batch.n_steps[i]) == (one.status, one.n_steps), i
+        np.testing.assert_allclose(to_numpy(batch.x)[i], to_numpy(one.x), rtol=tol)
+    assert ("diverged" in batch.status) == (method == "gn")
+    assert batch.x.shape == DANWOOD_STARTS.shape
+
+
+def test_vectorize_loops_a_one_point_function_over_the_starts(backend):
+    xp = backend.xp
+    residual, jacobian = _power_law(backend)
+    x, y = backend.asarray(DANWOOD.x), backend.asarray(DANWOOD.y)
+    calls = []
+
+    def one_residual(b):  # written for b of shape (2,) only
+        calls.append(b.shape)
+        return b[0] * x ** b[1] - y
+
+    def one_jacobian(b):
+        p = x ** b[1]
+        return xp.stack([p, b[0] * p * xp.log(x)], axis=-1)
+
+    starts = backend.asarray(DANWOOD_STARTS)
+    looped = LeastSquares(one_residual, one_jacobian, starts, vectorize=True)
+    assert calls == [(2,)] * DANWOOD_STARTS.shape[0]
+    assert looped.residual(starts).shape == (7, 6) and looped.jacobian(starts).shape == (7, 6, 2)
+    ref = least_squares(LeastSquares(residual, jacobian, starts), "lm")
+    tr = least_squares(looped, "lm")
+    assert tr.status == ref.status
+    np.testing.assert_allclose(to_numpy(tr.x), to_numpy(ref.x), rtol=1e-12)
+
+
+def test_multistart_x0_with_the_wrong_number_of_parameters_is_named():
+    residual, jacobian = _power_law()
+    prob = LeastSquares(residual, jacobian, DANWOOD_STARTS)
+    with pytest.raises(ShapeError, match=r"^x0: .*\(R, n\) = \(R, 2\).*shape \(4, 3\)"):
+        least_squares(prob, "lm", x0=np.ones((4, 3)))
+    with pytest.raises(ShapeError, match="^x0: "):
+        LeastSquares(residual, jacobian, np.ones((2, 2, 2)))
+
+
+def test_one_point_residual_given_many_starts_is_named_with_the_shape_wanted():
+    def residual(b):  # ignores the runs axis: returns (2, 2) for 3 starts
+        return np.array([b[0] - 1.0, b[1] - 2.0])
+
+    with pytest.raises(ShapeError, match=r"^residual: .*\(R, m\) = \(3, m\).*vectorize=True"):
+        LeastSquares(residual, lambda b: np.eye(2), np.zeros((3, 2)))
+    prob = LeastSquares(residual, lambda b: np.eye(2), [0.0, 0.0])  # one start: fine
+    with pytest.raises(ShapeError, match=r"^residual: .*\(3, m\)"):
+        run(prob, LevenbergMarquardt(), x0=np.zeros((3, 2)))
+
+
+def test_failing_one_point_function_given_many_starts_gets_a_note():
+    x = np.arange(1.0, 7.0)
+
+    def residual(b):  # for 3 starts b[0] is the first start's (2,): it cannot meet x (6,)
+        return b[0] * x + b[1]
+
+    with pytest.raises(ValueError) as info:
+        LeastSquares(residual, lambda b: np.stack([x, np.ones(6)], axis=-1), np.zeros((3, 2)))
+    assert any("residual(x) for x0 of shape (3, 2)" in n for n in info.value.__notes__)
+
+
+def test_multistart_jacobian_of_the_wrong_shape_is_named():
+    residual, jacobian = _power_law()
+    swapped = lambda b: np.swapaxes(jacobian(b), -1, -2)  # noqa: E731
+    with pytest.raises(ShapeError, match=r"^jacobian: .*\(7, 6, 2\).*shape \(7, 2, 6\)"):
+        LeastSquares(residual, swapped, DANWOOD_STARTS)
+
+
+def test_multistart_non_finite_residual_names_the_starts():
+    residual, jacobian = _power_law()
+    starts = DANWOOD_STARTS.copy()
+    starts[[2, 5], 1] = 1e4  # x^b2 overflows
+    with (
+        np.errstate(over="ignore"),
+        pytest.raises(ArgumentError, match=r"^residual: .*x0\[i\] for i in \[2, 5\]"),
+    ):
+        LeastSquares(residual, jacobian, starts)
 
 
 def test_rank_deficient_jacobian_is_handled_by_every_method():

@@ -14,6 +14,7 @@ MODULES = (
     "adaptive",
     "batchnorm",
     "second_order",
+    "basins",
     "linear_systems",
     "long_term",
 )
