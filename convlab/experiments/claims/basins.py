@@ -41,7 +41,7 @@ import numpy as np
 from convlab.backend import from_host, to_numpy
 from convlab.data import nist_problem
 from convlab.experiments.claim import Context, Evidence, claim
-from convlab.experiments.figure import Figure, Heatmap, Panel, Series, Surface
+from convlab.experiments.figure import Contour, Figure, Heatmap, Panel, Series
 from convlab.optim import run
 from convlab.optim.least_squares import GaussNewton, Levenberg, LevenbergMarquardt, min_norm_step
 from convlab.problems import LeastSquares
@@ -164,7 +164,7 @@ def _panel(name, u, lre, reached, below, level, f_grid, ball=None) -> Panel:
         "log₁₀(b₂/b₂*)",
         series,
         heatmap=Heatmap(u, u, lre.reshape(f_grid.shape), "LRE of the end point", limits=(0, 11)),
-        surface=Surface(u, u, f_grid, levels=np.array([level])),
+        surface=Contour(u, u, f_grid, levels=np.array([level])),
     )
 
 
