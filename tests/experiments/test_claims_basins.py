@@ -8,7 +8,7 @@ import pytest
 
 from convlab.backend import to_numpy
 from convlab.data import nist_problem
-from convlab.experiments import REGISTRY, Context, evaluate
+from convlab.experiments import REGISTRY, Context, evaluate_claim
 from convlab.experiments.claims import basins
 from convlab.optim.least_squares import min_norm_step
 
@@ -17,7 +17,7 @@ CERT = np.asarray(DANWOOD.certified)
 
 
 def _verdict() -> str:
-    return evaluate(REGISTRY["lm-basin-danwood"], Context(quick=True)).verdict
+    return evaluate_claim(REGISTRY["lm-basin-danwood"], Context(quick=True)).verdict
 
 
 def _profile(b2: float) -> float:
