@@ -47,7 +47,7 @@ from tqdm import tqdm
 
 from convlab.backend import array_namespace, is_array
 from convlab.backend.checks import count
-from convlab.errors import ArgumentError, ArgumentTypeError
+from convlab.errors import ArgumentError, ArgumentTypeError, ConvlabError
 from convlab.optim.loop import run
 from convlab.optim.trace import BatchedTrace
 
@@ -71,15 +71,24 @@ def check_chunking(client: Any, chunk: Any, callback: Any) -> int | None:
     return chunk
 
 
+class MissingExtraError(ConvlabError, ModuleNotFoundError):
+    """Dask distributed is asked for but not installed; the message names the extra."""
+
+
+def require_distributed(name: str) -> Any:
+    """The ``distributed`` package, or a :class:`MissingExtraError` naming the argument."""
+    try:
+        import distributed
+    except ImportError:
+        raise MissingExtraError(
+            f"{name}: running on Dask needs dask.distributed, which is not installed ({INSTALL})"
+        ) from None
+    return distributed
+
+
 def check_client(client: Any) -> None:
     """``client`` must be a ``dask.distributed.Client``; a missing Dask names the extra."""
-    try:
-        from distributed import Client
-    except ImportError:
-        raise ModuleNotFoundError(
-            f"client: a Dask client needs dask.distributed, which is not installed ({INSTALL})"
-        ) from None
-    if not isinstance(client, Client):
+    if not isinstance(client, require_distributed("client").Client):
         raise ArgumentTypeError(
             "client",
             "a dask.distributed.Client, e.g. Client('tcp://scheduler:8786') or "

@@ -5,7 +5,7 @@ they receive must be picklable: a registered claim travels as its id and the wor
 in the registry (a claim's function may be a closure, which does not pickle); any other claim
 travels whole, so its function must be importable (defined at a module's top level).
 
-On a Dask cluster (``scheduler``: ``"local"`` starts a :class:`~distributed.LocalCluster`, an
+On a Dask cluster (``scheduler``: ``"local"`` starts a Dask ``LocalCluster``, an
 address such as ``"tcp://host:8786"`` joins a running scheduler) each claim is a task, sent
 the same way; the workers, which may be other machines, return the outcome with its figure's
 data, and the figures are drawn here, into the report's folder.  The workers need the same
@@ -15,6 +15,7 @@ convlab installed.  Dask is imported only when a scheduler is given.
 from __future__ import annotations
 
 import pickle
+import sys
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
@@ -29,10 +30,10 @@ from convlab.errors import ArgumentError
 from convlab.experiments.claim import Claim, Context
 from convlab.experiments.outcome import Outcome, evaluate_claim
 from convlab.experiments.registry import all_claims
+from convlab.optim.distributed import require_distributed
 from convlab.plot import save
 
 CONNECT_TIMEOUT = 7  # seconds to wait for a scheduler: the command ends within 10 s
-INSTALL = "pip install 'convlab[distributed]'"
 
 
 def run_all(
@@ -132,13 +133,9 @@ def check_scheduler(scheduler: Any) -> None:
     ``dask.distributed.Client``."""
     if scheduler is None or (isinstance(scheduler, str) and _is_address(scheduler)):
         return
-    if not isinstance(scheduler, str):
-        try:
-            from distributed import Client
-        except ImportError:
-            Client = ()  # noqa: N806 (no Dask: no object is a client)
-        if isinstance(scheduler, Client):
-            return
+    dask = sys.modules.get("distributed")  # a client exists only once Dask is imported
+    if dask is not None and isinstance(scheduler, dask.Client):
+        return
     raise ArgumentError(
         "scheduler",
         "'local' or a Dask scheduler's address such as 'tcp://host:8786' (or a "
@@ -158,21 +155,16 @@ def connect(scheduler: Any) -> Iterator[Any]:
     if scheduler is None or not isinstance(scheduler, str):
         yield scheduler
         return
-    try:
-        from distributed import Client, LocalCluster
-    except ImportError:
-        raise ModuleNotFoundError(
-            f"scheduler: running claims on Dask needs dask.distributed ({INSTALL})"
-        ) from None
+    dask = require_distributed("scheduler")
     if scheduler == "local":
         with (
-            LocalCluster(threads_per_worker=1, processes=True, dashboard_address=":0") as cluster,
-            Client(cluster) as client,
+            dask.LocalCluster(threads_per_worker=1, processes=True, dashboard_address=":0") as c,
+            dask.Client(c) as client,
         ):
             yield client
         return
     try:
-        client = Client(scheduler, timeout=CONNECT_TIMEOUT)
+        client = dask.Client(scheduler, timeout=CONNECT_TIMEOUT)
     except (OSError, TimeoutError) as exc:
         raise ArgumentError(
             "scheduler",

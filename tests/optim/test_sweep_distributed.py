@@ -89,6 +89,16 @@ def test_elementwise_problem_on_a_cluster_equals_the_unchunked_sweep_to_the_bit(
     assert_identical(co.sweep(problem, co.HeavyBall, grid, steps=300, tol=1e-6, client=client), one)
 
 
+def test_a_built_optimizer_and_pairs_of_values_travel_to_the_workers(client):
+    """An optimizer object is rebuilt there with its chunk's values; pairs are cut per run."""
+    grid = {"lr": [0.001, 0.01, 0.05, 0.1, 0.3], "betas": [(0.9, 0.999), (0.5, 0.9)] * 2 + [(0, 0)]}
+    opts = dict(steps=100, mode="zip")
+    one = co.sweep(Rosenbrock(), co.Adam(amsgrad=True), grid, **opts)
+    there = co.sweep(Rosenbrock(), co.Adam(amsgrad=True), grid, chunk=2, client=client, **opts)
+    assert_identical(there, one)
+    assert there.table.column("betas")[4] == (0, 0)
+
+
 def test_mini_batches_give_each_run_the_batches_it_gets_here(client):
     """Every chunk draws from the same seed, step by step: the cluster's runs equal the chunked
     ones to the bit, and the unchunked ones to rounding (other batches would be far off)."""

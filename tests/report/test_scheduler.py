@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import socket
+import sys
 import time
 
 import pytest
@@ -101,3 +102,12 @@ def test_a_scheduler_that_does_not_answer_is_a_clear_error_and_nothing_is_writte
 
 def test_the_connect_timeout_is_at_most_10_seconds():
     assert 0 < run_module.CONNECT_TIMEOUT <= 10
+
+
+def test_without_dask_the_cli_names_the_extra(tmp_path, capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "distributed", None)
+    out = tmp_path / "rep"
+    assert main(["report", "--only", "gd-kappa-1", "--scheduler", "local", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "scheduler: running on Dask needs" in err and "convlab[distributed]" in err
+    assert not out.exists()
