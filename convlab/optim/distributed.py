@@ -38,7 +38,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -139,6 +139,8 @@ def run_chunks(
         Chunk(problem, optimizer, fixed, _cut(per_run, a, b), x[a:b, ...], steps, options)
         for a, b in bounds
     ]
+    if client is not None:  # bad run options are an error here, not on the workers
+        _check_here(tasks[0], steps)
     disable = None if progress is None else not progress  # None: only on a terminal
     with tqdm(total=len(tasks), desc="chunks", unit="chunk", disable=disable) as bar:
         if client is None:
@@ -165,6 +167,13 @@ def _on_cluster(client: Any, tasks: list[Chunk], bar: tqdm) -> list[BatchedTrace
         pending = [f for f in futures if not f.done()]
         if pending:
             client.cancel(pending)
+
+
+def _check_here(task: Chunk, steps: int | None) -> None:
+    """The run options checked by the run loop itself: one step of the first run, here."""
+    if steps is not None:
+        count("steps", steps)
+    replace(task, per_run=_cut(task.per_run, 0, 1), x0=task.x0[:1, ...], steps=1)()
 
 
 def _run_chunk(task: Chunk) -> BatchedTrace:

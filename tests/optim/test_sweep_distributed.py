@@ -139,6 +139,15 @@ def test_client_must_be_a_dask_client(quad, client):
         co.sweep(quad, co.GD, {"lr": [0.1]}, steps=5, client=client, chunk=1)
 
 
+@pytest.mark.parametrize(
+    ("options", "match"),
+    [({"steps": 0}, "steps: expected a positive integer"), ({"record": "foo"}, "record")],
+)
+def test_bad_run_options_are_refused_here_before_any_task_is_sent(client, quad, options, match):
+    with pytest.raises(ArgumentError, match=match):
+        co.sweep(quad, co.GD, {"lr": [0.1, 0.2]}, client=client, chunk=1, **{"steps": 5, **options})
+
+
 def test_a_callback_with_chunks_is_refused(quad):
     with pytest.raises(ArgumentError, match=r"callback: expected None with client or chunk"):
         co.sweep(quad, co.GD, {"lr": [0.1]}, steps=5, chunk=1, callback=lambda *a: False)
