@@ -19,10 +19,12 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from convlab.errors import ConvlabError
 
 EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 1, 2, 130
+JOBS = min(2, os.cpu_count() or 1)  # --jobs when neither it nor --scheduler is given
 
 
 @dataclass(frozen=True)
@@ -82,7 +84,9 @@ def _integer_at_least(low: int) -> Callable[[str], int]:
     return parse
 
 
-def _claim_options(p: argparse.ArgumentParser, only: str | None = None) -> None:
+def _claim_options(p: argparse.ArgumentParser, only: str | None = None) -> Any:
+    """The options shared by ``report`` and ``demo``; returns the group ``--jobs`` is in (at
+    most one of its options may be given)."""
     p.add_argument("--backend", choices=["numpy", "cupy"], default="numpy")
     p.add_argument("--dtype", choices=["float64", "float32"], default="float64")
     p.add_argument("--quick", action="store_true", help="smaller problems, fewer steps")
@@ -93,17 +97,24 @@ def _claim_options(p: argparse.ArgumentParser, only: str | None = None) -> None:
         help="claims to run: exact ids, topics or globs such as 'gd-rate-*', separated by commas",
     )
     p.add_argument("--seed", type=_integer_at_least(0), default=0, help="an integer ≥ 0")
-    p.add_argument(
+    where = p.add_mutually_exclusive_group()
+    where.add_argument(
         "--jobs",
         type=_integer_at_least(1),
-        default=min(2, os.cpu_count() or 1),
-        help="claims run in this many processes (≥ 1)",
+        default=None,  # None when not given: argparse then sees `--jobs 2` as given
+        help=f"claims run in this many processes (≥ 1; default {JOBS})",
     )
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    return where
 
 
 def _report_options(p: argparse.ArgumentParser) -> None:
-    _claim_options(p)
+    _claim_options(p).add_argument(
+        "--scheduler",
+        metavar="local|ADDRESS",
+        help="run the claims on Dask (pip install 'convlab[distributed]'): 'local' starts a "
+        "local cluster, tcp://HOST:PORT joins a running scheduler; instead of --jobs",
+    )
     p.add_argument(
         "--out",
         type=Path,
@@ -146,7 +157,16 @@ def _report(args) -> int:
     out = check_out(args.out, force=args.force)  # before anything slow
     ctx, selection = _context_and_claims(args)
     progress = False if args.no_progress else None
-    doc = build(selection, ctx, out, jobs=args.jobs, progress=progress, force=args.force)
+    jobs = 1 if args.scheduler else args.jobs or JOBS
+    doc = build(
+        selection,
+        ctx,
+        out,
+        jobs=jobs,
+        scheduler=args.scheduler,
+        progress=progress,
+        force=args.force,
+    )
     print(verdict_table(doc))
     print(f"report written to {out / 'index.html'}")
     return 0 if doc["summary"]["failed"] == 0 else EXIT_FAILED

@@ -8,7 +8,8 @@ hyper-parameters are its constructor's arguments, kept under their own names, ca
 (convlab hands each run its own values: :mod:`convlab.optim.base`); one that cannot says so
 here.  A run that diverges is frozen with status ``diverged`` while the others go on.  The
 result is the :class:`~convlab.optim.trace.BatchedTrace` and a :class:`SweepTable`, one row
-per run.
+per run.  With ``chunk`` (and a Dask ``client``) the runs axis is cut into chunks, run one
+after another here or as tasks on a cluster (:mod:`convlab.optim.distributed`).
 """
 
 from __future__ import annotations
@@ -101,6 +102,9 @@ def sweep(
     seed: int | None = None,
     labels: Any = None,
     callback: Callable | None = None,
+    client: Any = None,
+    chunk: int | None = None,
+    progress: bool | None = None,
     **fixed: Any,
 ) -> SweepResult:
     """Run an optimizer on ``problem`` for every point of ``grid`` in one batched run.
@@ -117,15 +121,45 @@ def sweep(
     for every run (with an optimizer object, set them when building it).
     Table columns: the grid's names, ``final_loss``, ``status``, ``n_steps`` and ``rate``
     (the fitted linear rate, as ``trace.rate()``).
+
+    client: a ``dask.distributed.Client`` (extra ``[distributed]``): the runs go to its
+    workers in chunks of ``chunk`` runs (default: as many chunks as the cluster has worker
+    threads).  chunk: runs per chunk, a positive integer; without a client the chunks run one
+    after another in this process (less memory at once, and the arithmetic of a cluster run).
+    progress: a bar counting finished chunks (None: only on a terminal).  The result is the
+    same, to the bit, as ``sweep(..., chunk=chunk)`` here — and as the unchunked sweep for
+    elementwise problems; ``time`` differs (:mod:`convlab.optim.distributed` says exactly what
+    is identical, and why).  ``callback`` is not available with chunks.
     """
     if mode not in MODES:
         raise ArgumentError("mode", f"one of {MODES}", mode)
+    if client is not None or chunk is not None:
+        from convlab.optim.distributed import check_chunking
+
+        chunk = check_chunking(client, chunk, callback)
     points = _points(grid, mode)
     options = dict(tol=tol, record=record, batch_size=batch_size, seed=seed, labels=labels)
     options = {k: v for k, v in options.items() if v is not None}
-    built = _build(optimizer, fixed, _per_run(grid, points), options)
+    per_run = _per_run(grid, points)
+    built = _build(optimizer, fixed, per_run, options)  # the whole grid checked, here
     x = _starts(problem, x0, len(points))
-    trace = run(problem, built, steps=steps, x0=x, callback=callback, **options)
+    if client is None and chunk is None:
+        trace = run(problem, built, steps=steps, x0=x, callback=callback, **options)
+    else:
+        from convlab.optim.distributed import run_chunks
+
+        trace = run_chunks(
+            problem,
+            optimizer,
+            fixed,
+            per_run,
+            x,
+            steps=steps,
+            options=options,
+            client=client,
+            chunk=chunk,
+            progress=progress,
+        )
     names = tuple(grid)
     rates = trace.rate()
     rows = [

@@ -11,14 +11,16 @@ import json
 import os
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 from convlab import __version__
 from convlab.backend.checks import count
+from convlab.errors import ArgumentError
 from convlab.experiments.claim import Claim, Context
 from convlab.experiments.outcome import Outcome
 from convlab.report.folder import check_out, staged
 from convlab.report.html import page
-from convlab.report.run import run_all
+from convlab.report.run import check_scheduler, connect, run_all
 from convlab.report.selection import Selection
 
 
@@ -28,6 +30,7 @@ def build(
     out: str | os.PathLike,
     *,
     jobs: int = 1,
+    scheduler: Any = None,
     progress: bool | None = None,
     force: bool = False,
 ) -> dict:
@@ -38,13 +41,25 @@ def build(
     checked before any claim runs: it must be new, empty or an earlier report, unless ``force``
     allows replacing another folder (see :mod:`convlab.report.folder`).  ``jobs`` ≥ 1 worker
     processes run the claims; ``progress`` shows a bar (None: only on a terminal).
+    ``scheduler`` runs them on Dask instead (extra ``[distributed]``): ``"local"`` starts a
+    local cluster, ``"tcp://host:8786"`` joins a running scheduler (one that does not answer
+    within 7 s is an error, and nothing is written), a ``dask.distributed.Client`` is used as
+    it is; ``jobs`` is then 1 (see :mod:`convlab.report.run`).
     """
     jobs = count("jobs", jobs)
+    check_scheduler(scheduler)
+    if scheduler is not None and jobs != 1:
+        raise ArgumentError(
+            "jobs",
+            "1 with a scheduler (the cluster's workers run the claims; jobs is the option for "
+            "one machine)",
+            jobs,
+        )
     out = check_out(out, force=force)
     selection = claims if isinstance(claims, Selection) else Selection(tuple(claims))
-    with staged(out, force=force) as folder:
+    with connect(scheduler) as client, staged(out, force=force) as folder:
         (folder / "figures").mkdir()
-        outcomes = run_all(selection.claims, ctx, folder, jobs, progress)
+        outcomes = run_all(selection.claims, ctx, folder, jobs, progress, client)
         doc = document(outcomes, ctx, selection)
         (folder / "claims.json").write_text(json.dumps(doc, indent=1, ensure_ascii=False))
         (folder / "index.html").write_text(page(outcomes, doc, folder), encoding="utf-8")
