@@ -1,24 +1,37 @@
 """Choosing the array namespace that numeric code runs on.
 
-convlab's numeric code never imports NumPy or CuPy directly: it asks its inputs for their
-namespace (``xp = array_namespace(x)``, from array-api-compat) and calls only array-API
+convlab's numeric code never imports NumPy, CuPy or torch directly: it asks its inputs for
+their namespace (``xp = array_namespace(x)``, from array-api-compat) and calls only array-API
 functions on it.  This module decides which namespace *new* arrays are created in:
 
 * ``None`` — the ``CONVLAB_BACKEND`` environment variable if set, else NumPy;
-* ``"numpy"`` or ``"cupy"`` — the array-API-compatible wrappers of those libraries;
+* ``"numpy"``, ``"cupy"`` or ``"torch"`` — the array-API-compatible wrappers of those
+  libraries;
+* ``"torch:<device>"`` — torch with new arrays placed on a device: ``"torch:cuda"``,
+  ``"torch:cuda:1"``, ``"torch:mps"`` (``"torch:cpu"`` is plain ``"torch"``); the same as
+  ``get_namespace("torch", device="cuda:1")``;
 * ``"array_api_strict"`` — the reference implementation, used by the tests;
 * any array-API namespace object — used as it is.
 
+A torch device other than the CPU gives a :class:`DeviceNamespace`: torch's namespace whose
+array-creating functions (``asarray``, ``zeros``, ``ones``, ``full``, ``empty``, ``eye``,
+``arange``, ``linspace``) place their result on that device when no ``device=`` is given, so
+a problem built with ``backend="torch:cuda"`` lives on the GPU and everything computed from
+it stays there (arrays carry their device; ``array_namespace(x)`` of them is torch's).
+
 CuPy imports fine on a machine without a GPU and only fails at the first allocation, so
-:func:`get_namespace` allocates a tiny array to find out, and turns any failure into one
-:class:`~convlab.errors.BackendUnavailableError` that says what is missing and how to fix it.
+:func:`get_namespace` allocates a tiny array to find out; torch is asked whether the device
+exists.  Any failure becomes one :class:`~convlab.errors.BackendUnavailableError` that says
+what is missing and how to fix it.
 """
 
 from __future__ import annotations
 
 import importlib
 import os
-from types import ModuleType
+import re
+import sys
+import types
 from typing import Any
 
 import array_api_compat
@@ -27,15 +40,19 @@ import numpy as np
 from convlab.errors import ArgumentError, ArgumentTypeError, BackendUnavailableError
 
 ENV_VAR = "CONVLAB_BACKEND"
+TORCH_DEVICES = "'cpu', 'cuda', 'cuda:N' (N = 0, 1, ...) or 'mps'"
+_TORCH_DEVICE = re.compile(r"(cpu|cuda|mps)(:\d+)?")
 
 array_namespace = array_api_compat.array_namespace
 
 
-def _numpy() -> ModuleType:
+def _numpy(device: Any = None) -> Any:
+    _host_only("numpy", device)
     return importlib.import_module("array_api_compat.numpy")
 
 
-def _array_api_strict() -> ModuleType:
+def _array_api_strict(device: Any = None) -> Any:
+    _host_only("array_api_strict", device)
     try:
         return importlib.import_module("array_api_strict")
     except ImportError as exc:
@@ -44,7 +61,8 @@ def _array_api_strict() -> ModuleType:
         ) from exc
 
 
-def _cupy() -> ModuleType:
+def _cupy(device: Any = None) -> Any:
+    _host_only("cupy", device, where="the current CuPy device (cupy.cuda.Device(n).use())")
     try:
         xp = importlib.import_module("array_api_compat.cupy")
     except ImportError as exc:
@@ -63,32 +81,157 @@ def _cupy() -> ModuleType:
     return xp
 
 
-BACKENDS = {"numpy": _numpy, "cupy": _cupy, "array_api_strict": _array_api_strict}
+def _torch(device: Any = None) -> Any:
+    try:
+        torch = importlib.import_module("torch")
+        xp = importlib.import_module("array_api_compat.torch")
+    except ImportError as exc:
+        raise BackendUnavailableError(
+            "backend 'torch' was asked for but PyTorch is not installed; install it with: "
+            "pip install torch (see https://pytorch.org/get-started for a CUDA build)"
+        ) from exc
+    if device is None:
+        return xp
+    dev = torch_device(device)
+    if dev.type == "cpu":
+        return xp
+    try:
+        torch.zeros(1, dtype=torch.float32, device=dev) + 1.0
+    except Exception as exc:  # torch raises RuntimeError/AssertionError for absent devices
+        raise BackendUnavailableError(_torch_unusable(torch, dev, exc)) from exc
+    return DeviceNamespace(xp, dev)
 
 
-def get_namespace(backend: str | Any | None = None) -> Any:
-    """Return the array namespace named by ``backend`` (see the module docstring)."""
+def _host_only(backend: str, device: Any, where: str = "the host") -> None:
+    if device is not None and str(device) != "cpu":
+        raise ArgumentError(
+            "device",
+            f"None or 'cpu' for backend {backend!r}, whose arrays live on {where}; "
+            f"a device string such as 'cuda:1' needs backend 'torch'",
+            device,
+        )
+
+
+def torch_device(device: Any) -> Any:
+    """``device`` as a ``torch.device``, after checking its form: a ``torch.device`` or a
+    string ``'cpu'``, ``'cuda'``, ``'cuda:N'`` or ``'mps'``."""
+    import torch
+
+    if isinstance(device, torch.device):
+        return device
+    if not isinstance(device, str) or not _TORCH_DEVICE.fullmatch(device.strip().lower()):
+        raise ArgumentError("device", f"a torch device: {TORCH_DEVICES}", device)
+    return torch.device(device.strip().lower())
+
+
+def _torch_unusable(torch: Any, dev: Any, exc: Exception) -> str:
+    """Why a torch device cannot be used, and what to do about it."""
+    if dev.type == "cuda":
+        if torch.version.cuda is None:
+            why = "this PyTorch build has no CUDA support (a CPU-only wheel)"
+        elif not torch.cuda.is_available():
+            why = "PyTorch sees no CUDA device (torch.cuda.is_available() is False)"
+        else:
+            why = f"this machine has {torch.cuda.device_count()} CUDA device(s)"
+    else:
+        why = "the Metal (MPS) device is not available here"
+    detail = (str(exc).strip().splitlines() or [""])[0][:160]
+    return (
+        f"backend 'torch' on device {str(dev)!r} was asked for, but {why} "
+        f"({type(exc).__name__}: {detail}); choose device 'cpu' (backend 'torch'), or run on "
+        "a machine with that device"
+    )
+
+
+class DeviceNamespace(types.ModuleType):
+    """An array namespace whose array-creating functions default to one device.
+
+    Everything else — every computation, ``float64``, ``linalg`` — is the wrapped namespace
+    itself (``__wrapped__``), and ``__name__`` is its name, so array-api-compat recognises it
+    (``is_torch_namespace``).  ``default_device`` is the device."""
+
+    CREATORS = ("asarray", "zeros", "ones", "empty", "full", "eye", "arange", "linspace")
+
+    def __init__(self, xp: Any, device: Any) -> None:
+        super().__init__(xp.__name__, xp.__doc__)
+        self.__dict__.update({k: v for k, v in vars(xp).items() if not k.startswith("__")})
+        self.__wrapped__, self.default_device = xp, device
+        for name in self.CREATORS:
+            setattr(self, name, _placing(getattr(xp, name), device))
+
+    def __repr__(self) -> str:
+        return f"<array namespace {self.__name__} on {self.default_device}>"
+
+
+def _placing(create: Any, default: Any) -> Any:
+    def placed(*args: Any, device: Any = None, **kwargs: Any) -> Any:
+        return create(*args, device=default if device is None else device, **kwargs)
+
+    placed.__name__, placed.__doc__ = create.__name__, create.__doc__
+    return placed
+
+
+def unwrap(xp: Any) -> Any:
+    """The namespace under a :class:`DeviceNamespace` (any other namespace as it is)."""
+    return getattr(xp, "__wrapped__", xp) if isinstance(xp, DeviceNamespace) else xp
+
+
+BACKENDS = {"numpy": _numpy, "cupy": _cupy, "torch": _torch, "array_api_strict": _array_api_strict}
+
+
+def get_namespace(backend: str | Any | None = None, device: Any = None) -> Any:
+    """Return the array namespace named by ``backend`` (see the module docstring).
+
+    ``device`` (torch only): ``'cpu'``, ``'cuda'``, ``'cuda:N'``, ``'mps'`` or a
+    ``torch.device``; it may also be written into the name, ``"torch:cuda:1"``."""
     name = "backend"
     if backend is None:
         backend = os.environ.get(ENV_VAR, "").strip() or "numpy"
         name = f"backend (from the environment variable {ENV_VAR})"
     if isinstance(backend, str):
-        key = backend.lower()
+        key, _, named = backend.strip().lower().partition(":")
         if key not in BACKENDS:
-            raise ArgumentError(name, f"one of {sorted(BACKENDS)} or a namespace", backend)
-        return BACKENDS[key]()
+            raise ArgumentError(
+                name, f"one of {sorted(BACKENDS)}, 'torch:<device>' or a namespace", backend
+            )
+        if named and device is not None and named != str(device).lower():
+            raise ArgumentError("device", f"the device named in backend {backend!r}", device)
+        return BACKENDS[key](device if device is not None else (named or None))
     if hasattr(backend, "asarray") and hasattr(backend, "matmul"):
+        if device is not None:
+            if not array_api_compat.is_torch_namespace(backend):
+                raise ArgumentError(
+                    "device", "None with a namespace object other than torch's", device
+                )
+            return _torch(device)
         return backend
     raise ArgumentTypeError("backend", "a backend name or an array-API namespace", backend)
 
 
 def backend_name(xp: Any) -> str:
-    """A short name for a namespace: ``numpy``, ``cupy``, ``array_api_strict`` or its module."""
+    """A short name for a namespace: ``numpy``, ``cupy``, ``torch``, ``array_api_strict`` or
+    its module."""
     if array_api_compat.is_numpy_namespace(xp):
         return "numpy"
     if array_api_compat.is_cupy_namespace(xp):
         return "cupy"
+    if array_api_compat.is_torch_namespace(xp):
+        return "torch"
     return getattr(xp, "__name__", type(xp).__name__).split(".")[-1]
+
+
+def same_namespace(a: Any, b: Any) -> bool:
+    """Whether two namespaces are the same library (a :class:`DeviceNamespace` is its own)."""
+    return unwrap(a) is unwrap(b)
+
+
+def linalg_errors() -> tuple[type[Exception], ...]:
+    """What a failed factorisation (Cholesky of a matrix that is not positive definite, a
+    singular solve) raises: NumPy's and CuPy's ``LinAlgError``, and torch's once it is loaded
+    (a ``RuntimeError``).  Catch ``except linalg_errors():``."""
+    torch = sys.modules.get("torch")
+    extra = (torch.linalg.LinAlgError,) if torch is not None else ()
+    return (np.linalg.LinAlgError, *extra)
 
 
 def is_array(x: Any) -> bool:
@@ -102,6 +245,8 @@ def to_numpy(x: Any) -> np.ndarray:
         return np.asarray(x)
     if array_api_compat.is_cupy_array(x):
         return x.get()
+    if array_api_compat.is_torch_array(x):
+        return x.detach().cpu().numpy()
     if hasattr(x, "to_device") and array_api_compat.is_array_api_strict_namespace(
         array_namespace(x)
     ):

@@ -17,11 +17,20 @@ different batch sizes are comparable, and divergence and ``tol`` refer to the tr
 objective); the Trace also records ``iterations`` and ``epochs`` (samples seen ÷ n) per row,
 and ``counts`` are the optimizer's evaluations of mini-batches.
 
-Per step the loop makes one host synchronisation (the divergence/tolerance check on R
-numbers) and keeps histories on the device until the end.  An optimizer whose class sets
-``elementwise = True`` (each run's update reads only its own row and tolerates non-finite
-rows: all of convlab's first-order methods) lets finished runs go on computing unseen instead
-of being masked each step; the Trace, ``params`` records and callbacks still see them frozen.
+Host transfers.  An optimizer whose class sets ``elementwise = True`` (each run's update
+reads only its own row and tolerates non-finite rows: all of convlab's first-order methods)
+lets finished runs go on computing unseen instead of being masked each step, so its steps do
+not depend on the statuses: without a callback the loop then decides the statuses in blocks
+(:mod:`convlab.optim.blocks`).  Each step's loss, ‖∇f‖ and divergence probe stay on the device;
+every k steps (k = 16, growing to a quarter of the steps made, so a run of T steps makes
+O(log T) checks) they come to the host in one transfer and are checked step by step, as if
+each had been checked when it was made: the same statuses, ``n_steps`` and messages.  The
+steps made after the last run finished are dropped (histories, counts and state are those of
+the step where it finished), and each finished run's rows are its last state's, filled in on
+the host at the end.  On NumPy, where a "transfer" costs nothing, k = 1.  Other optimizers
+(line searches, second-order methods: they decide on the host each step anyway) and runs
+with a callback are checked after every step, with one transfer.  Histories are copied to
+the host once, at the end.
 """
 
 from __future__ import annotations
@@ -40,6 +49,7 @@ from convlab.backend.memory import keep_freed_memory
 from convlab.backend.sampling import BatchSampler
 from convlab.errors import ArgumentError, ArgumentTypeError
 from convlab.optim.base import OptimizerProtocol, check_optimizer
+from convlab.optim.blocks import Blocks
 from convlab.optim.divergence import diverged
 from convlab.optim.hyperparams import for_runs
 from convlab.optim.oracle import CountingOracle
@@ -198,10 +208,13 @@ class _Loop:
         self._mask = None
         self.elementwise = bool(getattr(optimizer, "elementwise", False))
         self.x_final, self.g_final = x, self.g
+        self.blocks = Blocks(x, self.state) if self.elementwise and callback is None else None
         self.t_start = time.perf_counter()
         self._record(self.x, self.f, self._norm(self.g), self._dist(self.x))
 
     def go(self, steps: int) -> Trace:
+        if self.blocks is not None:
+            return self._go_in_blocks(steps)
         for t in range(1, steps + 1):
             self._advance(t)
             if self.callback is not None and self._call_back(t):
@@ -210,6 +223,58 @@ class _Loop:
                 break
         self._finish(self.active, Status.MAX_STEPS, f"reached the step limit ({steps})", steps)
         return self._trace()
+
+    def _go_in_blocks(self, steps: int) -> Trace:
+        """:meth:`go` with the statuses decided every few steps (see the module docstring)."""
+        blocks, done, end = self.blocks, 0, None
+        while done < steps and end is None:
+            block = range(done + 1, min(done + blocks.length(done), steps) + 1)
+            for t in block:
+                self._block_step(t)
+            done = block[-1]
+            end = self._check_block()
+        if end is not None:
+            rows, self.state, self.oracle.counts = blocks.end(end)
+            for history in (*self.hist.values(), self.times):
+                del history[rows:]
+        self._finish(self.active, Status.MAX_STEPS, f"reached the step limit ({steps})", steps)
+        return self._trace()
+
+    def _block_step(self, t: int) -> None:
+        """Step ``t``, recorded as it comes; its check waits for the end of the block."""
+        x_new, state = self._step()
+        f_new, g_new = self.full.value_and_grad(x_new)
+        gn, dist = self._norm(g_new), self._dist(x_new)
+        probe = x_new @ self.ones if dist is None else dist
+        self.x, self.g, self.state = x_new, g_new, state
+        self._record(x_new, f_new, gn, dist)
+        self.blocks.add(t, x_new, state, self.oracle.counts, (f_new, gn, probe))
+
+    def _check_block(self) -> tuple[int, bool] | None:
+        """Check the steps of the block in order, as :meth:`_advance` checks each step;
+        ``(t, recorded)`` once no run is left at step t, else ``None``."""
+        blocks = self.blocks
+        for t, (f, gn, probe), stop in blocks.take(self._to_host):
+            bad = ~np.all(np.isfinite(np.stack([f, gn, probe])), axis=0) | diverged(f, self.f0)
+            gone = self.active & bad
+            if gone.any():
+                message = (
+                    f"diverged at step {t}: non-finite or exploding loss; the history ends at "
+                    f"the last finite state (step {t - 1})"
+                )
+                self._finish(gone, Status.DIVERGED, message, t - 1, blocks.x_at(t - 1))
+            if not self.active.any():
+                return t, False
+            if self.tol is not None:
+                done = self.active & (gn <= self.tol)
+                message = f"‖∇f‖ ≤ tol = {self.tol:g} at step {t}"
+                self._finish(done, Status.CONVERGED, message, t, blocks.x_at(t))
+            if stop is not None:
+                status, message = self._stop_status(stop), f"{stop.message} (step {t})"
+                self._finish(to_numpy(stop.mask), status, message, t, blocks.x_at(t))
+            if not self.active.any():
+                return t, True
+        return None
 
     def _step(self) -> tuple[Any, Any]:
         """One optimizer update, on the full problem or on the next mini-batch."""
@@ -331,7 +396,9 @@ class _Loop:
     def _dist(self, x: Any) -> Any:
         return None if self.x_star is None else self._norm(x - self.x_star)
 
-    def _finish(self, mask, status: Status, message: str, at: int) -> None:
+    def _finish(self, mask, status: Status, message: str, at: int, x_at: Any = None) -> None:
+        """End the active runs in ``mask`` at step ``at`` (``x_at``: their parameters then,
+        when they are not the current ones — the block check's case; no gradient is kept)."""
         mask = np.asarray(mask, dtype=bool) & self.active
         if not mask.any():
             return
@@ -341,8 +408,9 @@ class _Loop:
         if self.elementwise:  # remember the finished runs' final state (see _freeze)
             self._mask = None
             done = self._full(mask)
-            self.x_final = self.xp.where(done, self.x, self.x_final)
-            self.g_final = self.xp.where(done, self.g, self.g_final)
+            self.x_final = self.xp.where(done, self.x if x_at is None else x_at, self.x_final)
+            if x_at is None:
+                self.g_final = self.xp.where(done, self.g, self.g_final)
         self.active = self.active & ~mask
         self._mask = None
 
@@ -356,8 +424,7 @@ class _Loop:
         self.times.append(time.perf_counter() - self.t_start)
 
     def _trace(self) -> Trace | BatchedTrace:
-        xp = self.xp
-        hist = {k: to_numpy(xp.stack(v)) if v else None for k, v in self.hist.items()}
+        hist = self._histories()
         rows = len(self.times)
         epochs = None
         if self.sampler is not None:
@@ -384,3 +451,22 @@ class _Loop:
             n_steps=self.n_steps.copy(),
             **common,
         )
+
+    def _histories(self) -> dict[str, np.ndarray | None]:
+        """The histories on the host (loss, ‖∇f‖ and dist in one transfer), each finished
+        run's rows after its last step set to that step's (the block check records every
+        step as it comes; the per-step check has frozen them already — the same values)."""
+        xp, names = self.xp, [k for k in ("loss", "grad_norm", "dist") if self.hist[k]]
+        small = to_numpy(xp.stack([xp.stack(self.hist[k]) for k in names]))
+        hist = dict(zip(names, small, strict=True))
+        hist["dist"] = hist.get("dist")
+        params = self.hist["params"]
+        hist["params"] = to_numpy(xp.stack(params)) if params else None
+        if self.n_steps.ndim == 1:
+            last = np.minimum(np.arange(len(self.times))[:, None], self.n_steps[None, :])
+            for k, v in hist.items():
+                if v is not None:
+                    hist[k] = np.take_along_axis(
+                        v, last.reshape(last.shape + (1,) * (v.ndim - 2)), 0
+                    )
+        return hist
