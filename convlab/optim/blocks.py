@@ -19,7 +19,7 @@ check is free, and k = 1.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -37,7 +37,7 @@ class Blocks:
         self.host = isinstance(x, np.ndarray)
         size = math.prod(tuple(x.shape)) * getattr(x.dtype, "itemsize", 8)
         self.longest = max(1, min(LONGEST, HELD_BYTES // max(size, 1)))
-        self.before = (0, x, state, None)  # the step before the block: t, x, state, counts
+        self.before = (0, x, state, None, (), None)  # the step before the block
         self.steps: list[tuple] = []
         self.checked: list[tuple] = []
 
@@ -49,19 +49,25 @@ class Blocks:
         """Step ``t``: its parameters, state, evaluation counts and small per-run arrays."""
         self.steps.append((t, x, state, dict(counts), small, getattr(state, "stop", None)))
 
-    def take(self, to_host: Callable) -> Iterator[tuple[int, np.ndarray, Any]]:
-        """The block's steps, oldest first, as ``(t, host small arrays, stop)``, in one
-        transfer; the block is then empty, its last step remembered for :meth:`x_at`."""
+    def take(self, to_host: Callable) -> tuple[list[int], np.ndarray, np.ndarray]:
+        """The block's steps, oldest first: their numbers t, their small arrays on the host
+        (shape ``(k, 3, *runs)``, in one transfer) and whether each has a ``stop``; the block
+        is then empty, kept for :meth:`x_at`, :meth:`stop_at` and :meth:`end`."""
         if not self.steps:
-            return
+            return [], np.zeros((0,)), np.zeros((0,), dtype=bool)
         first = self.steps[0][4]
         arrays = [a for step in self.steps for a in step[4]]
         shape = (len(self.steps), len(first), *tuple(first[0].shape))
         host = np.reshape(to_host(*arrays), shape)
+        if self.checked:
+            self.before = self.checked[-1]
         self.checked, self.steps = self.steps, []
-        for step, numbers in zip(self.checked, host, strict=True):
-            yield step[0], tuple(numbers), step[5]
-        self.before = self.checked[-1][:4]
+        stops = np.asarray([step[5] is not None for step in self.checked])
+        return [step[0] for step in self.checked], host, stops
+
+    def stop_at(self, t: int) -> Any:
+        """The optimizer's own stopping test at step ``t`` (``None`` if it had none)."""
+        return self._at(t)[5]
 
     def x_at(self, t: int) -> Any:
         """The parameters after step ``t`` (a step of the block being checked, or the one

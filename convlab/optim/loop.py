@@ -252,28 +252,43 @@ class _Loop:
 
     def _check_block(self) -> tuple[int, bool] | None:
         """Check the steps of the block in order, as :meth:`_advance` checks each step;
-        ``(t, recorded)`` once no run is left at step t, else ``None``."""
+        ``(t, recorded)`` once no run is left at step t, else ``None``.  Only the steps where
+        some run diverges, reaches ``tol`` or is stopped need a look of their own."""
+        steps, host, stops = self.blocks.take(self._to_host)
+        if not steps:
+            return None
+        f, gn, probe = (host[:, i] for i in range(3))
+        bad = ~(np.isfinite(f) & np.isfinite(gn) & np.isfinite(probe)) | diverged(f, self.f0)
+        done = np.zeros_like(bad) if self.tol is None else gn <= self.tol
+        axes = tuple(range(1, bad.ndim))
+        events = np.flatnonzero(bad.any(axis=axes) | done.any(axis=axes) | stops)
+        for i in events:
+            end = self._check_step_at(steps[i], bad[i], done[i])
+            if end is not None:
+                return end
+        return None
+
+    def _check_step_at(self, t: int, bad: np.ndarray, done: np.ndarray) -> tuple | None:
+        """One step's check (a step of the block with something to decide)."""
         blocks = self.blocks
-        for t, (f, gn, probe), stop in blocks.take(self._to_host):
-            bad = ~np.all(np.isfinite(np.stack([f, gn, probe])), axis=0) | diverged(f, self.f0)
-            gone = self.active & bad
-            if gone.any():
-                message = (
-                    f"diverged at step {t}: non-finite or exploding loss; the history ends at "
-                    f"the last finite state (step {t - 1})"
-                )
-                self._finish(gone, Status.DIVERGED, message, t - 1, blocks.x_at(t - 1))
-            if not self.active.any():
-                return t, False
-            if self.tol is not None:
-                done = self.active & (gn <= self.tol)
-                message = f"‖∇f‖ ≤ tol = {self.tol:g} at step {t}"
-                self._finish(done, Status.CONVERGED, message, t, blocks.x_at(t))
-            if stop is not None:
-                status, message = self._stop_status(stop), f"{stop.message} (step {t})"
-                self._finish(to_numpy(stop.mask), status, message, t, blocks.x_at(t))
-            if not self.active.any():
-                return t, True
+        gone = self.active & bad
+        if gone.any():
+            message = (
+                f"diverged at step {t}: non-finite or exploding loss; the history ends at "
+                f"the last finite state (step {t - 1})"
+            )
+            self._finish(gone, Status.DIVERGED, message, t - 1, blocks.x_at(t - 1))
+        if not self.active.any():
+            return t, False
+        if self.tol is not None:
+            message = f"‖∇f‖ ≤ tol = {self.tol:g} at step {t}"
+            self._finish(self.active & done, Status.CONVERGED, message, t, blocks.x_at(t))
+        stop = blocks.stop_at(t)
+        if stop is not None:
+            status, message = self._stop_status(stop), f"{stop.message} (step {t})"
+            self._finish(to_numpy(stop.mask), status, message, t, blocks.x_at(t))
+        if not self.active.any():
+            return t, True
         return None
 
     def _step(self) -> tuple[Any, Any]:
@@ -391,7 +406,7 @@ class _Loop:
         return self.xp.asarray(np.ascontiguousarray(full), device=self.x.device)
 
     def _norm(self, g: Any) -> Any:
-        return self.xp.sqrt(self.xp.vecdot(g, g))
+        return self.xp.sqrt(self.xp.linalg.vecdot(g, g))  # torch: its own kernel, not bmm
 
     def _dist(self, x: Any) -> Any:
         return None if self.x_star is None else self._norm(x - self.x_star)

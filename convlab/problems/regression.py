@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from convlab.backend import get_namespace, resolve_dtype, take_rows, to_numpy
+from convlab.backend import backend_name, get_namespace, resolve_dtype, take_rows, to_numpy
 from convlab.backend.checks import as_array, check_shape, hyper
 from convlab.backend.parallel import map_blocks
 from convlab.backend.random import from_host, host_rng, orthogonal
@@ -80,6 +80,8 @@ class _DataProblem(Problem):
         """
         itemsize = 4 if self.dtype == self.xp.float32 else 8
         rows = max(1, BLOCK_BYTES // (self.X.shape[1] * itemsize))
+        if backend_name(self.xp) == "torch":  # threaded and GPU kernels: the plain two-GEMV
+            rows = self.n_samples  # form, one block (faster there than many small products)
 
         def part(start: int, stop: int) -> tuple[Any, Any]:
             return block(self.X[start:stop, :], self.Y[start:stop, ...])
@@ -239,7 +241,7 @@ class LinearRegression(_DataProblem):
 
         def block(Xb, yb) -> tuple[Any, Any]:
             r = yb - x @ Xb.T
-            return self.xp.vecdot(r, r), r @ Xb
+            return self.xp.linalg.vecdot(r, r), r @ Xb
 
         loss, grad = self._one_pass(block)
         return loss / (2 * self.n_samples), -grad / self.n_samples
