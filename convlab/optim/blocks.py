@@ -84,8 +84,6 @@ class Blocks:
         return (t + 1 if recorded else t), state, dict(counts)
 
     def _at(self, t: int) -> tuple:
-        for step in self.checked:
-            if step[0] == t:
-                return step
-        assert self.before[0] == t, "a step outside the block"  # noqa: S101 (internal)
-        return self.before
+        """Step ``t`` of the checked block, or the step before it (steps are consecutive)."""
+        i = t - self.checked[0][0]
+        return self.checked[i] if i >= 0 else self.before

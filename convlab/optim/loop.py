@@ -260,8 +260,9 @@ class _Loop:
         f, gn, probe = (host[:, i] for i in range(3))
         bad = ~(np.isfinite(f) & np.isfinite(gn) & np.isfinite(probe)) | diverged(f, self.f0)
         done = np.zeros_like(bad) if self.tol is None else gn <= self.tol
-        axes = tuple(range(1, bad.ndim))
-        events = np.flatnonzero(bad.any(axis=axes) | done.any(axis=axes) | stops)
+        axes = tuple(range(1, bad.ndim))  # runs already finished raise no event
+        event = (bad & self.active).any(axis=axes) | (done & self.active).any(axis=axes)
+        events = np.flatnonzero(event | stops)
         for i in events:
             end = self._check_step_at(steps[i], bad[i], done[i])
             if end is not None:
@@ -420,12 +421,14 @@ class _Loop:
         self.status, self.message = self.status.copy(), self.message.copy()
         self.status[mask], self.message[mask] = status, message
         self.n_steps = np.where(mask, at, self.n_steps)
-        if self.elementwise:  # remember the finished runs' final state (see _freeze)
+        if self.elementwise and x_at is not None:  # a block check: one column mask
+            done = self.xp.asarray(mask[..., None], device=self.x.device)
+            self.x_final = self.xp.where(done, x_at, self.x_final)
+        elif self.elementwise:  # remember the finished runs' final state (see _freeze)
             self._mask = None
             done = self._full(mask)
-            self.x_final = self.xp.where(done, self.x if x_at is None else x_at, self.x_final)
-            if x_at is None:
-                self.g_final = self.xp.where(done, self.g, self.g_final)
+            self.x_final = self.xp.where(done, self.x, self.x_final)
+            self.g_final = self.xp.where(done, self.g, self.g_final)
         self.active = self.active & ~mask
         self._mask = None
 
