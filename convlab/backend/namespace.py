@@ -211,7 +211,9 @@ def _placing(create: Any, default: Any) -> Any:
 
 def unwrap(xp: Any) -> Any:
     """The namespace under a :class:`DeviceNamespace` (any other namespace as it is)."""
-    return getattr(xp, "__wrapped__", xp) if isinstance(xp, DeviceNamespace) else xp
+    while isinstance(xp, DeviceNamespace):
+        xp = xp.__wrapped__
+    return xp
 
 
 BACKENDS = {"numpy": _numpy, "cupy": _cupy, "torch": _torch, "array_api_strict": _array_api_strict}
