@@ -3,23 +3,24 @@
 Three tables, each convlab row next to the torch program a user would write by hand:
 
 1. A sweep of 1,024 learning rates x 500 GD steps on a d = 100, kappa = 100 quadratic
-   (float32): ``convlab.sweep`` on torch vs the same sweep as batched torch tensors (loss and
-   ‖g‖ recorded every step, as convlab's ``record="loss"`` does; a second pair adds the
-   distance to x*, convlab's default record) — target ≤ 1.2x; and ``convlab.sweep`` on NumPy
-   vs a Python loop of single NumPy ``run`` calls (timed on a subset, scaled) — target ≥ 20x.
+   (float64, convlab's default; ``--dtype float32`` for the other): ``convlab.sweep`` on
+   torch vs the same sweep as batched torch tensors (loss and ‖g‖ recorded every step, as
+   convlab's ``record="loss"`` does; a second pair adds the distance to x*, convlab's default
+   record) — target ≤ 1.2x; and ``convlab.sweep`` on NumPy vs a Python loop of single NumPy
+   ``run`` calls (timed on a subset, scaled) — target ≥ 20x.
 2. One full-batch GD step of least squares, X 1,000,000 x 100 float32: convlab ``run`` on
    ``LinearRegression`` vs ``torch.optim.SGD`` with autograd (target ≤ 1.0x), with the
    bandwidth each reaches (bytes of X read per step ÷ seconds) as a fraction of the device's
-   read bandwidth (one pass of ``X.sum(0)``; convlab's torch path reads X twice per step).
+   read bandwidth (one pass of ``X.sum(0)``; both read X twice per step).
 3. Training a 784-512-512-10 ReLU MLP (batch 256, SGD momentum 0.9, float32): ``convlab.nn``
    on torch vs a plain torch loop with autograd off and the backward pass written by hand
    (target ≥ 1.0x, samples per second).
 
 Usage: ``OMP_NUM_THREADS=2 python bench/torch_backend.py [--device cpu|cuda|cuda:N]
-[--rows N] [--samples N] [--quick]``.  With a CUDA device the same tables run there (times
-taken after ``torch.cuda.synchronize()``); without one, ``--device cuda`` prints why and
-stops.  Sides alternate and each reports its best of a few repeats, so a busy machine slows
-both alike.  This is a script that prints tables, not a test.
+[--rows N] [--samples N] [--dtype float64|float32] [--quick]``.  With a CUDA device the same
+tables run there (times taken after ``torch.cuda.synchronize()``); without one,
+``--device cuda`` prints why and stops.  Sides alternate and each reports its best of a few
+repeats, so a busy machine slows both alike.  This is a script that prints tables, not a test.
 """
 
 from __future__ import annotations
@@ -95,10 +96,10 @@ def torch_sweep(q, lrs, steps: int, dist: bool) -> None:
     torch.stack(rows).cpu().numpy()
 
 
-def sweep_table(device: str, sync, runs: int, steps: int, subset: int) -> list[str]:
+def sweep_table(device: str, sync, runs: int, steps: int, subset: int, dtype: str) -> list[str]:
     spectrum = np.geomspace(1.0, 100.0, 100)
-    q = Quadratic.from_spectrum(spectrum, dtype="float32", backend=f"torch:{device}")
-    qn = Quadratic.from_spectrum(spectrum, dtype="float32", backend="numpy")
+    q = Quadratic.from_spectrum(spectrum, dtype=dtype, backend=f"torch:{device}")
+    qn = Quadratic.from_spectrum(spectrum, dtype=dtype, backend="numpy")
     lrs = np.linspace(1e-4, 0.021, runs)  # the last few exceed 2/λ_M = 0.02 and diverge
     sides = {
         "hand": lambda: torch_sweep(q, lrs, steps, dist=False),
@@ -121,7 +122,7 @@ def sweep_table(device: str, sync, runs: int, steps: int, subset: int) -> list[s
         ("convlab.sweep [torch] default (loss, ‖g‖, dist)", t["convlab+dist"], "≤ 1.2"),
     ]
     lines = [
-        f"1. Sweep: {runs} learning rates x {steps} GD steps, d = 100, kappa = 100, float32 "
+        f"1. Sweep: {runs} learning rates x {steps} GD steps, d = 100, kappa = 100, {dtype} "
         f"({diverged.count('diverged')} runs diverge and are frozen)",
         f"{'':52s} {'seconds':>8s} {'vs hand':>8s} {'target':>7s}",
     ]
@@ -292,6 +293,7 @@ def main() -> None:
     parser.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N (torch's strings)")
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--samples", type=int, default=60_000)
+    parser.add_argument("--dtype", default="float64", choices=["float64", "float32"])
     parser.add_argument("--quick", action="store_true", help="small sizes, to try the script")
     args = parser.parse_args()
     try:
@@ -306,7 +308,7 @@ def main() -> None:
     if args.quick:
         runs, steps, rows, n = 128, 100, 100_000, 4096
     print(header(args.device), "\n")
-    print("\n".join(sweep_table(args.device, sync, runs, steps, subset=16)), "\n")
+    print("\n".join(sweep_table(args.device, sync, runs, steps, 16, args.dtype)), "\n")
     print("\n".join(least_squares_table(args.device, sync, rows, 100, 10)), "\n")
     print("\n".join(mlp_table(args.device, sync, n, 3)))
 
