@@ -59,11 +59,15 @@ class Blocks:
         arrays = [a for step in self.steps for a in step[4]]
         shape = (len(self.steps), len(first), *tuple(first[0].shape))
         host = np.reshape(to_host(*arrays), shape)
-        if self.checked:
-            self.before = self.checked[-1]
         self.checked, self.steps = self.steps, []
         stops = np.asarray([step[5] is not None for step in self.checked])
         return [step[0] for step in self.checked], host, stops
+
+    def checked_through(self) -> None:
+        """The checked block needs keeping no longer: only its last step (the step before the
+        next block) is held, so that its parameters can be freed."""
+        if self.checked:
+            self.before, self.checked = self.checked[-1], []
 
     def stop_at(self, t: int) -> Any:
         """The optimizer's own stopping test at step ``t`` (``None`` if it had none)."""

@@ -267,6 +267,7 @@ class _Loop:
             end = self._check_step_at(steps[i], bad[i], done[i])
             if end is not None:
                 return end
+        self.blocks.checked_through()
         return None
 
     def _check_step_at(self, t: int, bad: np.ndarray, done: np.ndarray) -> tuple | None:
