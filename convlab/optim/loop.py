@@ -181,6 +181,15 @@ def _sampler(problem, batch_size: int, seed: int, labels: Any) -> BatchSampler:
     return BatchSampler(n, int(batch_size), seed=seed, labels=labels)
 
 
+def _event_rows(event: np.ndarray, active: np.ndarray, stops: np.ndarray) -> np.ndarray:
+    """The rows (steps of a block, in order) where a run active at the block's start meets its
+    first event (a divergence or ``tol``: it finishes there, so its later rows cannot
+    matter), and the rows with an optimizer's own stopping test."""
+    event = (event & active).reshape((event.shape[0], -1))
+    first = event.argmax(axis=0)[event.any(axis=0)]
+    return np.union1d(first, np.flatnonzero(stops))
+
+
 class _Loop:
     """The state of one call to :func:`run` (kept in an object so each phase reads short)."""
 
@@ -260,10 +269,7 @@ class _Loop:
         f, gn, probe = (host[:, i] for i in range(3))
         bad = ~(np.isfinite(f) & np.isfinite(gn) & np.isfinite(probe)) | diverged(f, self.f0)
         done = np.zeros_like(bad) if self.tol is None else gn <= self.tol
-        axes = tuple(range(1, bad.ndim))  # runs already finished raise no event
-        event = (bad & self.active).any(axis=axes) | (done & self.active).any(axis=axes)
-        events = np.flatnonzero(event | stops)
-        for i in events:
+        for i in _event_rows(bad | done, self.active, stops):
             end = self._check_step_at(steps[i], bad[i], done[i])
             if end is not None:
                 return end
@@ -408,7 +414,11 @@ class _Loop:
         return self.xp.asarray(np.ascontiguousarray(full), device=self.x.device)
 
     def _norm(self, g: Any) -> Any:
-        return self.xp.sqrt(self.xp.linalg.vecdot(g, g))  # torch: its own kernel, not bmm
+        """‖g‖ per run: √(g·g) by BLAS on NumPy (as ever: the same bits), the library's own
+        2-norm reduction elsewhere (on torch 3-4x faster than its ``vecdot``)."""
+        if isinstance(g, np.ndarray):
+            return self.xp.sqrt(self.xp.linalg.vecdot(g, g))
+        return self.xp.linalg.vector_norm(g, axis=-1)
 
     def _dist(self, x: Any) -> Any:
         return None if self.x_star is None else self._norm(x - self.x_star)
