@@ -486,8 +486,10 @@ class _Loop:
         run's rows after its last step set to that step's (the block check records every
         step as it comes; the per-step check has frozen them already — the same values)."""
         xp, names = self.xp, [k for k in ("loss", "grad_norm", "dist") if self.hist[k]]
-        small = to_numpy(xp.stack([xp.stack(self.hist[k]) for k in names]))
-        hist = dict(zip(names, small, strict=True))
+        rows = [xp.stack(self.hist[k]) for k in names]
+        if len({r.dtype for r in rows}) == 1:  # one transfer (a loss may come in its own dtype)
+            rows = list(to_numpy(xp.stack(rows)))
+        hist = {k: to_numpy(r) for k, r in zip(names, rows, strict=True)}
         hist["dist"] = hist.get("dist")
         params = self.hist["params"]
         hist["params"] = to_numpy(xp.stack(params)) if params else None
