@@ -87,7 +87,12 @@ def _integer_at_least(low: int) -> Callable[[str], int]:
 def _claim_options(p: argparse.ArgumentParser, only: str | None = None) -> Any:
     """The options shared by ``report`` and ``demo``; returns the group ``--jobs`` is in (at
     most one of its options may be given)."""
-    p.add_argument("--backend", choices=["numpy", "cupy"], default="numpy")
+    p.add_argument("--backend", choices=["numpy", "cupy", "torch"], default="numpy")
+    p.add_argument(
+        "--device",
+        default=None,
+        help="with --backend torch: cpu (default), cuda, cuda:N or mps",
+    )
     p.add_argument("--dtype", choices=["float64", "float32"], default="float64")
     p.add_argument("--quick", action="store_true", help="smaller problems, fewer steps")
     p.add_argument(
@@ -145,9 +150,10 @@ def _context_and_claims(args):
     from convlab.experiments import Context
     from convlab.report import select
 
-    get_namespace(args.backend)  # fail early, with the clear message, if it is unusable
+    backend = args.backend if args.device is None else f"{args.backend}:{args.device}"
+    get_namespace(backend)  # fail early, with the clear message, if it is unusable
     selection = select(args.only)
-    ctx = Context(backend=args.backend, dtype=args.dtype, seed=args.seed, quick=args.quick)
+    ctx = Context(backend=backend, dtype=args.dtype, seed=args.seed, quick=args.quick)
     return ctx, selection
 
 

@@ -1,4 +1,5 @@
-"""Shared fixtures: every numeric test runs on NumPy and on array_api_strict on a fake device.
+"""Shared fixtures: every numeric test runs on NumPy, on array_api_strict on a fake device and
+on torch (CPU).
 
 ``test_seed``: the seed of the random data in the numerically sensitive tests (claims, quasi-Newton,
 line searches, least squares): ``CONVLAB_TEST_SEED`` (default 0).  CI runs those tests a second
@@ -6,8 +7,12 @@ time at another seed and on one BLAS thread (``.ci/run``), so a tolerance that o
 set's rounding happens to meet fails there.
 
 ``array_api_strict.Device("device1")`` is not the CPU: converting one of its arrays to NumPy
-implicitly, or mixing it with a CPU array, raises — exactly where CuPy would.  Tests marked
-``gpu`` also run on CuPy and are skipped cleanly when no CUDA device is usable.
+implicitly, or mixing it with a CPU array, raises — exactly where CuPy would.  torch is the
+backend with threaded CPU kernels and GPUs behind the same array-API code; its default dtype is
+float32, so it also catches an array created without convlab's float64 default.
+
+Tests marked ``gpu`` run on CuPy and are skipped cleanly when no CUDA device is usable;
+``@pytest.mark.gpu("torch")`` marks a test that needs torch with a CUDA device instead.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ import pytest
 from convlab.backend import get_namespace
 from convlab.errors import BackendUnavailableError
 
-BACKENDS = ["numpy", "array_api_strict"]
+BACKENDS = ["numpy", "array_api_strict", "torch"]
 
 
 class Backend:
@@ -57,17 +62,26 @@ def xp(backend):
     return backend.xp
 
 
-def _cupy_usable() -> bool:
+def usable(backend: str) -> bool:
+    """Whether ``get_namespace(backend)`` works here (``"torch:cuda"`` needs a CUDA device)."""
     try:
-        get_namespace("cupy")
+        get_namespace(backend)
     except BackendUnavailableError:
         return False
     return True
 
 
+GPU_BACKENDS = {"cupy": "cupy", "torch": "torch:cuda"}
+
+
 def pytest_collection_modifyitems(config, items):
-    if any("gpu" in item.keywords for item in items) and not _cupy_usable():
-        skip = pytest.mark.skip(reason="needs CuPy and a usable CUDA device")
-        for item in items:
-            if "gpu" in item.keywords:
-                item.add_marker(skip)
+    needs = {}
+    for item in items:
+        marker = item.get_closest_marker("gpu")
+        if marker is not None:
+            needs.setdefault(marker.args[0] if marker.args else "cupy", []).append(item)
+    for library, gpu_items in needs.items():
+        if not usable(GPU_BACKENDS[library]):
+            reason = f"needs {'CuPy' if library == 'cupy' else 'torch'} and a usable CUDA device"
+            for item in gpu_items:
+                item.add_marker(pytest.mark.skip(reason=reason))

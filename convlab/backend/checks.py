@@ -14,7 +14,13 @@ from typing import Any
 import numpy as np
 
 from convlab.backend.dtypes import resolve_dtype
-from convlab.backend.namespace import array_namespace, get_namespace, is_array, to_numpy
+from convlab.backend.namespace import (
+    array_namespace,
+    get_namespace,
+    is_array,
+    same_namespace,
+    to_numpy,
+)
 from convlab.errors import ArgumentError, ArgumentTypeError, ShapeError
 
 
@@ -28,7 +34,7 @@ def as_array(
     an int or a tuple of allowed ints.  Non-finite entries are rejected.
     """
     place = {} if device is None else {"device": device}
-    if is_array(value) and (xp is None or array_namespace(value) is xp):
+    if is_array(value) and (xp is None or same_namespace(array_namespace(value), xp)):
         xp = array_namespace(value)
         arr = xp.asarray(value, dtype=resolve_dtype(xp, dtype or _float_dtype(xp, value)), **place)
     else:

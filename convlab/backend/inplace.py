@@ -1,6 +1,6 @@
 """Results written into arrays that already exist, where the library allows it.
 
-The array API has no ``out=`` arguments; NumPy and CuPy do, and a product written straight
+The array API has no ``out=`` arguments; NumPy, CuPy and torch do, and a product written straight
 into its destination saves a pass over memory (for instance each weight gradient of a
 network written into its slice of one flat gradient vector, instead of a concatenation
 afterwards).  Elsewhere the result is computed and then copied in, which is correct
@@ -9,6 +9,7 @@ everywhere — only slower.
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 from convlab.backend.namespace import array_namespace, backend_name
@@ -40,14 +41,8 @@ def writes_in_place(xp: Any) -> bool:
 
 
 def _library(xp: Any) -> Any:
-    """The NumPy or CuPy module behind ``xp`` (both take ``out=``), else ``None``."""
+    """The NumPy, CuPy or torch module behind ``xp`` (all take ``out=``), else ``None``."""
     name = backend_name(xp)
-    if name == "numpy":
-        import numpy
-
-        return numpy
-    if name == "cupy":
-        import cupy
-
-        return cupy
+    if name in ("numpy", "cupy", "torch"):
+        return importlib.import_module(name)
     return None

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.linalg import solve_triangular
 
-from convlab.backend import array_namespace, backend_name
+from convlab.backend import array_namespace, backend_name, linalg_errors
 from convlab.backend.checks import as_array, check_shape
 from convlab.errors import ArgumentError, ShapeError
 from convlab.linalg.result import SolveResult, relative
@@ -67,7 +67,7 @@ def solve(A, b, method: str = "cholesky") -> SolveResult:
     try:
         with np.errstate(all="ignore"):
             x = DIRECT_METHODS[method](A, b)
-    except np.linalg.LinAlgError as exc:
+    except linalg_errors() as exc:
         return SolveResult(
             xp.full_like(b, float("nan")),
             0,

@@ -16,6 +16,7 @@ cost a device synchronisation per batch): :func:`convlab.nn.fit` and
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from convlab.backend import array_namespace
@@ -62,7 +63,7 @@ class MSELoss:
 
     def backward(self) -> Any:
         r = self.residual
-        return (2.0 / r.size) * r
+        return (2.0 / math.prod(r.shape)) * r
 
 
 LOSSES = {"cross_entropy": CrossEntropyLoss, "mse": MSELoss}

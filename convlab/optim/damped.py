@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from convlab.backend import array_namespace, backend_name
+from convlab.backend import array_namespace, backend_name, linalg_errors
 
 LMPAR_ITERATIONS = 10  # MINPACK's cap on the evaluations of φ per radius
 
@@ -154,7 +154,7 @@ def tall_qr(J, r, max_gap: float = 0.1):
         if bool(xp.all(xp.abs(G - eye) <= max_gap)):
             R2t = xp.linalg.cholesky(G)
             return xp.matrix_transpose(R2t) @ R1, xp.linalg.solve(R2t, Q1t @ r[..., None])[..., 0]
-    except np.linalg.LinAlgError:
+    except linalg_errors():
         pass
     aug = r_factor(xp.concat([J, r[..., None]], axis=-1))  # [[R, Qᵀr], [0, ρ]]
     return aug[..., :d, :d], aug[..., :d, d]

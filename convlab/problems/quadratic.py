@@ -128,4 +128,4 @@ def quadratic_value_and_grad(xp, x, A, b):
     """
     g = x @ A
     g -= b  # in place on the new product: one temporary fewer
-    return 0.5 * (xp.vecdot(x, g) - x @ b), g
+    return 0.5 * (xp.linalg.vecdot(x, g) - x @ b), g

@@ -95,6 +95,8 @@ class _DataProblem(Problem):
             return self._sum_blocks(block, max(1, block_bytes // row_bytes))
 
         n_bytes = self.n_samples * row_bytes
+        if backend_name(self.xp) == "torch":  # threaded and GPU kernels: the plain two
+            return run(n_bytes)  # products, one block, beat many small ones there
         if n_bytes < PROBE_BYTES or backend_name(self.xp) != "numpy":
             return run(BLOCK_BYTES)
         key = (type(self).__name__, self.X.shape, str(self.dtype), x.shape, blas_threads())
@@ -260,7 +262,7 @@ class LinearRegression(_DataProblem):
 
         def block(Xb, yb) -> tuple[Any, Any]:
             r = yb - x @ Xb.T
-            return self.xp.vecdot(r, r), r @ Xb
+            return self.xp.linalg.vecdot(r, r), r @ Xb
 
         loss, grad = self._one_pass(block, x)
         return loss / (2 * self.n_samples), -grad / self.n_samples

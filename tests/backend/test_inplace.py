@@ -1,6 +1,7 @@
 """Results written into existing arrays: straight in on NumPy, copied in elsewhere."""
 
 import numpy as np
+import pytest
 
 from convlab.backend import get_namespace, to_numpy
 from convlab.backend.inplace import assign, matmul_into, writes_in_place
@@ -29,3 +30,14 @@ def test_without_a_destination_the_result_is_returned():
     a = np.ones((2, 2))
     np.testing.assert_array_equal(matmul_into(a, a, None), 2 * a)
     assert assign(None, a) is a
+
+
+def test_torch_product_lands_in_the_destination_slice():
+    pytest.importorskip("torch")
+    xp = get_namespace("torch")
+    assert writes_in_place(xp)
+    a, b = xp.asarray(np.arange(6.0).reshape(2, 3)), xp.asarray(np.ones((3, 4)))
+    flat = xp.zeros(10, dtype=xp.float64)
+    out = xp.reshape(flat[2:], (2, 4))
+    matmul_into(a, b, out)
+    np.testing.assert_array_equal(to_numpy(flat[2:]), to_numpy(a @ b).reshape(-1))

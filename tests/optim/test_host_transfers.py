@@ -1,0 +1,119 @@
+"""The run loop's host transfers: statuses decided in blocks, exactly as step by step.
+
+An ``elementwise`` optimizer without a callback has its divergence/tolerance checks made
+every k steps from numbers kept on the device (``convlab.optim.blocks``); a callback makes
+the loop check after every step.  The two must give the same Trace — statuses, messages,
+``n_steps``, histories, final point, counts and state — and the blocked loop must copy to the
+host a number of times that does not grow with the steps (only logarithmically).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import convlab.optim as co
+import convlab.optim.loop as loop
+from convlab.backend import to_numpy
+from convlab.problems import LinearRegression, Quadratic
+
+
+def _quadratic(backend):
+    return Quadratic.from_spectrum(
+        np.geomspace(1.0, 100.0, 20), seed=0, backend=backend.xp, device=backend.device
+    )
+
+
+def _step_by_step(problem, optimizer, **kwargs):
+    """The same run checked after every step (a callback that never stops it)."""
+    return co.run(problem, optimizer, callback=lambda t, x, f, g: False, **kwargs)
+
+
+def _same(a, b):
+    assert a.status == b.status
+    assert a.message == b.message
+    np.testing.assert_array_equal(a.n_steps, b.n_steps)
+    for name in ("loss", "grad_norm", "dist", "params", "iterations", "epochs"):
+        left, right = getattr(a, name), getattr(b, name)
+        assert (left is None) == (right is None), name
+        if left is not None:
+            np.testing.assert_array_equal(left, right, err_msg=name)
+    np.testing.assert_array_equal(to_numpy(a.x), to_numpy(b.x))
+    assert a.counts == b.counts
+    assert a.time.shape == b.time.shape
+    assert a.extra["state"].count == b.extra["state"].count
+
+
+@pytest.mark.parametrize("tol", [None, 0.5])
+def test_blocks_give_the_step_by_step_trace(backend, tol):
+    """Runs that diverge (at many different steps), converge and hit the step limit."""
+    problem = _quadratic(backend)
+    lrs = np.linspace(1e-3, 0.03, 40)  # above 2/λ_M = 0.02 the runs diverge
+    x0 = backend.xp.stack([problem.x0] * lrs.size)
+    opt = co.GD(lrs)
+    kwargs = dict(steps=300, tol=tol, x0=x0, record=("loss", "grad_norm", "dist", "params"))
+    blocked = co.run(problem, opt, **kwargs)
+    assert {"diverged", "max_steps"} <= set(blocked.status)
+    if tol is not None:
+        assert "converged" in blocked.status
+    _same(blocked, _step_by_step(problem, opt, **kwargs))
+
+
+@pytest.mark.parametrize(
+    ("lr", "tol", "status"), [(0.025, None, "diverged"), (0.015, 1e-3, "converged")]
+)
+def test_a_loop_that_ends_early_is_cut_where_it_ended(backend, lr, tol, status):
+    """Every run finishes mid-block: the steps made after it are dropped (rows, counts,
+    state), as if the loop had stopped there."""
+    problem = _quadratic(backend)
+    x0 = backend.xp.stack([problem.x0] * 3)
+    opt = co.GD(np.asarray([lr, lr * 0.99, lr * 0.98]))
+    blocked = co.run(problem, opt, steps=5000, tol=tol, x0=x0)
+    assert set(blocked.status) == {status}
+    assert blocked.loss.shape[0] < 5000
+    _same(blocked, _step_by_step(problem, opt, steps=5000, tol=tol, x0=x0))
+
+
+def test_a_single_run_and_mini_batches(backend):
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(200, 5)), rng.normal(size=200)
+    problem = LinearRegression(X, y, backend=backend.xp, device=backend.device)
+    opt = co.Adam(lr=0.05)
+    kwargs = dict(steps=120, tol=1e-2, batch_size=20, seed=3)
+    _same(co.run(problem, opt, **kwargs), _step_by_step(problem, opt, **kwargs))
+    single = co.run(_quadratic(backend), co.GD(0.025), steps=400)
+    assert single.status == "diverged"
+    _same(single, _step_by_step(_quadratic(backend), co.GD(0.025), steps=400))
+
+
+@pytest.fixture
+def transfers(monkeypatch):
+    """Counts the loop's copies to the host (every one goes through ``to_numpy``)."""
+    calls = []
+
+    def counted(x):
+        calls.append(getattr(x, "shape", None))
+        return to_numpy(x)
+
+    monkeypatch.setattr(loop, "to_numpy", counted)
+    return calls
+
+
+@pytest.mark.parametrize("steps", [500, 5000])
+def test_host_transfers_do_not_grow_with_the_steps(backend, transfers, steps):
+    """A 1,024-run sweep of 500 steps copies to the host a handful of times, not once per step;
+    ten times the steps adds only a few more (the blocks grow with the steps made)."""
+    if backend.name == "numpy":
+        pytest.skip("NumPy arrays are on the host: nothing is transferred")
+    problem = _quadratic(backend)
+    lrs = np.linspace(1e-3, 0.021, 64)
+    co.sweep(problem, co.GD, {"lr": lrs}, steps=steps, tol=1e-12)
+    assert len(transfers) <= (20 if steps == 500 else 30), len(transfers)
+
+
+def test_a_callback_checks_every_step(backend, transfers):
+    if backend.name == "numpy":
+        pytest.skip("NumPy arrays are on the host: nothing is transferred")
+    problem = _quadratic(backend)
+    _step_by_step(problem, co.GD(1e-3), steps=50)
+    assert len(transfers) >= 50
