@@ -183,8 +183,7 @@ def mgh_section() -> str:
 
 # Why a run missed f*, read from how it ended (first match in its message, case ignored).
 ENDINGS = (
-    ("precision limit", "its line search stopped at the rounding floor of f, away from f*"),
-    ("precision loss", "its line search failed (SciPy: precision loss)"),
+    ("precision loss", "its line search could not decrease f in working precision, away from f*"),
     ("abnormal", "its line search failed (L-BFGS-B: ABNORMAL)"),
     ("line search", "its line search failed again right after a restart"),
     ("relative reduction", "a step with no decrease ended it (L-BFGS-B's ftol = 0 test)"),

@@ -83,11 +83,11 @@ class _QuasiNewton(Optimizer):
         )
 
     def _search_or_restart(self, oracle, x, g, p, state):
-        """The line search along p and, if it failed above the precision floor, the recovery
+        """The line search along p and, if it failed, the recovery
         of :meth:`_restart`; returns (result, f(x), the Stop or None, restarted)."""
         result, fv, stop = self._search(oracle, x, g, p, state)
         just_restarted = state.restarted is not None and state.restarted == state.count - 1
-        if stop is None or stop.status == "converged" or just_restarted:
+        if stop is None or just_restarted:
             return result, fv, stop, False
         if result.f is not None:  # sufficient decrease, no curvature: keep the point, drop H
             return result, fv, None, True
@@ -123,17 +123,19 @@ PRECISION_C = 16  # c in the precision floor c·ε·|f| (below)
 
 
 def _stopped(result, fv: float, slope: float, eps: float) -> Stop | None:
-    """The Stop after a failed line search: ``converged`` at the precision floor, else
-    ``stopped``.
+    """The Stop after a failed line search (``stopped``), saying whether precision ran out.
 
-    Precision floor (SciPy's BFGS: "Desired error not necessarily achieved due to precision
-    loss", its status 2): along p = −H g the quadratic model predicts f(x + p) = f(x) + ½gᵀp,
-    so with H near the inverse Hessian f(x) − f* ≈ −½gᵀp.  When −gᵀp ≤ c·ε·|f|
-    (c = ``PRECISION_C`` = 16: f's own rounding, a few ε|f| from evaluating a sum of terms,
-    enters each of the two values a search compares) no step can show a decrease, and f is
-    already within c·ε·|f| of f*: the run is ``converged``, with a message that says it
-    stopped on precision, not on ``tol``.  Any other failure (a large predicted decrease, a
-    non-finite f or slope) is ``stopped``; a non-finite f or ∇f is ``diverged`` in the loop.
+    Precision loss (SciPy's BFGS: "Desired error not necessarily achieved due to precision
+    loss", its status 2, ``success=False``): along p = −H g the model predicts a decrease of
+    about −½gᵀp.  When −gᵀp ≤ c·ε·|f| (c = ``PRECISION_C`` = 16: f's own rounding, a few ε|f|
+    from evaluating a sum of terms, enters each of the two values a search compares) no step
+    along p can show a decrease in working precision.  That is where a run ends near a
+    minimizer when ``tol`` asks for more than the precision allows — but also where H has
+    collapsed far from one (MGH's Meyer from 100x₀: H ≈ 1e-15·I, ‖∇f‖ ≈ 2e3), so it is not
+    called ``converged``: the run is ``stopped`` with a message that names the precision loss
+    and the sizes, and the caller first tries a restart from steepest descent.  Any other
+    failure (a large predicted decrease, a non-finite f or slope) is ``stopped`` with its own
+    message; a non-finite f or ∇f is ``diverged`` in the loop.
     """
     if result.ok:
         return None
@@ -141,10 +143,11 @@ def _stopped(result, fv: float, slope: float, eps: float) -> Stop | None:
     if math.isfinite(fv) and 0.0 <= -slope <= floor:
         return Stop(
             True,
-            "converged",
-            f"precision limit: the line search cannot decrease f, whose predicted decrease "
+            "stopped",
+            f"precision loss: the line search cannot decrease f, whose predicted decrease "
             f"−gᵀp = {-slope:.3g} is below the rounding floor {PRECISION_C}·ε·|f| = "
-            f"{floor:.3g} (f is at its minimum to working precision; SciPy: precision loss)",
+            f"{floor:.3g}; ‖∇f‖ is as small as this precision lets the search show (SciPy: "
+            "'Desired error not necessarily achieved due to precision loss')",
         )
     return Stop(
         True,
@@ -167,10 +170,10 @@ class BFGS(_QuasiNewton):
     Curvature guard: the update is skipped (and counted in ``n_skipped``) when
     sᵀy ≤ ``curvature_eps``·‖s‖‖y‖, which keeps H positive definite under a line search that
     does not enforce the Wolfe conditions.  If gᵀp ≥ 0 anyway, H is reset to I.  A failed
-    search at the precision floor ends the run ``converged`` (SciPy's "precision loss" exit;
-    see :func:`_stopped`); any other failed search restarts from steepest descent
-    (``_QuasiNewton._restart``; ``state.restarted`` is the last step that did), and the run
-    ends ``stopped`` only when that finds no decrease or the next search fails too.
+    search restarts from steepest descent (``_QuasiNewton._restart``; ``state.restarted`` is
+    the last step that did), and the run ends ``stopped`` only when that finds no decrease or
+    the next search fails too — with SciPy's "precision loss" message where the predicted
+    decrease is below the rounding floor (see :func:`_stopped`).
     Differences from SciPy: the N&W initial scaling (SciPy keeps H₀ = I); the restart (SciPy
     ends the run at the first failed search, "precision loss": MGH's Gaussian from 100x₀).
     """
@@ -234,8 +237,8 @@ class LBFGS(_QuasiNewton):
     afterwards; so on an unconstrained problem the iterates are L-BFGS-B's (66 iterations and
     71 evaluations for both on ``bench/second_order.py --lbfgs``).  ``line_search="wolfe"``
     gives N&W's zoom instead.  Pairs with sᵀy ≤ ``curvature_eps``·‖s‖‖y‖ are not stored
-    (counted in ``n_skipped``); a failed search ends the run ``converged`` at the precision
-    floor, and otherwise restarts from steepest descent with no pairs, as in :class:`BFGS`.
+    (counted in ``n_skipped``); a failed search restarts from steepest descent with no
+    pairs and ends the run ``stopped`` only as in :class:`BFGS`.
     ``ftol`` is L-BFGS-B's test on the decrease of f: the run ends (``converged``) after a
     step with (f_t − f_{t+1}) ≤ ftol·max(|f_t|, |f_{t+1}|, 1).  SciPy's
     default is ftol = 2.2e-9 (``factr`` = 1e7 times float64's ε); here the default ``None``

@@ -93,9 +93,10 @@ def test_same_minimizer_as_scipy_on_logistic_regression(backend, opt, method, te
         options={"gtol": 1e-10} | ({"ftol": 1e-15} if method == "L-BFGS-B" else {}),
     )
     tr = run(prob, opt, steps=500, tol=1e-10)
-    # converged: on ‖∇f‖ ≤ tol, or at the precision floor −gᵀp ≤ 16·ε·|f| where no line
-    # search can decrease f (quasi_newton._stopped; which one depends on the BLAS kernels).
-    assert tr.status == "converged", tr.message
+    # converged on ‖∇f‖ ≤ tol, or stopped on precision loss where −gᵀp ≤ 16·ε·|f| and no
+    # line search can decrease f (quasi_newton._stopped): which one depends on the BLAS
+    # kernels, so the test asks only for what the precision allows (below).
+    assert tr.status == "converged" or "precision loss" in tr.message, tr.message
     x, f, g = to_numpy(tr.x), float(tr.loss[-1]), float(tr.grad_norm[-1])
     eps = np.finfo(np.float64).eps
     lip = np.linalg.eigvalsh(X.T @ X / len(y))[-1] / 4 + mu  # L ≥ λ_max(∇²f)
@@ -152,16 +153,16 @@ def test_bfgs_at_an_exact_stationary_point_does_not_divide_by_zero():
 
 
 @pytest.mark.parametrize(
-    ("fv", "slope", "status"),
+    ("fv", "slope", "precision"),
     [
-        (1.0, -1e-17, "converged"),  # predicted decrease below 16·ε·|f| ≈ 3.6e-15
-        (1.0, -1e-3, "stopped"),  # a real failure: f should have fallen by 1e-3
-        (1.0, float("nan"), "stopped"),  # a NaN slope is never a precision limit
-        (float("nan"), -1e-17, "stopped"),
+        (1.0, -1e-17, True),  # predicted decrease below 16·ε·|f| ≈ 3.6e-15
+        (1.0, -1e-3, False),  # a real failure: f should have fallen by 1e-3
+        (1.0, float("nan"), False),  # a NaN slope is never a loss of precision
+        (float("nan"), -1e-17, False),
     ],
 )
-def test_a_failed_search_is_converged_only_at_the_rounding_floor(fv, slope, status):
+def test_a_failed_search_names_precision_loss_only_at_the_rounding_floor(fv, slope, precision):
     failed = LineSearchResult(step=0.0, x=None, f=None, g=None, trials=20, ok=False)
     stop = _stopped(failed, fv, slope, np.finfo(np.float64).eps)
-    assert stop.status == status
-    assert ("precision limit" in stop.message) == (status == "converged")
+    assert stop.status == "stopped"  # never "converged": H may have collapsed (MGH Meyer)
+    assert ("precision loss" in stop.message) == precision
