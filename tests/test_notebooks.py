@@ -146,3 +146,24 @@ def test_explore_with_widgets_draws_the_middle_value(lab):
     calls = []
     lab.explore(lambda eta: calls.append(eta), eta=[0.1, 0.2, 0.3])
     assert calls == [pytest.approx(0.2)]
+
+
+def test_explore_spans_widen_the_slider_and_are_checked(lab):
+    widgets = pytest.importorskip("ipywidgets")
+    made = []
+
+    class Recording(widgets.FloatSlider):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            made.append(self)
+
+    calls = []
+    original = widgets.FloatSlider
+    widgets.FloatSlider = Recording
+    try:
+        lab.explore(lambda eta: calls.append(eta), spans={"eta": (0.0, 1.0)}, eta=[0.1, 0.2, 0.3])
+    finally:
+        widgets.FloatSlider = original
+    assert (made[0].min, made[0].max) == (0.0, 1.0) and calls == [pytest.approx(0.2)]
+    with pytest.raises(ValueError, match="spans"):
+        lab.explore(lambda eta: None, spans={"beta": (0.0, 1.0)}, eta=[0.1])
