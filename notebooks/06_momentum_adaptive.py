@@ -117,7 +117,10 @@ goh = Derivation(
         ("discriminant in z: real roots where > 0, complex where < 0", discriminant),
         ("critical damping: discriminant = 0, the branch with beta < 1 on 0 < x < 4", critical),
         ("complex roots are conjugate: |z|^2 = z z_bar = c0", c0),
-        ("Jury: |c1| < 1 + c0 fails at (divergence beyond)", sp.Eq(x, edge)),
+        (
+            "Jury: |c1| < 1 + c0 fails at c1 = 1 + c0 (root z = -1); c1 = -(1 + c0) needs x = 0",
+            sp.Eq(x, edge),
+        ),
         ("the double root on the critical curve", sp.simplify(double_root)),
     ),
     source="Goh 2017, 'Why Momentum Really Works', Distill; Polyak 1964; Jury 1964",
@@ -345,7 +348,8 @@ def map_and_path(eta, beta, kappa):
     # the map, theory only
     grid_e, grid_beta = np.meshgrid(np.geomspace(3e-3, 1.0, 240), np.linspace(0.0, 0.995, 200))
     rate = heavy_ball_rate(grid_e[..., None], grid_beta[..., None], spectrum).max(axis=-1)
-    ax_map.pcolormesh(grid_e, grid_beta, np.minimum(rate, 1.05), vmin=0, vmax=1.05)
+    mesh = ax_map.pcolormesh(grid_e, grid_beta, np.minimum(rate, 1.05), vmin=0, vmax=1.05)
+    fig.colorbar(mesh, ax=ax_map, fraction=0.05, pad=0.02)
     e = grid_e[0]
     for lam, style in ((1.0, "w-"), (kappa, "w--")):
         keep = e * lam < 4
