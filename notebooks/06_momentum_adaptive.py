@@ -395,15 +395,13 @@ def map_and_path(eta, beta, kappa):
     )
     ax_err.legend(fontsize=7)
     plt.show()
+    setting = f"η = {eta:.3g}, β = {beta:.3g}, κ = {kappa:.3g}"
+    if rho >= 1:  # the run stops once it blows up: judge the outcome, not a rate fit
+        grew = bool(not np.isfinite(error[-1]) or error[-1] > 1)
+        print(verdict(f"{setting}: diverges (ρ = {rho:.3g} ≥ 1)", grew, True))
+        return
     root = "double root, " if double else ""
-    print(
-        verdict(
-            f"rate at η = {eta:.3g}, β = {beta:.3g}, κ = {kappa:.3g} ({root}{model} fit)",
-            fit.rate,
-            rho,
-            rtol=0.02,
-        )
-    )
+    print(verdict(f"rate at {setting} ({root}{model} fit)", fit.rate, rho, rtol=0.02))
 
 
 for kappa_check in (10.0, 30.0, 100.0):
