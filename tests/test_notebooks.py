@@ -102,6 +102,18 @@ def test_notebook_shows_derivation_figure_and_verdict(executed, name):
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("name", NAMES)
+def test_no_verdict_under_a_slider_is_refuted(executed, name):
+    """With ipywidgets, ``explore``'s drawing and verdict go to the notebook's widget state,
+    not to the cell outputs that nbexec scans: read them there."""
+    widgets = executed[name].notebook.metadata.get("widgets", {})
+    state = widgets.get("application/vnd.jupyter.widget-state+json", {}).get("state", {})
+    outputs = [out for model in state.values() for out in model.get("state", {}).get("outputs", [])]
+    lines = [line for out in outputs for line in str(out.get("text", "")).splitlines()]
+    assert not [line for line in lines if line.rstrip().endswith(nbexec.REFUTED)], lines
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("cell", "expected"),
     [
