@@ -160,8 +160,8 @@ ax.plot(spectrum_x, np.full_like(spectrum_x, float(beta_star)), "r.-", ms=4)
 ax.plot(spectrum_x[[0, -1]], [float(beta_star)] * 2, "r*", ms=12, label=f"(η*λ, β*), κ = {kappa}")
 for where, text in (
     ((1.2, 0.72), "complex roots: ripples,\nρ = √β"),
-    ((0.02, 0.08), "real, > 0:\nmonotone"),
-    ((1.95, 0.02), "real, < 0:\nsign flips"),
+    ((0.02, 0.08), "real roots,\nboth > 0"),
+    ((1.95, 0.02), "real roots,\nboth < 0"),
     ((3.3, 0.35), "diverges"),
 ):
     ax.text(*where, text, fontsize=8, color="w")
