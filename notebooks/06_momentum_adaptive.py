@@ -323,14 +323,15 @@ plt.show()
 
 # %% [markdown]
 # ## Explore: (η, β) on the map, and κ
-# The map of the 2-D quadratic of the paths above (eigenvalues 1 and κ; at fixed (η, β) the
-# rate is largest at an end of a spectrum — checked below on the map's grid — so the same map
-# holds for [1, κ]): its
-# rate `heavy_ball_rate` over the log-η, β plane, the critical curves of λ₁ and λ_M, the
-# divergence edge $\eta\lambda_M = 2(1+\beta)$ and the optimum of `heavy_ball(1, κ)`, all of which
-# move with κ. The circle is the slider's (η, β); beside it its path and its error, measured
-# (solid) against the predicted shape (dashed): $C\rho^t$, or $C(1+t)\rho^t$ at a double root,
-# with C the smallest constant above the measurement (C depends on the start; ρ does not).
+# The map of the 2-D quadratic of the paths above, eigenvalues 1 and κ (at fixed (η, β) the
+# largest rate over a spectrum is that of one of its ends — computed below on the map's grid —
+# so the map holds for any spectrum spanning [1, κ]): the rate `heavy_ball_rate` over the
+# (log η, β) plane, the critical curves of λ₁ and λ_M, the divergence edge
+# $\eta\lambda_M = 2(1+\beta)$ and the optimum of `heavy_ball(1, κ)`, all of which move with κ.
+# The circle is the slider's (η, β); beside it, its path and its error, measured (solid) against
+# the predicted shape (dashed): $C\rho^t$, or $C(1+t)\rho^t$ at a double root, with C the
+# smallest constant above the measurement (C depends on the start; ρ does not). Past the edge
+# the run stops once it blows up, and the verdict judges that it diverged.
 # Without ipywidgets three settings are drawn: ripples (κ = 10), the optimum (κ = 30), and an
 # over-damped slow mode (κ = 100).
 
@@ -408,14 +409,8 @@ for kappa_check in (10.0, 30.0, 100.0):
     check_e, check_b = np.geomspace(3e-3, 1.0, 60)[:, None, None], np.linspace(0, 0.99, 50)[:, None]
     ends = heavy_ball_rate(check_e, check_b, np.array([1.0, kappa_check])).max(axis=-1)
     inner = heavy_ball_rate(check_e, check_b, np.linspace(1.0, kappa_check, 200)).max(axis=-1)
-    print(
-        verdict(
-            f"κ = {kappa_check:g}: largest rate of 200 modes in [1, κ] vs of its ends (grid)",
-            inner,
-            ends,
-            rtol=1e-12,
-        )
-    )
+    gap = np.abs(inner - ends).max()
+    print(f"κ = {kappa_check:g}: |max over 200 modes in [1, κ] − max over its ends| ≤ {gap:.1e}")
 optimum30 = heavy_ball(1, 30)
 explore(
     map_and_path,
