@@ -23,6 +23,7 @@
 # %%
 import matplotlib.pyplot as plt
 import numpy as np
+import sympy as sp
 from _lab import explore, verdict
 from IPython.display import display
 
@@ -30,7 +31,9 @@ import convlab
 from convlab.optim import GD, Adam, HeavyBall, Nesterov, RMSprop, Rprop, sweep
 from convlab.problems import Quadratic, Rosenbrock
 from convlab.symbolic.momentum import heavy_ball, heavy_ball_rate, nesterov
+from convlab.symbolic.notation import BETA, ETA, LAM, Z
 from convlab.symbolic.quadratic import gd_quadratic
+from convlab.symbolic.result import Derivation
 from convlab.symbolic.stochastic import adam_step_bound
 
 # %% [markdown]
@@ -82,6 +85,137 @@ print(
         rtol=0.02,
     )
 )
+
+# %% [markdown]
+# ## Goh's map of one mode
+# Goh (2017, "Why Momentum Really Works", Distill) draws one eigen-mode's plane: the step in units
+# of the mode's curvature, $x = \eta\lambda$, against β. Its regions come from the mode's
+# characteristic polynomial (the part `charpoly` of `heavy_ball()`): the sign of its discriminant
+# separates real from complex roots, the discriminant's zero set is critical damping, Jury's
+# condition $|c_1| < 1 + c_0$ gives the edge of divergence, and complex roots, being conjugate,
+# have $|z|^2 = z\bar z = c_0$. SymPy solves each; the figure draws the solutions.
+
+# %%
+x = sp.Symbol("x", positive=True)  # x = ηλ
+mode = sp.Poly(hb["charpoly"].subs(ETA, x / LAM), Z)
+_, c1, c0 = mode.all_coeffs()
+discriminant = sp.factor(sp.discriminant(mode))
+critical = next(b for b in sp.solve(discriminant, BETA) if b.subs(x, 1) == 0)  # the branch < 1
+(edge,) = sp.solve(sp.Eq(c1, 1 + c0), x)  # Jury: |c1| < 1 + c0 fails (a root at z = -1)
+(double_root,) = sp.roots(mode.as_expr().subs(BETA, critical), Z)
+goh = Derivation(
+    "Goh's map of one heavy-ball mode, x = eta lambda",
+    {
+        "discriminant": discriminant,
+        "critical_damping": critical,
+        "divergence_edge": edge,
+        "complex_modulus": sp.sqrt(c0),
+        "double_root": sp.simplify(double_root),
+    },
+    steps=(
+        ("characteristic polynomial of a mode, eta = x / lambda", mode.as_expr()),
+        ("discriminant in z: real roots where > 0, complex where < 0", discriminant),
+        ("critical damping: discriminant = 0, the branch with beta < 1 on 0 < x < 4", critical),
+        ("complex roots are conjugate: |z|^2 = z z_bar = c0", c0),
+        (
+            "Jury: |c1| < 1 + c0 fails at c1 = 1 + c0 (root z = -1); c1 = -(1 + c0) needs x = 0",
+            sp.Eq(x, edge),
+        ),
+        ("the double root on the critical curve", sp.simplify(double_root)),
+    ),
+    source="Goh 2017, 'Why Momentum Really Works', Distill; Polyak 1964; Jury 1964",
+)
+display(goh)
+# the optimum of the spectrum [1, kappa] sits on the critical curves of both of its ends
+eta_star, beta_star = hb["optimal_step"], hb["optimal_momentum"]
+on_curves = [sp.simplify(critical.subs(x, eta_star * lam) - beta_star) == 0 for lam in (1, kappa)]
+print(f"β* = β_critical(η*λ₁) and β* = β_critical(η*λ_M) (SymPy): {on_curves}")
+
+
+def critical_at(x_values):
+    return goh.evaluate(part="critical_damping", x=x_values)
+
+
+def edge_at(beta_values):
+    return goh.evaluate(part="divergence_edge", beta=beta_values)
+
+
+# %%
+grid_x, grid_b = np.meshgrid(np.linspace(0.005, 4.4, 400), np.linspace(0.0, 0.999, 300))
+fig, ax = plt.subplots(figsize=(7.5, 4.2))
+image = ax.pcolormesh(
+    grid_x,
+    grid_b,
+    np.minimum(heavy_ball_rate(grid_x, grid_b, 1.0), 1.05),  # η = x on the mode λ = 1
+    vmin=0,
+    vmax=1.05,
+    shading="auto",
+)
+fig.colorbar(image, ax=ax, label="rate max|z| (derived)")
+curve_x = np.linspace(0.0, 4.0, 400)
+ax.plot(curve_x, critical_at(curve_x), "w-", lw=1.5, label="critical damping (discriminant = 0)")
+ax.plot(edge_at(grid_b[:, 0]), grid_b[:, 0], "r-", lw=1.5, label="edge: x = 2(1 + β)")
+spectrum_x = float(eta_star) * eigenvalues
+ax.plot(spectrum_x, np.full_like(spectrum_x, float(beta_star)), "r.-", ms=4)
+ax.plot(spectrum_x[[0, -1]], [float(beta_star)] * 2, "r*", ms=12, label=f"(η*λ, β*), κ = {kappa}")
+for where, text in (
+    ((1.2, 0.72), "complex roots: ripples,\nρ = √β"),
+    ((0.02, 0.08), "real roots,\nboth > 0"),
+    ((1.95, 0.02), "real roots,\nboth < 0"),
+    ((3.3, 0.35), "diverges"),
+):
+    ax.text(*where, text, fontsize=8, color="w")
+ax.set(xlabel="x = ηλ", ylabel="β", xlim=(0, 4.4), title="one mode of heavy ball (Goh 2017)")
+ax.legend(fontsize=7, loc="upper left")
+plt.show()
+
+# %% [markdown]
+# Three measurements of the map. (1) Where every mode of the 20-eigenvalue quadratic is complex,
+# the measured rate of the (η, β) sweep above should be √β. (2) On the critical curve a
+# one-dimensional quadratic (λ = 1) has the double root $1-\sqrt x$ (in modulus), measured with
+# the fit for $t\rho^t$. (3) Three percent on either side of the edge $x = 2(1+\beta)$ the run
+# converges or grows.
+
+# %%
+all_complex = (
+    goh.evaluate(
+        part="discriminant", x=etas[:, None, None] * eigenvalues, beta=betas[None, :, None]
+    ).max(axis=-1)
+    < 0
+)
+root_of_beta = np.broadcast_to(np.sqrt(betas), measured.shape)
+print(
+    verdict(
+        f"rate where every mode is complex ({all_complex.sum()} (η, β) pairs) vs √β",
+        measured[all_complex],
+        root_of_beta[all_complex],
+        rtol=0.02,
+    )
+)
+line = Quadratic.from_spectrum(np.array([1.0]), seed=0)
+on_curve = np.array([0.05, 0.2, 0.5, 2.0, 3.0])
+critical_rates = [
+    convlab.run(line, HeavyBall(float(xi), float(critical_at(xi))), steps=300)
+    .rate(model="exp-poly")
+    .rate
+    for xi in on_curve
+]
+print(
+    verdict(
+        f"rate on the critical curve at x = {on_curve.tolist()} vs |1 − √x|",
+        critical_rates,
+        np.abs(goh.evaluate(part="double_root", x=on_curve)),
+        rtol=0.01,
+    )
+)
+edge_betas = np.array([0.2, 0.5, 0.8])
+grows, beyond = [], []
+for b_edge in edge_betas:
+    for factor in (0.97, 1.03):
+        run_edge = convlab.run(line, HeavyBall(float(edge_at(b_edge)) * factor, b_edge), steps=300)
+        grows.append(float(run_edge.dist[-1] > run_edge.dist[0]))
+        beyond.append(float(factor > 1))
+print(verdict("grows after 300 steps (1 = yes), x = 0.97 / 1.03 × edge", grows, beyond))
 
 # %% [markdown]
 # ## GD, heavy ball and Nesterov at their tuned parameters
@@ -188,25 +322,102 @@ plt.show()
 
 
 # %% [markdown]
-# ## Explore: η and β
+# ## Explore: (η, β) on the map, and κ
+# The map of the 2-D quadratic of the paths above, eigenvalues 1 and κ (at fixed (η, β) the
+# largest rate over a spectrum is that of one of its ends — computed below on the map's grid —
+# so the map holds for any spectrum spanning [1, κ]): the rate `heavy_ball_rate` over the
+# (log η, β) plane, the critical curves of λ₁ and λ_M, the divergence edge
+# $\eta\lambda_M = 2(1+\beta)$ and the optimum of `heavy_ball(1, κ)`, all of which move with κ.
+# The circle is the slider's (η, β); beside it, its path and its error, measured (solid) against
+# the predicted shape (dashed): $C\rho^t$, or $C(1+t)\rho^t$ at a double root, with C the
+# smallest constant above the measurement (C depends on the start; ρ does not). Past the edge
+# the run stops once it blows up, and the verdict judges that it diverged.
+# Without ipywidgets three settings are drawn: ripples (κ = 10), the optimum (κ = 30), and an
+# over-damped slow mode (κ = 100).
 
 
 # %%
-def draw(eta, beta):
-    trace = convlab.run(problem, HeavyBall(eta, beta), steps=100)
-    fig, ax = plt.subplots(figsize=(5, 3))
-    ax.semilogy(trace.dist / trace.dist[0])
-    rho = float(heavy_ball_rate(eta, beta, eigenvalues).max())
-    ax.set(
-        xlabel="step",
-        ylabel="relative error",
-        title=f"η = {eta:.2f}, β = {beta:.2f}: predicted ρ = {rho:.3f}",
+def map_and_path(eta, beta, kappa):
+    spectrum = np.array([1.0, kappa])
+    optimum = heavy_ball(1, kappa)
+    quadratic = Quadratic.from_spectrum(spectrum, seed=3)
+    run = convlab.run(quadratic, HeavyBall(eta, beta), steps=300, record=("params", "dist"))
+    per_mode = heavy_ball_rate(eta, beta, spectrum)
+    rho, worst = float(per_mode.max()), spectrum[np.argmax(per_mode)]
+    double = abs(float(goh.evaluate(part="discriminant", x=eta * worst, beta=beta))) < 1e-9
+    fig, (ax_map, ax_path, ax_err) = plt.subplots(1, 3, figsize=(14, 3.9))
+    # the map, theory only
+    grid_e, grid_beta = np.meshgrid(np.geomspace(3e-3, 1.0, 240), np.linspace(0.0, 0.995, 200))
+    rate = heavy_ball_rate(grid_e[..., None], grid_beta[..., None], spectrum).max(axis=-1)
+    mesh = ax_map.pcolormesh(grid_e, grid_beta, np.minimum(rate, 1.05), vmin=0, vmax=1.05)
+    fig.colorbar(mesh, ax=ax_map, fraction=0.05, pad=0.02)
+    e = grid_e[0]
+    for lam, style in ((1.0, "w-"), (kappa, "w--")):
+        keep = e * lam < 4
+        ax_map.plot(
+            e[keep], critical_at(e[keep] * lam), style, lw=1, label=f"critical, λ = {lam:g}"
+        )
+    ax_map.plot(edge_at(grid_beta[:, 0]) / kappa, grid_beta[:, 0], "r-", lw=1, label="edge")
+    star = float(optimum["optimal_step"]), float(optimum["optimal_momentum"])
+    ax_map.plot(*star, "r*", ms=12, label="(η*, β*)")
+    ax_map.plot(eta, beta, "o", mfc="none", mec="k", mew=2, ms=11, label="(η, β)")
+    ax_map.text(0.5 * star[0], (1.1 + star[1]) / 2, "ρ = √β", color="w", fontsize=8, ha="center")
+    ax_map.text(4 / kappa, 0.3, "diverges", color="w", fontsize=8)
+    ax_map.text(4e-3, 0.1, "real roots\nat λ₁", color="w", fontsize=8)
+    ax_map.set(xscale="log", xlabel="η", ylabel="β", title=f"κ = {kappa:.3g}: rate (theory)")
+    ax_map.legend(fontsize=6, loc="lower right")
+    # the path on the contours of f
+    w_star, path = np.asarray(quadratic.minimizer), np.asarray(run.params)[:80]
+    reach = 1.3 * np.abs(path[0] - w_star).max()
+    gx, gy = np.meshgrid(*(np.linspace(c - reach, c + reach, 120) for c in w_star))
+    f = np.asarray(quadratic.value(np.stack([gx.ravel(), gy.ravel()], axis=1))).reshape(gx.shape)
+    ax_path.contour(gx, gy, np.log10(f - f.min() + 1e-6), levels=15, colors="grey", linewidths=0.5)
+    ax_path.plot(path[:, 0], path[:, 1], ".-", ms=3, lw=1, label="heavy ball (measured)")
+    ax_path.plot(*w_star, "k*", ms=10)
+    ax_path.set(
+        xlim=(w_star[0] - reach, w_star[0] + reach), ylim=(w_star[1] - reach, w_star[1] + reach)
     )
+    ax_path.set(title=f"path, η = {eta:.3g}, β = {beta:.3g}", xlabel="x₁", ylabel="x₂")
+    # the error: measured solid, predicted shape dashed
+    error = run.dist / run.dist[0]
+    steps_t = np.arange(len(error))
+    shape = (1 + steps_t) * rho**steps_t if double else rho**steps_t
+    model = "exp-poly" if double else "exp"
+    fit = run.rate(model=model)
+    usable = error > 1e-13
+    scale = (error[usable] / shape[usable]).max()
+    ax_err.semilogy(error, "-", label="measured ‖w − w*‖ / ‖w₀ − w*‖")
+    ax_err.semilogy(
+        scale * shape, "k--", lw=1, label=("C(1+t)ρᵗ" if double else "Cρᵗ") + f", ρ = {rho:.4f}"
+    )
+    last = min(len(error), int(1.2 * usable.sum()) + 5)
+    ax_err.set(
+        xlabel="step", xlim=(0, last), ylim=(1e-14, 10 * max(1.0, error.max())), title="error"
+    )
+    ax_err.legend(fontsize=7)
     plt.show()
+    setting = f"η = {eta:.3g}, β = {beta:.3g}, κ = {kappa:.3g}"
+    if rho >= 1:  # the run stops once it blows up: judge the outcome, not a rate fit
+        grew = bool(not np.isfinite(error[-1]) or error[-1] > 1)
+        print(verdict(f"{setting}: diverges (ρ = {rho:.3g} ≥ 1)", grew, True))
+        return
+    root = "double root, " if double else ""
+    print(verdict(f"rate at {setting} ({root}{model} fit)", fit.rate, rho, rtol=0.02))
 
 
+for kappa_check in (10.0, 30.0, 100.0):
+    check_e, check_b = np.geomspace(3e-3, 1.0, 60)[:, None, None], np.linspace(0, 0.99, 50)[:, None]
+    ends = heavy_ball_rate(check_e, check_b, np.array([1.0, kappa_check])).max(axis=-1)
+    inner = heavy_ball_rate(check_e, check_b, np.linspace(1.0, kappa_check, 200)).max(axis=-1)
+    gap = np.abs(inner - ends).max()
+    print(f"κ = {kappa_check:g}: |max over 200 modes in [1, κ] − max over its ends| ≤ {gap:.1e}")
+optimum30 = heavy_ball(1, 30)
 explore(
-    draw, eta=[0.05, float(hb["optimal_step"]), 0.3], beta=[0.0, float(hb["optimal_momentum"]), 0.8]
+    map_and_path,
+    spans={"eta": (0.005, 0.6), "beta": (0.0, 0.99), "kappa": (2.0, 100.0)},
+    eta=[0.3, float(optimum30["optimal_step"]), 0.025],
+    beta=[0.6, float(optimum30["optimal_momentum"]), 0.5],
+    kappa=[10.0, 30.0, 100.0],
 )
 
 # %% [markdown]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 import sympy as sp
@@ -29,13 +29,25 @@ def verdict(what: str, measured, predicted, *, rtol: float = 0.0, atol: float = 
     return f"{what}: measured {shown_m} vs predicted {shown}: {'verified' if ok else 'refuted'}"
 
 
-def explore(draw: Callable, **values: Sequence[float]) -> None:
+def explore(
+    draw: Callable,
+    /,
+    *,
+    spans: Mapping[str, tuple[float, float]] | None = None,
+    **values: Sequence[float],
+) -> None:
     """Call ``draw(**kwargs)`` under sliders (ipywidgets) or, without widgets, once per value.
 
-    Each keyword gives a few values of one parameter; the slider spans them, starting at the
-    middle one.  Without ipywidgets the static fallback draws the first, middle and last values
-    of every parameter together.
+    Each keyword gives a few values of one parameter; the slider spans them (or
+    ``spans[name]``, a wider (low, high) range), starting at the middle one.  Without ipywidgets
+    the static fallback draws the first, middle and last values of every parameter together.
     """
+    spans = dict(spans or {})
+    unknown = set(spans) - set(values)
+    if unknown:
+        raise ValueError(
+            f"spans: keys among the parameters {sorted(values)}, got {sorted(unknown)}"
+        )
     try:
         import ipywidgets as widgets
     except ImportError:
@@ -45,12 +57,12 @@ def explore(draw: Callable, **values: Sequence[float]) -> None:
         for i in sorted({0, n // 2, n - 1}):
             draw(**{name: list(v)[i] for name, v in values.items()})
         return
-    sliders = {
-        name: widgets.FloatSlider(
-            min=min(v), max=max(v), step=(max(v) - min(v)) / 100, value=list(v)[len(v) // 2]
+    sliders = {}
+    for name, v in values.items():
+        low, high = spans.get(name, (min(v), max(v)))
+        sliders[name] = widgets.FloatSlider(
+            min=low, max=high, step=(high - low) / 100, value=list(v)[len(v) // 2]
         )
-        for name, v in values.items()
-    }
     widgets.interact(draw, **sliders)
 
 

@@ -102,6 +102,18 @@ def test_notebook_shows_derivation_figure_and_verdict(executed, name):
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("name", NAMES)
+def test_no_verdict_under_a_slider_is_refuted(executed, name):
+    """With ipywidgets, ``explore``'s drawing and verdict go to the notebook's widget state,
+    not to the cell outputs that nbexec scans: read them there."""
+    widgets = executed[name].notebook.metadata.get("widgets", {})
+    state = widgets.get("application/vnd.jupyter.widget-state+json", {}).get("state", {})
+    outputs = [out for model in state.values() for out in model.get("state", {}).get("outputs", [])]
+    lines = [line for out in outputs for line in str(out.get("text", "")).splitlines()]
+    assert not [line for line in lines if line.rstrip().endswith(nbexec.REFUTED)], lines
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("cell", "expected"),
     [
@@ -146,3 +158,24 @@ def test_explore_with_widgets_draws_the_middle_value(lab):
     calls = []
     lab.explore(lambda eta: calls.append(eta), eta=[0.1, 0.2, 0.3])
     assert calls == [pytest.approx(0.2)]
+
+
+def test_explore_spans_widen_the_slider_and_are_checked(lab):
+    widgets = pytest.importorskip("ipywidgets")
+    made = []
+
+    class Recording(widgets.FloatSlider):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            made.append(self)
+
+    calls = []
+    original = widgets.FloatSlider
+    widgets.FloatSlider = Recording
+    try:
+        lab.explore(lambda eta: calls.append(eta), spans={"eta": (0.0, 1.0)}, eta=[0.1, 0.2, 0.3])
+    finally:
+        widgets.FloatSlider = original
+    assert (made[0].min, made[0].max) == (0.0, 1.0) and calls == [pytest.approx(0.2)]
+    with pytest.raises(ValueError, match="spans"):
+        lab.explore(lambda eta: None, spans={"beta": (0.0, 1.0)}, eta=[0.1])
