@@ -1,8 +1,9 @@
 """Claims: symbolic predictions confirmed (or refuted) by measured runs."""
 
-from convlab.experiments.claim import REGISTRY, Claim, Context, Evidence, claim, within
+from convlab.experiments.claim import REGISTRY, Claim, Context, Evidence, claim
 from convlab.experiments.figure import Figure, Heatmap, Panel, Series, Surface
 from convlab.experiments.outcome import Outcome, evaluate
+from convlab.experiments.verdict import Verdict, judge
 
 __all__ = [
     "REGISTRY",
@@ -15,7 +16,8 @@ __all__ = [
     "Panel",
     "Series",
     "Surface",
+    "Verdict",
     "claim",
     "evaluate",
-    "within",
+    "judge",
 ]

@@ -10,8 +10,9 @@ from typing import Any
 
 import numpy as np
 
-from convlab.experiments.claim import Claim, Context, Evidence
+from convlab.experiments.claim import Claim, Context
 from convlab.experiments.figure import Figure
+from convlab.experiments.verdict import judge
 
 
 @dataclass
@@ -31,6 +32,11 @@ class Outcome:
     seconds: float
     error: str | None = None
     note: str = ""
+    rival_statement: str = ""
+    rival_predicted: Any = None
+    rival_refuted: bool = False
+    compare: Any = "equal"
+    reason: str = ""
     dtype: str = "float64"
     needs_float64: str | None = None
     figure: str | None = None
@@ -39,6 +45,15 @@ class Outcome:
     @property
     def verdict(self) -> str:
         return "error" if self.error else ("passed" if self.passed else "failed")
+
+    @property
+    def rival(self) -> dict:
+        """The rival as claims.json shows it: its statement, its prediction, whether refuted."""
+        return {
+            "statement": self.rival_statement,
+            "predicted": self.rival_predicted,
+            "refuted": self.rival_refuted,
+        }
 
     def to_json(self) -> dict:
         keys = (
@@ -49,7 +64,10 @@ class Outcome:
             "predicted",
             "measured",
             "tolerance",
+            "compare",
+            "rival",
             "passed",
+            "reason",
             "figure",
             "seconds",
             "error",
@@ -61,32 +79,59 @@ class Outcome:
 
 
 def evaluate(claim: Claim, ctx: Context) -> Outcome:
-    """Run ``claim`` in ``ctx`` (in float64 if it needs it); an exception becomes a failed
-    outcome with its message."""
+    """Run ``claim`` in ``ctx`` (in float64 if it needs it) and judge its evidence with
+    :func:`convlab.experiments.verdict.judge`; an exception (a malformed evidence or a missing
+    rival included) becomes an error outcome with its message."""
     ctx = claim.context(ctx)
     start = time.perf_counter()
+    fields: dict[str, Any] = {}
     try:
         ev = claim.fn(ctx)
+        fields = {
+            "params": ev.params,
+            "predicted": ev.predicted,
+            "measured": ev.measured,
+            "tolerance": ev.tolerance,
+            "rival_predicted": ev.rival,
+            "compare": ev.compare,
+            "note": ev.note,
+            "figure_data": ev.figure,
+        }
+        if ev.rival is None:
+            raise ValueError(
+                f"claim {claim.id!r} gave no prediction for its rival ({claim.rival!r})"
+            )
+        verdict = judge(
+            predicted=ev.predicted,
+            measured=ev.measured,
+            tolerance=ev.tolerance,
+            rival=ev.rival,
+            compare=ev.compare,
+        )
+        fields.update(passed=verdict.passed, rival_refuted=verdict.refuted, reason=verdict.reason)
         error = None
     except Exception as exc:  # a broken claim is reported, never allowed to stop the report
-        ev = Evidence(None, None, None, False)
         error = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=4)}"
+        fields.update(passed=False, rival_refuted=False)
     return Outcome(
         id=claim.id,
         title=claim.title,
         statement_latex=claim.statement,
         topic=claim.topic,
-        params=ev.params,
-        predicted=ev.predicted,
-        measured=ev.measured,
-        tolerance=ev.tolerance,
-        passed=bool(ev.passed) and error is None,
+        params=fields.get("params", {}),
+        predicted=fields.get("predicted"),
+        measured=fields.get("measured"),
+        tolerance=fields.get("tolerance"),
         seconds=time.perf_counter() - start,
         error=error,
-        note=ev.note,
         dtype=ctx.dtype,
         needs_float64=claim.needs_float64,
-        figure_data=ev.figure,
+        rival_statement=claim.rival,
+        **{
+            k: v
+            for k, v in fields.items()
+            if k not in ("params", "predicted", "measured", "tolerance")
+        },
     )
 
 
