@@ -106,6 +106,23 @@ def test_claim_names_a_rival_it_can_separate_and_refutes(claim_id):
     assert rival["statement"] == CLAIMS[claim_id].rival and rival["refuted"] is True
 
 
+# Figures whose rival is a label, not a curve (it is shown beside the theory in the report).
+RIVAL_NOT_DRAWN = {
+    "critical-points": "the rival is a classification of the points marked on the contours",
+    "robbins-monro": "the rival is a verdict per schedule (decreasing / stalls)",
+    "init-class-collapse": "heat maps of mean outputs; the rival is a level of confidence",
+}
+
+
+@pytest.mark.parametrize("claim_id", [c for c in CLAIMS if c not in RIVAL_NOT_DRAWN])
+def test_claim_figure_draws_its_rival(claim_id):
+    figure = _quick(claim_id, "float64").figure_data
+    if figure is None:
+        pytest.skip("no figure: the rival is in the report's table")
+    rivals = [s for p in figure.panels for s in p.series if s.role == "rival"]
+    assert rivals and all(s.label.startswith("rival: ") for s in rivals)
+
+
 @pytest.mark.parametrize("claim_id", list(CLAIMS))
 def test_claim_prediction_has_one_type_in_every_dtype(claim_id):
     """predicted (and the rival's) keep their shape of type whatever the dtype asked for."""

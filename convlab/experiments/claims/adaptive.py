@@ -231,8 +231,9 @@ def rprop_vs_rmsprop(ctx: Context) -> Evidence:
         Series(t, rprop, "Rprop (signs only)", "trajectory", "rprop"),
         Series(t, rms, "RMSprop (α = 0.99)", "trajectory", "rmsprop"),
     ]
+    still = Series(t, np.zeros(t.size), "Rprop following E[g] = 0: θ stays", "rival")
     panels = [
-        Panel("g = +0.1 on 9 batches, −0.9 on the 10th", "step", "θ", series),
+        Panel("g = +0.1 on 9 batches, −0.9 on the 10th", "step", "θ", [*series, still]),
         Panel("RMSprop, zoomed", "step", "θ", series[1:]),
     ]
     return Evidence(

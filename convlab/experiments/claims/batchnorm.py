@@ -61,11 +61,11 @@ def _rank_params(depth: int) -> dict:
     return {"depth": depth, "width": WIDTH, "n": 2 * WIDTH, "rtol": RTOL, "init": "xavier_normal"}
 
 
-def _rank_panel(result: RankResult, hlines: list) -> Panel:
+def _rank_panel(result: RankResult, hlines: list, rival: Series | None = None) -> Panel:
     series = [
         Series(np.arange(r.size), r, RANK_LABELS[key], "measured", key)
         for key, r in result.rank.items()
-    ]
+    ] + ([rival] if rival is not None else [])
     return Panel(
         f"d = {WIDTH} whitened inputs",
         "depth ℓ",
@@ -100,7 +100,11 @@ def rank_collapse_linear(ctx: Context) -> Evidence:
     ]
     figure = Figure(
         [
-            _rank_panel(result, [(threshold, "d/8 (collapse criterion)")]),
+            _rank_panel(
+                result,
+                [(threshold, "d/8 (collapse criterion)")],
+                Series([0, depth], [WIDTH] * 2, "full rank d", "rival"),
+            ),
             Panel(
                 "linear, no BN: covariance spectra of layers 0–4",
                 "eigenvalue index",

@@ -180,14 +180,14 @@ def _depth_evidence(ctx: Context, direction: str) -> Evidence:
     rival_gains = _gains(64 if ctx.quick else 256, fan=1)
     xavier_spread = float(np.max(np.abs(np.log2(measured[0] / measured[0, start]))))
     inits = result.inits
+    rival = np.array(
+        [log_predicted[k, 0] + layers * np.log2(rival_gains[n][0]) for k, n in enumerate(inits)]
+    )
     return Evidence(
         predicted={name: log_predicted[k].tolist() for k, name in enumerate(inits)},
         measured={name: log_measured[k].tolist() for k, name in enumerate(inits)},
         tolerance=(envelope + 1e-12).tolist(),
-        rival={
-            name: (log_predicted[k, 0] + layers * np.log2(rival_gains[name][0])).tolist()
-            for k, name in enumerate(inits)
-        },
+        rival={name: rival[k].tolist() for k, name in enumerate(inits)},
         params={
             "depth": DEPTH,
             "width": 64 if ctx.quick else 256,
@@ -196,7 +196,7 @@ def _depth_evidence(ctx: Context, direction: str) -> Evidence:
             "xavier_log2_spread": xavier_spread,
             "largest_log2_miss": float(np.max(np.abs(log_ratio))),
         },
-        figure=_depth_figure(result, measured, predicted, direction),
+        figure=_depth_figure(result, measured, predicted, direction, 2.0 ** rival[:, order]),
         note=f"{direction} variance through {DEPTH} random square linear layers, as log₂ per "
         "layer passed through; prediction var₀·(N σ_w²)^ℓ from the derived per-layer gain "
         "(Xavier's σ_w² also derived); rival: var₀·(σ_w²)^ℓ, the fan-in left out of the gain. "
@@ -207,13 +207,14 @@ def _depth_evidence(ctx: Context, direction: str) -> Evidence:
     )
 
 
-def _depth_figure(result, measured, predicted, direction) -> Figure:
+def _depth_figure(result, measured, predicted, direction, rival) -> Figure:
     layers = np.arange(DEPTH + 1)
     series = []
     for k, name in enumerate(result.inits):
         group = GROUPS[name]
         series.append(Series(layers, measured[k], f"{name} (measured)", "measured", group))
         series.append(Series(layers, predicted[k], f"{name}: (N σ_w²)^ℓ", "bound", group))
+        series.append(Series(layers, rival[k], f"{name}: (σ_w²)^ℓ", "rival"))
     what = "activations" if direction == "forward" else "gradients ∂L/∂x"
     panel = Panel(
         f"{direction}: variance of the {what}", "layer ℓ", "variance", series, yscale="log"

@@ -63,13 +63,14 @@ def cg_distinct(ctx: Context) -> Evidence:
             )
         )
     rival = _chebyshev_iterations(10.0)  # the spectrum's κ = 10 for every k
+    curves.append(Series([rival, rival], [TOL, 1.0], "the Chebyshev bound's iterations", "rival"))
     panel = Panel(
         f"CG, n = {n}, eigenvalues in [1, 10]",
         "iteration t",
         "‖b − Ax_t‖ / ‖b‖",
         curves,
         yscale="log",
-        vlines=[(k, f"t = {k}") for k in ks] + [(rival, "Chebyshev bound's iterations (rival)")],
+        vlines=[(k, f"t = {k}") for k in ks],
         hlines=[(TOL, "tolerance")],
     )
     return Evidence(
@@ -225,6 +226,8 @@ def _solver_figure(A, b, rows: dict, predicted: dict) -> Figure:
         for name, (out, group) in runs.items()
     ]
     vlines = [(p + 1, f"predicted, {k.split(' ')[0]}") for k, p in predicted.items()]
+    gd = predicted["gd (η*)"] + 1
+    series.append(Series([gd, gd], [TOL, 1.0], "heavy ball as slow as GD", "rival"))
     chol = rows["cholesky"]
     panel = Panel(
         f"κ = {par['kappa']:.0f}, n = {host(b).size}; Cholesky: {1e3 * chol['seconds']:.1f} ms",

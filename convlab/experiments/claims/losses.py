@@ -181,12 +181,16 @@ def _eigen_figure(probs: np.ndarray, eigs: np.ndarray, tol: float) -> Figure:
         hlines=[(-tol, "−tolerance (rounding)"), (0.0, "0")],
     )
     keep = np.linspace(0, len(probs) - 1, 80).round().astype(int)
+    keep = keep[np.argsort(probs.max(axis=1)[keep])]
     peak = probs.max(axis=1)[keep]
     second = Panel(
         "second smallest eigenvalue (> 0)",
         "max_i f_i (how peaked the softmax is)",
         "λ₂",
-        [Series(peak, eigs[keep, 1], "λ₂ of diag(f) − ffᵀ", "measured", "adam")],
+        [
+            Series(peak, eigs[keep, 1], "λ₂ of diag(f) − ffᵀ", "measured", "adam"),
+            Series(peak, probs.min(axis=1)[keep], "λ_min of diag(f): min f > 0", "rival"),
+        ],
         yscale="log",
     )
     return Figure([smallest, second], "Softmax cross-entropy Hessian: PSD at every sample")

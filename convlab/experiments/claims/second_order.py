@@ -317,6 +317,7 @@ def lm_shrinks(ctx: Context) -> Evidence:
         series += [
             Series(grid, theory, f"σ²/(σ²+λ), λ = {lam:g}", "theory", group),
             Series(sigma**2, kept[k], f"measured, λ = {lam:g}", "measured", group),
+            Series(sigma**2, rival[k], f"uniform, λ = {lam:g}", "rival"),
         ]
     panel = Panel(
         "fraction of the GN step kept along vᵢ", "σᵢ²", "v_iᵀh_λ / v_iᵀh_GN", series, xscale="log"
