@@ -152,3 +152,46 @@ def vanishing_step(schedule, variable=None) -> Derivation:
         steps=(("lim alpha_t, t -> oo", limit),),
         source="Robbins & Monro 1951; the floor of constant-step SGD is O(eta)",
     )
+
+
+@cache
+def lyapunov_spectrum() -> Derivation:
+    r"""Parts ``exponent`` :math:`\mu_i = \tfrac12[\ln(2\sigma^2) + \psi(\tfrac{d-i+1}2)]` and
+    ``variance`` :math:`\tfrac14\psi'(\tfrac{d-i+1}2)` (per layer) of the i-th Lyapunov exponent
+    of a product of d×d matrices with i.i.d. N(0, σ²) entries: after L layers the i-th singular
+    value is about :math:`e^{L\mu_i}`, so :math:`\sigma_i/\sigma_1 \approx e^{L(\mu_i-\mu_1)}`
+    and the numerical rank at a relative tolerance r is the number of i with
+    :math:`L(\mu_i-\mu_1) \ge \ln r` (Newman 1986, Commun. Math. Phys. 103; Forrester 2013,
+    J. Phys. A 46, eq. 1.5): a deep random linear net collapses in rank."""
+    d, i = sp.symbols("d i", positive=True)
+    sigma = sp.Symbol("sigma", positive=True)
+    half = (d - i + 1) / 2
+    exponent = (sp.log(2 * sigma**2) + sp.digamma(half)) / 2
+    return Derivation(
+        "Lyapunov exponents of a product of Gaussian matrices",
+        {"exponent": exponent, "variance": sp.polygamma(1, half) / 4},
+        steps=(("log of the i-th singular value per layer (Newman 1986)", exponent),),
+        source="Newman 1986, Commun. Math. Phys. 103, 121; Forrester 2013, J. Phys. A 46 345204",
+    )
+
+
+def lyapunov_rank(d: int, depth: int, rtol: float) -> tuple[int, int]:
+    """The numerical rank at relative tolerance ``rtol`` of a product of ``depth`` d×d Gaussian
+    matrices predicted by :func:`lyapunov_spectrum`, and its uncertainty: the number of
+    singular values whose predicted log-ratio is within two standard deviations
+    (√(depth·(v_i + v_1)), v the per-layer variances) of ln ``rtol``."""
+    spectrum = lyapunov_spectrum()
+    names = {n: spectrum.symbol(n) for n in ("d", "i", "sigma")}
+
+    def at(part: str, i: int) -> float:  # digamma: evaluated by SymPy (no NumPy ufunc)
+        values = {names["d"]: d, names["i"]: i, names["sigma"]: 1}
+        return float(sp.N(spectrum.part(part).subs(values)))
+
+    mu = [at("exponent", i) for i in range(1, d + 1)]
+    var = [at("variance", i) for i in range(1, d + 1)]
+    threshold = float(sp.log(rtol))
+    gaps = [depth * (m - mu[0]) for m in mu]
+    sds = [(depth * (v + var[0])) ** 0.5 for v in var]
+    rank = sum(g >= threshold for g in gaps)
+    band = sum(abs(g - threshold) <= 2 * s for g, s in zip(gaps, sds, strict=True))
+    return rank, band

@@ -4,8 +4,10 @@ Predictions.  Rank (Daneshmand et al. 2020, "Batch normalization provably avoids
 collapse for randomly initialised deep networks", NeurIPS): without BN the activations of a
 deep random linear net become numerically rank one as depth grows; with BN the rank of a
 linear net stays :math:`\Omega(\sqrt d)` at every depth, and a ReLU + BN net keeps (nearly)
-full rank.  The statements are qualitative, so each claim records the theory's verdict
-together with a numeric criterion fixed in advance (rank at rtol 10⁻³ of σ₁).
+full rank.  The rank without BN is predicted from the Lyapunov exponents of products of Gaussian
+matrices (:func:`convlab.symbolic.rivals.lyapunov_rank`, Newman 1986); the statements with BN
+are qualitative, so those claims take the bound's unstated constant as 1 (√d) or a criterion
+fixed in advance (d/2); rank at rtol 10⁻³ of σ₁.
 Trainability: through a ReLU, :func:`convlab.symbolic.he` halves the second moment, so a Xavier
 layer (:func:`convlab.symbolic.xavier`, variance 2/(N_x+N_y)) keeps
 :math:`N\sigma_w^2\cdot\tfrac12 = \tfrac12` of the signal per layer: a deep net without BN
@@ -31,7 +33,7 @@ from convlab.nn.bn_modes import bn_modes
 from convlab.nn.depth import RankResult, rank_collapse
 from convlab.nn.trainability import class_collapse, trainability
 from convlab.symbolic.initialization import he, xavier
-from convlab.symbolic.rivals import running_average_error
+from convlab.symbolic.rivals import lyapunov_rank, running_average_error
 
 WIDTH = 32  # d: the whitened inputs and every hidden layer
 RTOL = 1e-3  # singular values below RTOL·σ₁ count as zero
@@ -84,7 +86,7 @@ def _rank_panel(result: RankResult, hlines: list, rival: Series | None = None) -
 )
 def rank_collapse_linear(ctx: Context) -> Evidence:
     result, depth = _rank_run(ctx)
-    threshold = WIDTH / 8
+    predicted, band = lyapunov_rank(WIDTH, depth, RTOL)
     rank = result.rank["linear"]
     measured = int(rank[-1])
     spectra = result.spectra["linear"]
@@ -102,7 +104,7 @@ def rank_collapse_linear(ctx: Context) -> Evidence:
         [
             _rank_panel(
                 result,
-                [(threshold, "d/8 (collapse criterion)")],
+                [(predicted, "Lyapunov rank (derived)")],
                 Series([0, depth], [WIDTH] * 2, "full rank d", "rival"),
             ),
             Panel(
@@ -117,16 +119,19 @@ def rank_collapse_linear(ctx: Context) -> Evidence:
     )
     falls = "deep linear net without BN collapses in rank"
     return Evidence(
-        predicted={"final rank": threshold, "falls with depth": True},
+        predicted={"final rank": predicted, "falls with depth": True},
         measured={"final rank": measured, "falls with depth": bool(result.verdict[falls])},
-        tolerance={"final rank": 0, "falls with depth": None},
+        tolerance={"final rank": band, "falls with depth": None},
         rival={"final rank": WIDTH},
-        compare={"final rank": "at_most", "falls with depth": "same"},
+        compare={"final rank": "equal", "falls with depth": "same"},
         params={**_rank_params(depth), "rank_by_depth": rank.tolist()},
         figure=figure,
         note="Daneshmand et al. 2020: the product of L random matrices has singular values "
-        "spreading as e^{L(λ_i − λ_1)} (Lyapunov exponents), so the numerical rank falls to 1. "
-        "Criterion fixed in advance: rank at the last depth <= d/8 = 4.",
+        "spreading as e^{L(μ_i − μ_1)} (Lyapunov exponents), so the numerical rank falls to 1. "
+        "predicted: the rank at the last depth from the exponents of Gaussian products, "
+        "μ_i = ½[ln 2σ² + ψ((d−i+1)/2)] (Newman 1986): #{i: L(μ_i − μ_1) ≥ ln rtol}; "
+        "tolerance: the number of singular values within two standard deviations of that "
+        "threshold (per-layer variance ψ'((d−i+1)/2)/4, over L layers).",
     )
 
 
@@ -135,14 +140,15 @@ def rank_collapse_linear(ctx: Context) -> Evidence:
     "With BN a deep linear net keeps a rank of order √d",
     r"\mathrm{rank}\, H_\ell \geq \sqrt{d}\ \ \text{for all}\ \ell \quad (\text{linear + BN})",
     "batchnorm",
-    rival="BN does not stop the collapse: the rank falls to d/8, as without BN",
+    rival="BN does not stop the collapse: the rank falls to the no-BN (Lyapunov) rank",
 )
 def bn_keeps_rank(ctx: Context) -> Evidence:
     result, depth = _rank_run(ctx)
     threshold = math.sqrt(WIDTH)
+    collapsed, _ = lyapunov_rank(WIDTH, depth, RTOL)
     rank, plain = result.rank["linear+bn"], result.rank["linear"]
     panel = _rank_panel(result, [(threshold, "√d (Daneshmand et al. bound)")])
-    panel.series.append(Series([0, depth], [WIDTH / 8] * 2, "d/8, as without BN", "rival"))
+    panel.series.append(Series([0, depth], [collapsed] * 2, "the no-BN rank", "rival"))
     return Evidence(
         predicted={"min rank": threshold, "final rank / no-BN final rank": 2.0},
         measured={
@@ -150,7 +156,7 @@ def bn_keeps_rank(ctx: Context) -> Evidence:
             "final rank / no-BN final rank": float(rank[-1] / max(plain[-1], 1)),
         },
         tolerance=0,
-        rival={"min rank": WIDTH / 8},
+        rival={"min rank": collapsed},
         compare="at_least",
         params={**_rank_params(depth), "final_rank": int(rank[-1]), "no_bn_final": int(plain[-1])},
         figure=Figure([panel], "BatchNorm keeps the rank of a deep linear net"),
