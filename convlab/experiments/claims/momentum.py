@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import sympy as sp
 
 from convlab.backend import from_host
 from convlab.experiments.claim import Context, Evidence, claim
@@ -220,12 +221,15 @@ def hb_terminal_velocity(ctx: Context) -> Evidence:
 
 
 def _standard_choice(d) -> tuple[float, float]:
-    """Nesterov's choice (η, β) = (1/L, (√κ−1)/(√κ+1)) as the derivation states it."""
-    choice = next(obj for text, obj in d.steps if text.startswith("Nesterov's choice"))
-    values = {str(k): v for k, v in choice.items()}
-    beta = values["beta"]
-    (q,) = beta.free_symbols  # q = √κ
-    return float(values["eta"]), float(beta.subs(q, np.sqrt(KAPPA)))
+    """Nesterov's choice (η, β) = (1/L, (√κ−1)/(√κ+1)) as the derivation states it: the step
+    whose result assigns both η and β (β in q = √κ)."""
+    for _, obj in d.steps:
+        values = {str(k): v for k, v in obj.items()} if isinstance(obj, dict) else {}
+        if {"eta", "beta"} <= set(values):
+            beta = sp.sympify(values["beta"])
+            root_kappa = {s: np.sqrt(KAPPA) for s in beta.free_symbols}  # its one symbol: q = √κ
+            return float(values["eta"]), float(beta.subs(root_kappa))
+    raise ValueError("nesterov(): no step states the standard choice of (eta, beta)")
 
 
 def _modal_rates(ctx: Context, problem, opt, steps: int):
