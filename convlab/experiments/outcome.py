@@ -10,9 +10,9 @@ from typing import Any
 
 import numpy as np
 
-from convlab.experiments.claim import Claim, Context
+from convlab.experiments.claim import Claim, Context, Evidence
 from convlab.experiments.figure import Figure
-from convlab.experiments.verdict import judge
+from convlab.experiments.verdict import Verdict, judge
 
 
 @dataclass
@@ -84,54 +84,46 @@ def evaluate(claim: Claim, ctx: Context) -> Outcome:
     rival included) becomes an error outcome with its message."""
     ctx = claim.context(ctx)
     start = time.perf_counter()
-    fields: dict[str, Any] = {}
+    ev: Evidence | None = None
     try:
         ev = claim.fn(ctx)
-        fields = {
-            "params": ev.params,
-            "predicted": ev.predicted,
-            "measured": ev.measured,
-            "tolerance": ev.tolerance,
-            "rival_predicted": ev.rival,
-            "compare": ev.compare,
-            "note": ev.note,
-            "figure_data": ev.figure,
-        }
-        if ev.rival is None:
-            raise ValueError(
-                f"claim {claim.id!r} gave no prediction for its rival ({claim.rival!r})"
-            )
-        verdict = judge(
-            predicted=ev.predicted,
-            measured=ev.measured,
-            tolerance=ev.tolerance,
-            rival=ev.rival,
-            compare=ev.compare,
-        )
-        fields.update(passed=verdict.passed, rival_refuted=verdict.refuted, reason=verdict.reason)
-        error = None
+        verdict, error = _judge(claim, ev), None
     except Exception as exc:  # a broken claim is reported, never allowed to stop the report
+        verdict = None
         error = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=4)}"
-        fields.update(passed=False, rival_refuted=False)
     return Outcome(
         id=claim.id,
         title=claim.title,
         statement_latex=claim.statement,
         topic=claim.topic,
-        params=fields.get("params", {}),
-        predicted=fields.get("predicted"),
-        measured=fields.get("measured"),
-        tolerance=fields.get("tolerance"),
+        params=ev.params if ev is not None else {},
+        predicted=getattr(ev, "predicted", None),
+        measured=getattr(ev, "measured", None),
+        tolerance=getattr(ev, "tolerance", None),
+        passed=verdict is not None and verdict.passed,
         seconds=time.perf_counter() - start,
         error=error,
+        note=getattr(ev, "note", ""),
         dtype=ctx.dtype,
         needs_float64=claim.needs_float64,
         rival_statement=claim.rival,
-        **{
-            k: v
-            for k, v in fields.items()
-            if k not in ("params", "predicted", "measured", "tolerance")
-        },
+        rival_predicted=getattr(ev, "rival", None),
+        rival_refuted=verdict is not None and verdict.refuted,
+        compare=getattr(ev, "compare", "equal"),
+        reason=verdict.reason if verdict is not None else "",
+        figure_data=getattr(ev, "figure", None),
+    )
+
+
+def _judge(claim: Claim, ev: Evidence) -> Verdict:
+    if ev.rival is None:
+        raise ValueError(f"claim {claim.id!r} gave no prediction for its rival ({claim.rival!r})")
+    return judge(
+        predicted=ev.predicted,
+        measured=ev.measured,
+        tolerance=ev.tolerance,
+        rival=ev.rival,
+        compare=ev.compare,
     )
 
 
