@@ -82,19 +82,19 @@ plt.show()
 
 # %% [markdown]
 # ## Train mode against eval mode
-# The running mean starts at 0 and moves as $\bar\mu_t = \alpha\bar\mu_{t-1} + (1-\alpha)\mu$:
-# solved below, its error after $t$ batches is $\alpha^t|\mu|$.
+# The running mean starts at 0 and moves as $\bar\mu_t = (1-\alpha)\bar\mu_{t-1} + \alpha\mu$
+# (α: torch's momentum): solved below, its error after $t$ batches is $(1-\alpha)^t|\mu|$.
 
 # %%
 alpha, mu = sp.symbols("alpha mu", positive=True)
 step = sp.Symbol("t", integer=True, nonnegative=True)
 running = sp.Function("m")
 solution = sp.rsolve(
-    running(step + 1) - alpha * running(step) - (1 - alpha) * mu, running(step), {running(0): 0}
+    running(step + 1) - (1 - alpha) * running(step) - alpha * mu, running(step), {running(0): 0}
 )
 error = sp.simplify(mu - solution)
 print("running mean:", solution, "   error:", error)
-momentum, mean, steps = 0.9, 3.0, 60
+momentum, mean, steps = 0.1, 3.0, 60
 predicted_error = sp.lambdify(step, error.subs({alpha: momentum, mu: mean}))(
     np.arange(1, steps + 1)
 )
@@ -103,7 +103,7 @@ fig, ax = plt.subplots(figsize=(6, 3.4))
 ax.semilogy(
     np.arange(1, steps + 1), modes.mean_error, "o", ms=3, label="running-mean error, measured"
 )
-ax.semilogy(np.arange(1, steps + 1), modes.predicted_mean_error, "k-", label="α^t |μ|")
+ax.semilogy(np.arange(1, steps + 1), modes.predicted_mean_error, "k-", label="(1 − α)^t |μ|")
 ax.semilogy(np.arange(1, steps + 1), modes.gap, "s", ms=3, label="RMS(train − eval output)")
 ax.set(xlabel="training batches t", ylabel="error / gap")
 ax.legend(fontsize=8)
@@ -116,10 +116,15 @@ plt.show()
 print(verdict("σ₂/σ₁ of Wᵗ for t < 30", ratio, predicted, rtol=1e-6))
 for claim, holds in collapse.verdict.items():
     print(verdict(claim, holds, True))
-early = slice(0, 10)  # above the batch noise (1 − α)/(1 + α)·σ²/B
+early = slice(0, 10)  # above the batch noise α/(2 − α)·σ²/B
 log_ratio = np.abs(np.log2(modes.mean_error[early] / modes.predicted_mean_error[early]))
 print(
-    verdict("running-mean error vs α^t|μ|, t ≤ 10 (max |log2 ratio|)", log_ratio.max(), 0, atol=1.0)
+    verdict(
+        "running-mean error vs (1 − α)^t|μ|, t ≤ 10 (max |log2 ratio|)",
+        log_ratio.max(),
+        0,
+        atol=1.0,
+    )
 )
 
 # %% [markdown]

@@ -1,9 +1,10 @@
 """Claims: symbolic predictions confirmed (or refuted) by measured runs."""
 
 from convlab.deprecation import renamed
-from convlab.experiments.claim import REGISTRY, Claim, Context, Evidence, claim, within
+from convlab.experiments.claim import REGISTRY, Claim, Context, Evidence, claim
 from convlab.experiments.figure import Contour, Figure, Heatmap, Panel, Series
 from convlab.experiments.outcome import Outcome, evaluate_claim
+from convlab.experiments.verdict import Verdict, judge
 
 __all__ = [
     "REGISTRY",
@@ -16,9 +17,10 @@ __all__ = [
     "Outcome",
     "Panel",
     "Series",
+    "Verdict",
     "claim",
     "evaluate_claim",
-    "within",
+    "judge",
 ]
 
 __getattr__ = renamed(__name__, {"Surface": "Contour", "evaluate": "evaluate_claim"}, globals())

@@ -26,8 +26,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-import numpy as np
-
 from convlab.backend import eps, get_namespace, resolve_dtype
 from convlab.experiments.figure import Figure
 
@@ -59,14 +57,23 @@ class Context:
         return quick if self.quick else full
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Evidence:
-    """What a claim's experiment found; every value JSON-serialisable (numbers, lists, dicts)."""
+    """What a claim's experiment found; every value JSON-serialisable (numbers, lists, dicts).
+
+    ``predicted``: the theory's prediction, computed through :mod:`convlab.symbolic` (a number,
+    an array, or a mapping from part to those: one type per claim, in every mode);
+    ``rival``: the prediction of the claim's rival (its statement is registered with the
+    claim), computed the same way, of the same shape (for a mapping: over the parts where it
+    differs); ``compare``: how measurement and predictions meet (see
+    :mod:`convlab.experiments.verdict`, which alone decides whether the claim passed).
+    """
 
     predicted: Any
     measured: Any
     tolerance: Any
-    passed: bool
+    rival: Any
+    compare: str | dict = "equal"
     params: dict = field(default_factory=dict)
     figure: Figure | None = None
     note: str = ""
@@ -74,8 +81,9 @@ class Evidence:
 
 @dataclass(frozen=True)
 class Claim:
-    """A registered claim; ``needs_float64`` (a one-line reason, or None) makes it run in
-    float64 whatever dtype its context asks for."""
+    """A registered claim; ``rival`` states its rival, the most plausible wrong theory (one
+    line: the experiment must refute it); ``needs_float64`` (a one-line reason, or None) makes
+    it run in float64 whatever dtype its context asks for."""
 
     id: str
     title: str
@@ -83,6 +91,11 @@ class Claim:
     topic: str
     fn: Callable[[Context], Evidence]
     needs_float64: str | None = None
+    rival: str = ""
+
+    def __post_init__(self) -> None:
+        _one_line("needs_float64", self.needs_float64, optional=True)
+        _one_line("rival", self.rival, optional=False, claim_id=self.id)
 
     def context(self, ctx: Context) -> Context:
         """The context the claim runs in: ``ctx``, in float64 if the claim needs it."""
@@ -92,29 +105,38 @@ class Claim:
 REGISTRY: dict[str, Claim] = {}
 
 
+def _one_line(name: str, value: str | None, *, optional: bool, claim_id: str = "") -> None:
+    if value is None and optional:
+        return
+    if not isinstance(value, str) or not value.strip() or "\n" in value:
+        what = "a one-line reason or None" if optional else "a one-line statement of the rival"
+        where = f" (claim {claim_id!r}: every claim names the wrong theory it refutes)"
+        raise ValueError(f"{name}: expected {what}, got {value!r}" + ("" if optional else where))
+
+
 def claim(
-    id: str, title: str, statement: str, topic: str, *, needs_float64: str | None = None
+    id: str,
+    title: str,
+    statement: str,
+    topic: str,
+    *,
+    rival: str,
+    needs_float64: str | None = None,
 ) -> Callable:
     """Register ``fn(ctx) -> Evidence`` as claim ``id`` (ids are unique).
 
-    ``needs_float64``: why the claim's statement is beyond float32's precision or range (one
-    line, shown in the report); the claim then always runs in float64.
+    ``rival``: the most plausible wrong theory, one line (its prediction comes back in the
+    :class:`Evidence`); a claim without one is refused.  ``needs_float64``: why the claim's
+    statement is beyond float32's precision or range (one line, shown in the report); the
+    claim then always runs in float64.
     """
-    if needs_float64 is not None and (not needs_float64.strip() or "\n" in needs_float64):
-        raise ValueError(
-            f"needs_float64: expected a one-line reason or None, got {needs_float64!r}"
-        )
+    _one_line("needs_float64", needs_float64, optional=True)
+    _one_line("rival", rival, optional=False, claim_id=id)
 
     def register(fn: Callable[[Context], Evidence]) -> Callable[[Context], Evidence]:
         if id in REGISTRY:
             raise ValueError(f"claim id {id!r} is registered twice")
-        REGISTRY[id] = Claim(id, title, statement, topic, fn, needs_float64)
+        REGISTRY[id] = Claim(id, title, statement, topic, fn, needs_float64, rival)
         return fn
 
     return register
-
-
-def within(predicted: Any, measured: Any, *, atol: float = 0.0, rtol: float = 0.0) -> bool:
-    """|measured − predicted| ≤ atol + rtol·|predicted|, elementwise, all of them."""
-    p, m = np.asarray(predicted, dtype=float), np.asarray(measured, dtype=float)
-    return bool(np.all(np.isfinite(m)) and np.all(np.abs(m - p) <= atol + rtol * np.abs(p)))

@@ -7,8 +7,9 @@ experiments layer free of matplotlib and lets tests check what a figure will sho
 
 Roles fix how a series is drawn, the same in every figure: ``theory`` a solid line,
 ``measured`` markers, ``bound`` a dashed line, ``trajectory`` a line with markers on a
-contour plot, ``reference`` a thin grey line.  ``group`` names the optimizer or setting, so
-each gets one colour across a figure.
+contour plot, ``reference`` a thin grey line, ``rival`` the claim's rival theory, dashed in
+one colour everywhere (its label always starts with "rival: ").  ``group`` names the optimizer
+or setting, so each gets one colour across a figure.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import numpy as np
 
 from convlab.deprecation import renamed
 
-ROLES = ("theory", "measured", "bound", "trajectory", "reference")
+ROLES = ("theory", "measured", "bound", "trajectory", "reference", "rival")
 
 
 @dataclass
@@ -34,6 +35,8 @@ class Series:
         if self.role not in ROLES:
             raise ValueError(f"role: expected one of {ROLES}, got {self.role!r}")
         self.x, self.y = np.asarray(self.x, dtype=float), np.asarray(self.y, dtype=float)
+        if self.role == "rival" and not self.label.startswith("rival: "):
+            self.label = f"rival: {self.label}"
 
 
 @dataclass

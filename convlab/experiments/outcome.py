@@ -13,6 +13,7 @@ import numpy as np
 from convlab.deprecation import renamed
 from convlab.experiments.claim import Claim, Context, Evidence
 from convlab.experiments.figure import Figure
+from convlab.experiments.verdict import Verdict, judge
 
 
 @dataclass
@@ -32,6 +33,11 @@ class Outcome:
     seconds: float
     error: str | None = None
     note: str = ""
+    rival_statement: str = ""
+    rival_predicted: Any = None
+    rival_refuted: bool = False
+    compare: Any = "equal"
+    reason: str = ""
     dtype: str = "float64"
     needs_float64: str | None = None
     figure: str | None = None
@@ -40,6 +46,15 @@ class Outcome:
     @property
     def verdict(self) -> str:
         return "error" if self.error else ("passed" if self.passed else "failed")
+
+    @property
+    def rival(self) -> dict:
+        """The rival as claims.json shows it: its statement, its prediction, whether refuted."""
+        return {
+            "statement": self.rival_statement,
+            "predicted": self.rival_predicted,
+            "refuted": self.rival_refuted,
+        }
 
     def to_json(self) -> dict:
         keys = (
@@ -50,7 +65,10 @@ class Outcome:
             "predicted",
             "measured",
             "tolerance",
+            "compare",
+            "rival",
             "passed",
+            "reason",
             "figure",
             "seconds",
             "error",
@@ -62,32 +80,51 @@ class Outcome:
 
 
 def evaluate_claim(claim: Claim, ctx: Context) -> Outcome:
-    """Run ``claim`` in ``ctx`` (in float64 if it needs it); an exception becomes a failed
-    outcome with its message."""
+    """Run ``claim`` in ``ctx`` (in float64 if it needs it) and judge its evidence with
+    :func:`convlab.experiments.verdict.judge`; an exception (a malformed evidence or a missing
+    rival included) becomes an error outcome with its message."""
     ctx = claim.context(ctx)
     start = time.perf_counter()
+    ev: Evidence | None = None
     try:
         ev = claim.fn(ctx)
-        error = None
+        verdict, error = _judge(claim, ev), None
     except Exception as exc:  # a broken claim is reported, never allowed to stop the report
-        ev = Evidence(None, None, None, False)
+        verdict = None
         error = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=4)}"
     return Outcome(
         id=claim.id,
         title=claim.title,
         statement_latex=claim.statement,
         topic=claim.topic,
-        params=ev.params,
+        params=ev.params if ev is not None else {},
+        predicted=getattr(ev, "predicted", None),
+        measured=getattr(ev, "measured", None),
+        tolerance=getattr(ev, "tolerance", None),
+        passed=verdict is not None and verdict.passed,
+        seconds=time.perf_counter() - start,
+        error=error,
+        note=getattr(ev, "note", ""),
+        dtype=ctx.dtype,
+        needs_float64=claim.needs_float64,
+        rival_statement=claim.rival,
+        rival_predicted=getattr(ev, "rival", None),
+        rival_refuted=verdict is not None and verdict.refuted,
+        compare=getattr(ev, "compare", "equal"),
+        reason=verdict.reason if verdict is not None else "",
+        figure_data=getattr(ev, "figure", None),
+    )
+
+
+def _judge(claim: Claim, ev: Evidence) -> Verdict:
+    if ev.rival is None:
+        raise ValueError(f"claim {claim.id!r} gave no prediction for its rival ({claim.rival!r})")
+    return judge(
         predicted=ev.predicted,
         measured=ev.measured,
         tolerance=ev.tolerance,
-        passed=bool(ev.passed) and error is None,
-        seconds=time.perf_counter() - start,
-        error=error,
-        note=ev.note,
-        dtype=ctx.dtype,
-        needs_float64=claim.needs_float64,
-        figure_data=ev.figure,
+        rival=ev.rival,
+        compare=ev.compare,
     )
 
 

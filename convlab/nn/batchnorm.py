@@ -6,19 +6,21 @@ Train mode, on a batch ``x`` of shape ``(n, d)`` with n ≥ 2:
     μ = \tfrac1n Σ_i x_i,\quad σ² = \tfrac1n Σ_i (x_i − μ)²,\quad
     \hat x = (x − μ)/\sqrt{σ² + ε},\quad y = γ \hat x + β,
 
-and the running statistics move with the lecture's momentum α:
+and the running statistics move with momentum α, the weight of the new batch (the lectures'
+α, torch's ``momentum``):
 
 .. math::
-    \bar μ ← α \bar μ + (1 − α) μ,\qquad \bar σ² ← α \bar σ² + (1 − α) \tfrac{n}{n-1} σ².
+    \bar μ ← (1 − α) \bar μ + α μ,\qquad \bar σ² ← (1 − α) \bar σ² + α \tfrac{n}{n-1} σ².
 
 Backward (train): ``∂L/∂β = Σ dy``, ``∂L/∂γ = Σ dy·x̂`` and, with ``g = γ·dy``,
 ``∂L/∂x = (g − mean(g) − x̂ · mean(g·x̂)) / √(σ²+ε)`` — the batch statistics depend on x.
 Eval mode normalises with the running statistics, kept fixed, so ``∂L/∂x = γ dy/√(σ̄²+ε)``.
 
 **Relation to torch.**  ``torch.nn.BatchNorm1d(momentum=m)`` updates
-``running = (1 − m)·running + m·batch``, so torch's ``m`` is ``1 − α``: the defaults
-α = 0.9 and m = 0.1 agree.  Like torch, the running variance uses the unbiased batch
-variance (factor n/(n−1)) while the normalisation uses the biased one; ε = 1e-5 as in torch.
+``running = (1 − m)·running + m·batch``: ``momentum`` here means the same, with the same
+default 0.1 (the error of the running mean decays as (1 − α)ⁿ).  Like torch, the running
+variance uses the unbiased batch variance (factor n/(n−1)) while the normalisation uses the
+biased one; ε = 1e-5 as in torch.
 **Deliberate differences:** a batch of one sample in train mode is an error (its variance is
 zero), and so is eval mode before any training batch has set the running statistics (torch
 silently normalises with mean 0 and variance 1).
@@ -39,7 +41,8 @@ from convlab.nn.module import Module
 
 class BatchNorm1d(Module):
     """Batch normalisation of ``num_features`` features with trainable γ (``weight``, ones)
-    and β (``bias``, zeros); ``momentum`` is the lecture's α in [0, 1) (torch's m = 1 − α)."""
+    and β (``bias``, zeros); ``momentum`` is α in [0, 1), the weight of each new batch's
+    statistics in the running ones (torch's ``momentum``, the lectures' α)."""
 
     param_names = ("weight", "bias")
 
@@ -47,7 +50,7 @@ class BatchNorm1d(Module):
         self,
         num_features: int,
         *,
-        momentum: float = 0.9,
+        momentum: float = 0.1,
         eps: float = 1e-5,
         backend: Any = None,
         dtype: Any = None,
@@ -94,8 +97,8 @@ class BatchNorm1d(Module):
         inv = 1.0 / xp.sqrt(var + self.eps)
         self.xhat = xc * inv
         a = self.momentum
-        self.running_mean = a * self.running_mean + (1.0 - a) * mu
-        self.running_var = a * self.running_var + ((1.0 - a) * n / (n - 1)) * var
+        self.running_mean = (1.0 - a) * self.running_mean + a * mu
+        self.running_var = (1.0 - a) * self.running_var + (a * n / (n - 1)) * var
         self.num_batches_tracked += 1
         return inv
 

@@ -29,7 +29,7 @@ def mlp(
     batchnorm: bool = False,
     init: str = "xavier_uniform",
     seed: Any = 0,
-    bn_momentum: float = 0.9,
+    bn_momentum: float = 0.1,
     backend: Any = None,
     dtype: Any = None,
     device: Any = None,
@@ -40,7 +40,7 @@ def mlp(
 
     activation: one of ``convlab.nn.ACTIVATIONS`` (``relu``, ``tanh``, ``sigmoid``).
     init: one of ``convlab.nn.INITS`` for every Linear layer (biases start at zero).
-    bn_momentum: BatchNorm's α (running ← α·running + (1−α)·batch; torch's m = 1 − α).
+    bn_momentum: BatchNorm's α (running ← (1−α)·running + α·batch, as torch's momentum).
     """
     sizes = _widths(sizes)
     if activation not in ACTIVATIONS:

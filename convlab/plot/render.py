@@ -4,7 +4,8 @@ No process-wide state is touched: figures are :class:`matplotlib.figure.Figure` 
 without pyplot (so no backend is chosen or switched), and convlab's style (:data:`RC`) applies
 only inside :func:`draw` and :func:`save`, through :func:`matplotlib.rc_context`.
 
-Theory is a solid line, a measurement is markers, a bound is dashed (see
+Theory is a solid line, a measurement is markers, a bound is dashed, the claim's rival is
+dashed in one colour of its own, labelled "rival: …" (see
 :mod:`convlab.experiments.figure`); each optimizer or setting keeps one colour across every
 figure of a report; the verdict is in the figure's title.
 """
@@ -48,6 +49,7 @@ STYLE = {
     "bound": dict(linestyle="--", linewidth=1.4, marker=None),
     "trajectory": dict(linestyle="-", linewidth=1.2, marker=".", markersize=4),
     "reference": dict(linestyle="-", linewidth=0.8, marker=None, color="#999999"),
+    "rival": dict(linestyle=(0, (6, 3)), linewidth=1.6, marker=None, color="#e8590c"),
 }
 
 MAX_POINTS = 1200  # longer series are thinned before drawing

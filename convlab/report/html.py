@@ -52,12 +52,14 @@ def page(outcomes: list[Outcome], meta: dict, root: Path) -> str:
     )
     rows = "".join(
         f"<tr><td><a href='#{o.id}'>{o.id}</a></td><td>{html.escape(o.title)}</td>"
-        f"<td class='{o.verdict}'>{o.verdict}</td><td>{_dtype_cell(o, meta)}</td>"
+        f"<td class='{o.verdict}'>{o.verdict}</td><td>{_rival_cell(o)}</td>"
+        f"<td>{_dtype_cell(o, meta)}</td>"
         f"<td>{o.seconds:.2f}</td></tr>"
         for o in outcomes
     )
     table = (
-        "<table><tr><th>claim</th><th>title</th><th>verdict</th><th>dtype</th><th>s</th></tr>"
+        "<table><tr><th>claim</th><th>title</th><th>verdict</th><th>rival (refuted)</th>"
+        "<th>dtype</th><th>s</th></tr>"
         f"{rows}</table>"
     )
     body = "".join(_section(o, root) for o in outcomes)
@@ -106,12 +108,35 @@ def _section(o: Outcome, root: Path) -> str:
     note = f"<p>Ran in {o.dtype}{why}</p>{note}"
     facts = "".join(
         f"<tr><th>{k}</th><td><code>{html.escape(_short(getattr(o, k)))}</code></td></tr>"
-        for k in ("params", "predicted", "measured", "tolerance")
+        for k in ("params", "measured", "tolerance", "compare")
     )
+    why = f"<p class='failed'>{html.escape(o.reason)}</p>" if o.reason and not o.error else ""
     return (
         f"<div class='claim' id='{o.id}'><h2>{html.escape(o.title)} "
         f"<span class='{o.verdict}'>[{o.verdict}]</span></h2>"
-        f"<p>{formula_svg(o.statement_latex)}</p>{note}<table>{facts}</table>{fig}{err}</div>"
+        f"<p>{formula_svg(o.statement_latex)}</p>{note}{_theory_and_rival(o)}{why}"
+        f"<table>{facts}</table>{fig}{err}</div>"
+    )
+
+
+def _rival_cell(o: Outcome) -> str:
+    refuted = "refuted" if o.rival_refuted else "not refuted"
+    return f"{html.escape(o.rival_statement)} ({refuted})"
+
+
+def _theory_and_rival(o: Outcome) -> str:
+    """The theory's prediction beside the rival's: statement, prediction, and whether the
+    measurement refuted the rival."""
+    refuted = "refuted" if o.rival_refuted else "not refuted"
+    css = "passed" if o.rival_refuted else "failed"
+    return (
+        "<table class='rival'><tr><th></th><th>theory</th><th>rival</th></tr>"
+        f"<tr><th>statement</th><td>{html.escape(o.title)}</td>"
+        f"<td>{html.escape(o.rival_statement)}</td></tr>"
+        f"<tr><th>predicted</th><td><code>{html.escape(_short(o.predicted))}</code></td>"
+        f"<td><code>{html.escape(_short(o.rival_predicted))}</code></td></tr>"
+        f"<tr><th>verdict</th><td class='{o.verdict}'>{o.verdict}</td>"
+        f"<td class='{css}'>{refuted}</td></tr></table>"
     )
 
 

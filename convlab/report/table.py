@@ -4,7 +4,8 @@ from __future__ import annotations
 
 
 def verdict_table(doc: dict) -> str:
-    """One line per claim (id, verdict, the dtype it ran in, seconds, title), the summary, the
+    """One line per claim (id, verdict, the dtype it ran in, seconds, title; a failed claim's
+    reason on the next line), the summary, the
     ``--only`` patterns and the claims each selected, and why each claim that ran in another
     dtype than the report's needed float64."""
     rows = [
@@ -19,7 +20,10 @@ def verdict_table(doc: dict) -> str:
     ]
     width = max([len(r[0]) for r in rows] + [5])
     lines = [f"{'claim':<{width}}  verdict  dtype    seconds  title"]
-    lines += [f"{i:<{width}}  {v:<7}  {d:<7}  {s:>7}  {t}" for i, v, d, s, t in rows]
+    for (i, v, d, s, t), c in zip(rows, doc["claims"], strict=True):
+        lines.append(f"{i:<{width}}  {v:<7}  {d:<7}  {s:>7}  {t}")
+        if v == "FAILED" and c.get("reason"):
+            lines.append(f"{'':<{width}}  why: {c['reason']}")
     s = doc["summary"]
     lines.append(f"{s['passed']} of {s['total']} claims passed, {s['failed']} failed")
     lines += selection_lines(doc)

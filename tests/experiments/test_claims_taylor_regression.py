@@ -34,5 +34,9 @@ def test_whitening_kappa_orders_the_transforms():
     outcome = evaluate_claim(REGISTRY["whitening-kappa"], Context(quick=True))
     kappa = outcome.params["kappa"]
     assert kappa["raw (centred)"] > kappa["standardised"] > kappa["PCA-whitened"]
-    assert outcome.measured["PCA-whitened"] == outcome.measured["ZCA-whitened"] == 1
+    measured = outcome.measured
+    assert measured["PCA-whitened: iterations"] == measured["ZCA-whitened: iterations"] == 1
+    order = {"raw (centred)": 2, "standardised": 1, "PCA-whitened": 0, "ZCA-whitened": 0}
+    assert measured["order"] == outcome.predicted["order"] == order
+    assert outcome.rival_predicted["order"]["standardised"] == 0  # the rival: as whitened
     assert outcome.params["dropped_constant_pixels"] == 3  # pixels 0, 32, 39 (datasets docs)

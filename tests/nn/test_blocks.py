@@ -143,7 +143,7 @@ def _torch_block(name, block, torch):
             t.bias.copy_(torch.from_numpy(to_numpy(block.bias)))
         return t
     if name == "batchnorm":
-        t = torch.nn.BatchNorm1d(4, momentum=1 - block.momentum, dtype=torch.float64)
+        t = torch.nn.BatchNorm1d(4, momentum=block.momentum, dtype=torch.float64)
         with torch.no_grad():
             t.weight.copy_(torch.from_numpy(to_numpy(block.weight)))
             t.bias.copy_(torch.from_numpy(to_numpy(block.bias)))

@@ -20,9 +20,15 @@ CLAIM_KEYS = {
     "predicted",
     "measured",
     "tolerance",
+    "compare",
+    "rival",
     "passed",
+    "reason",
     "figure",
     "seconds",
     "dtype",
     "needs_float64",
 }
+# "rival": the claim's rival theory — its one-line statement, its prediction (same shape as
+# "predicted", or a mapping over the parts where it differs) and whether the run refuted it
+RIVAL_KEYS = {"statement", "predicted", "refuted"}

@@ -5,7 +5,7 @@ import re
 
 import numpy as np
 import pytest
-from schema import CLAIM_KEYS, SCHEMA_KEYS
+from schema import CLAIM_KEYS, RIVAL_KEYS, SCHEMA_KEYS
 
 from convlab.experiments import Context, Evidence, Figure, Panel, Series
 from convlab.experiments.claim import Claim
@@ -23,13 +23,21 @@ def _good(ctx):
                 "error",
                 [
                     Series([0, 1], [1, 0.5], "theory", "theory"),
+                    Series([0, 1], [1, 0.9], "ρ = 0.9", "rival"),
                     Series([0, 1], [1, measured], "run"),
                 ],
             )
         ],
         "good",
     )
-    return Evidence(0.5, measured, 0.01, abs(measured - 0.5) <= 0.01, {"seed": ctx.seed}, fig)
+    return Evidence(
+        predicted=0.5,
+        measured=measured,
+        tolerance=0.01,
+        rival=0.9,
+        params={"seed": ctx.seed},
+        figure=fig,
+    )
 
 
 def _bad(ctx):
@@ -40,8 +48,10 @@ def _interrupt(ctx):
     raise KeyboardInterrupt
 
 
-GOOD = Claim("good", "A claim that holds", r"\rho = \frac{\kappa-1}{\kappa+1}", "t", _good)
-BAD = Claim("bad", "A claim that raises", r"x", "t", _bad)
+GOOD = Claim(
+    "good", "A claim that holds", r"\rho = \frac{\kappa-1}{\kappa+1}", "t", _good, rival="ρ = 0.9"
+)
+BAD = Claim("bad", "A claim that raises", r"x", "t", _bad, rival="it does not raise")
 
 
 def test_report_files_and_schema(tmp_path):
@@ -51,13 +61,30 @@ def test_report_files_and_schema(tmp_path):
     assert set(on_disk) == SCHEMA_KEYS and on_disk["summary"] == doc["summary"]
     assert on_disk["summary"] == {"total": 2, "passed": 1, "failed": 1}
     for row in on_disk["claims"]:
-        assert CLAIM_KEYS <= set(row)
+        assert CLAIM_KEYS <= set(row) and set(row["rival"]) == RIVAL_KEYS
     good, bad = on_disk["claims"]
     assert good["passed"] and good["figure"] == "figures/good.png"
+    assert good["rival"] == {"statement": "ρ = 0.9", "predicted": 0.9, "refuted": True}
+    assert bad["rival"]["statement"] == "it does not raise" and not bad["rival"]["refuted"]
     assert (out / "figures" / "good.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert (out / "figures" / "good.svg").stat().st_size > 1000
     assert not bad["passed"] and "this claim is broken" in bad["error"]
     assert "FAILED" not in verdict_table(doc).splitlines()[1] and "error" in verdict_table(doc)
+    html = (out / "index.html").read_text()
+    assert "ρ = 0.9 (refuted)" in html and "<table class='rival'>" in html
+
+
+def _too_close(ctx):
+    return Evidence(predicted=0.5, measured=0.5, tolerance=0.1, rival=0.55)
+
+
+def test_a_claim_that_cannot_separate_its_rival_fails_in_the_report_with_its_reason(tmp_path):
+    close = Claim("close", "too close to tell", "x", "t", _too_close, rival="0.55")
+    doc = build([close], Context(), tmp_path / "rep", progress=False)
+    (row,) = doc["claims"]
+    assert not row["passed"] and not row["rival"]["refuted"]
+    assert "cannot separate the prediction from the rival" in row["reason"]
+    assert "why: the tolerance cannot separate" in verdict_table(doc)
 
 
 def test_index_html_has_no_external_urls(tmp_path):
@@ -74,7 +101,7 @@ def test_same_seed_same_measurements(tmp_path):
 
 
 def test_an_interrupted_run_leaves_no_report(tmp_path):
-    stop = Claim("stop", "interrupted", "x", "t", _interrupt)
+    stop = Claim("stop", "interrupted", "x", "t", _interrupt, rival="r")
     with pytest.raises(KeyboardInterrupt):
         build([GOOD, stop], Context(), tmp_path / "rep", progress=False)
     assert list(tmp_path.iterdir()) == []
@@ -84,21 +111,26 @@ def test_an_interrupted_run_keeps_the_previous_report_untouched(tmp_path):
     build([GOOD], Context(), tmp_path / "rep", progress=False)
     before = (tmp_path / "rep" / "claims.json").read_text()
     with pytest.raises(KeyboardInterrupt):
-        build([GOOD, Claim("stop", "i", "x", "t", _interrupt)], Context(), tmp_path / "rep")
+        build(
+            [GOOD, Claim("stop", "i", "x", "t", _interrupt, rival="r")], Context(), tmp_path / "rep"
+        )
     assert (tmp_path / "rep" / "claims.json").read_text() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["rep"]
 
 
 def _dtype_seen(ctx):
-    return Evidence(ctx.dtype, ctx.dtype, 0.0, True)
+    return Evidence(
+        predicted=ctx.dtype, measured=ctx.dtype, tolerance=None, rival="float16", compare="same"
+    )
 
 
 def test_report_shows_the_dtype_each_claim_ran_in_and_why(tmp_path):
     """In a float32 report a claim that needs float64 runs in it; JSON, HTML and table say so."""
     wide = Claim(
-        "wide", "needs float64", "x", "t", _dtype_seen, needs_float64="a residual of 1e-10"
-    )
-    plain = Claim("plain", "runs as asked", "x", "t", _dtype_seen)
+        "wide", "needs float64", "x", "t", _dtype_seen, needs_float64="a residual of 1e-10",
+        rival="float16",
+    )  # fmt: skip
+    plain = Claim("plain", "runs as asked", "x", "t", _dtype_seen, rival="float16")
     doc = build([wide, plain], Context(dtype="float32"), tmp_path / "rep", progress=False)
     rows = {
         c["id"]: c for c in json.loads((tmp_path / "rep" / "claims.json").read_text())["claims"]

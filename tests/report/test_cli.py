@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from schema import CLAIM_KEYS, SELECTION_KEYS
+from schema import CLAIM_KEYS, RIVAL_KEYS, SELECTION_KEYS
 
 import convlab
 from convlab.cli import main
@@ -35,13 +35,15 @@ def test_quick_report_schema_and_figures(quick_report):
     doc = json.loads((out / "claims.json").read_text())
     assert doc["backend"] == "numpy" and doc["dtype"] == "float64" and doc["seed"] == 0
     for row in doc["claims"]:
-        assert CLAIM_KEYS <= set(row)
+        assert CLAIM_KEYS <= set(row) and set(row["rival"]) == RIVAL_KEYS
+        assert row["rival"]["statement"] and row["rival"]["refuted"] is True
         assert isinstance(row["passed"], bool) and row["seconds"] >= 0
         if row["figure"]:
             png = out / row["figure"]
             assert png.read_bytes()[:4] == b"\x89PNG" and png.with_suffix(".svg").stat().st_size
     html = (out / "index.html").read_text()
     assert not re.search(r"""(src|href)\s*=\s*["']?https?:""", html)
+    assert html.count("<table class='rival'>") == len(doc["claims"])
 
 
 def test_float32_report_runs_each_claim_in_the_dtype_it_declares(tmp_path, capsys):
@@ -62,7 +64,14 @@ def test_failed_claim_exits_1(tmp_path, monkeypatch):
     from convlab.experiments.claim import REGISTRY, Claim
 
     all_claims()
-    bad = Claim("zz-fails", "fails", "x", "zz", lambda ctx: Evidence(1, 2, 0, False))
+    bad = Claim(
+        "zz-fails",
+        "fails",
+        "x",
+        "zz",
+        lambda ctx: Evidence(predicted=1, measured=2, tolerance=0, rival=3),
+        rival="three",
+    )
     monkeypatch.setitem(REGISTRY, bad.id, bad)
     assert main(["report", "--only", "zz-*", "--out", str(tmp_path / "r"), "--no-progress"]) == 1
 
@@ -152,7 +161,14 @@ def spy_claim(monkeypatch):
 
     runs = []
     all_claims()
-    spy = Claim("zz-spy", "spy", "x", "zz", lambda ctx: runs.append(1) or Evidence(1, 1, 0, True))
+    spy = Claim(
+        "zz-spy",
+        "spy",
+        "x",
+        "zz",
+        lambda ctx: runs.append(1) or Evidence(predicted=1, measured=1, tolerance=0, rival=2),
+        rival="two",
+    )
     monkeypatch.setitem(REGISTRY, spy.id, spy)
     return runs
 

@@ -19,15 +19,15 @@ RAN: list[str] = []
 
 def _ok(ctx):
     RAN.append("ok")
-    return Evidence(1.0, 1.0, 0.0, True)
+    return Evidence(predicted=1.0, measured=1.0, tolerance=0.0, rival=2.0)
 
 
 def _interrupt(ctx):
     raise KeyboardInterrupt
 
 
-OK = Claim("ok", "holds", "x", "t", _ok)
-STOP = Claim("stop", "interrupted", "x", "t", _interrupt)
+OK = Claim("ok", "holds", "x", "t", _ok, rival="two")
+STOP = Claim("stop", "interrupted", "x", "t", _interrupt, rival="r")
 
 
 def _files(folder: Path) -> dict[str, bytes]:
@@ -145,7 +145,7 @@ def test_interrupt_while_files_are_written_keeps_the_old_report(
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    claim = Claim("fig", "with a figure", "x", "t", _with_figure)
+    claim = Claim("fig", "with a figure", "x", "t", _with_figure, rival="two")
     monkeypatch.setattr(sys.modules[module], writer, interrupted)
     with pytest.raises(KeyboardInterrupt):
         build([OK, claim], Context(), old_report[0], progress=False)
@@ -156,7 +156,7 @@ def _with_figure(ctx):
     from convlab.experiments import Figure, Panel, Series
 
     fig = Figure([Panel("p", "t", "e", [Series([0, 1], [1, 0.5], "run")])], "fig")
-    return Evidence(1.0, 1.0, 0.0, True, figure=fig)
+    return Evidence(predicted=1.0, measured=1.0, tolerance=0.0, rival=2.0, figure=fig)
 
 
 @pytest.mark.parametrize("error", [KeyboardInterrupt, OSError])

@@ -34,7 +34,17 @@ def test_spawned_workers_write_the_same_report_as_one_process(tmp_path, monkeypa
 
 
 def test_an_unpicklable_unregistered_claim_with_jobs_above_1_is_refused_before_running(tmp_path):
-    local = [Claim(f"c{i}", "local", "x", "t", lambda ctx: Evidence(1, 1, 0, True)) for i in (1, 2)]
+    local = [
+        Claim(
+            f"c{i}",
+            "local",
+            "x",
+            "t",
+            lambda ctx: Evidence(predicted=1, measured=1, tolerance=0, rival=2),
+            rival="two",
+        )
+        for i in (1, 2)
+    ]
     with pytest.raises(ArgumentError, match="jobs > 1 .*got 'c1'"):
         build(local, Context(), tmp_path / "rep", jobs=2, progress=False)
     assert list(tmp_path.iterdir()) == []

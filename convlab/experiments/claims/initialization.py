@@ -34,13 +34,15 @@ MISS = 1e-6  # allowed chance that the largest |w| falls short of the bound by m
     r"w \sim U[-\Delta, \Delta],\ \Delta = \frac{\sqrt{6}}{\sqrt{N_x+N_y}},\ "
     r"\mathrm{var}\, w = \frac{2}{N_x+N_y}",
     "initialization",
+    rival="the variance is He's fan-in rule 2/N_x (for a square layer the two agree)",
 )
 def xavier_variance(ctx: Context) -> Evidence:
     shapes = ctx.pick(
         [(1000, 1000), (2000, 500), (300, 3000), (100, 100)], [(300, 300), (400, 100), (100, 600)]
     )
     derivation = xavier()
-    predicted, measured, tolerance, ok = {}, {}, {}, True
+    predicted, measured, tolerance = {}, {}, {}
+    parts = {"predicted": {}, "measured": {}, "tolerance": {}, "compare": {}, "rival": {}}
     for k, (n_x, n_y) in enumerate(shapes):
         var = float(derivation.evaluate(part="variance", N_x=n_x, N_y=n_y))
         bound = float(derivation.evaluate(part="uniform_bound", N_x=n_x, N_y=n_y))
@@ -62,18 +64,22 @@ def xavier_variance(ctx: Context) -> Evidence:
         predicted[key] = {"variance": var, "bound": bound}
         measured[key] = {"variance": float(np.mean(w * w)), "max_abs": top}
         tolerance[key] = {"variance": var_tol, "bound_gap": gap_tol}
-        ok = (
-            ok
-            and abs(measured[key]["variance"] - var) <= var_tol
-            and bound - gap_tol <= top <= bound
-        )
+        for part, value, tol, kind in (
+            ("variance", measured[key]["variance"], var_tol, "equal"),
+            ("max|w| ≤ Δ", top, 0.0, "at_most"),
+            ("max|w| ≥ Δ − gap", top, gap_tol, "at_least"),
+        ):
+            name = f"{key}: {part}"
+            parts["predicted"][name] = var if part == "variance" else bound
+            parts["measured"][name], parts["tolerance"][name] = value, tol
+            parts["compare"][name] = kind
+        if n_x != n_y:  # He's 2/N_x differs from Glorot's only off the square
+            rival_var = float(he().evaluate(part="variance", N_x=n_x))
+            parts["rival"][f"{key}: variance"] = rival_var
     return Evidence(
-        predicted,
-        measured,
-        tolerance,
-        ok,
-        {"shapes_NxNy": shapes},
-        _xavier_figure(predicted, measured, tolerance, shapes),
+        **parts,
+        params={"shapes_NxNy": shapes},
+        figure=_xavier_figure(predicted, measured, tolerance, shapes),
         note="variance: mean of w² (the mean is 0 by construction); its sampling sd for a "
         "uniform law is var·√(4/5)/√n (kurtosis 9/5), tolerance 4 sd. max|w| must lie in "
         "[Δ − Δ·ln(10⁶)/n, Δ]: the largest of n uniform draws falls short of Δ by more than "
@@ -86,6 +92,7 @@ def _xavier_figure(predicted, measured, tolerance, shapes) -> Figure:
     grid = np.geomspace(10, 1e4, 50)  # three decades: readable log ticks
     derivation = xavier()
     keys = list(predicted)
+    he_var = [float(he().evaluate(part="variance", N_x=n_x)) for n_x, _ in shapes]
     theory = np.asarray(derivation.evaluate(part="variance", N_x=grid / 2, N_y=grid / 2))
     bound = np.asarray(derivation.evaluate(part="uniform_bound", N_x=grid / 2, N_y=grid / 2))
     variance = Panel(
@@ -95,6 +102,7 @@ def _xavier_figure(predicted, measured, tolerance, shapes) -> Figure:
         [
             Series(grid, theory, "2/(N_x+N_y) (derived)", "theory"),
             Series(fans, [measured[k]["variance"] for k in keys], "measured", "measured", "gd"),
+            Series(fans, he_var, "2/N_x at each shape (He)", "rival"),
         ],
         xscale="log",
         yscale="log",
@@ -124,8 +132,9 @@ GROUPS = {"xavier_uniform": "gd", "standard_normal": "heavy-ball", "tiny": "nest
 DEPTH = 20
 
 
-def _gains(width: int) -> dict[str, tuple[float, float]]:
-    """Per init, the derived per-layer gains (N_x σ_w², N_y σ_w²); Xavier's σ_w² also derived."""
+def _gains(width: int, fan: int | None = None) -> dict[str, tuple[float, float]]:
+    """Per init, the derived per-layer gains (N_x σ_w², N_y σ_w²); Xavier's σ_w² also derived.
+    ``fan``: the N_x put in the gain (the rival's 1: the fan-in forgotten, a gain σ_w²)."""
     propagation = variance_propagation()
     gains = {}
     for name in INITS:
@@ -134,7 +143,9 @@ def _gains(width: int) -> dict[str, tuple[float, float]]:
         else:  # the variance these inits are defined with
             var = weight_variance(name, width, width)
         gain = float(
-            propagation.evaluate(part="output_variance", N_x=width, sigma_w=math.sqrt(var))
+            propagation.evaluate(
+                part="output_variance", N_x=width if fan is None else fan, sigma_w=math.sqrt(var)
+            )
         )
         gains[name] = (gain, gain)  # square layers: N_x = N_y
     return gains
@@ -159,20 +170,25 @@ def _depth_evidence(ctx: Context, direction: str) -> Evidence:
     result = _depth_run(ctx.backend, ctx.dtype, ctx.seed, ctx.quick)
     measured = getattr(result, direction)
     predicted = getattr(result, "predicted_" + direction)
-    start, end = (0, -1) if direction == "forward" else (-1, 0)  # backward runs output → input
-    log_ratio = np.log2(measured / predicted)
-    if direction == "backward":
-        log_ratio = log_ratio[:, ::-1]  # index by layers passed through
+    start = 0 if direction == "forward" else -1  # backward runs output → input
+    order = slice(None) if direction == "forward" else slice(None, None, -1)
+    log_measured, log_predicted = np.log2(measured)[:, order], np.log2(predicted)[:, order]
+    log_ratio = log_measured - log_predicted  # indexed by layers passed through
     noise = float(np.std(np.diff(log_ratio, axis=1)))  # per-layer log₂-gain noise, pooled
     envelope = SIGMAS * noise * np.sqrt(np.arange(DEPTH + 1))  # a random walk's 4σ envelope
-    inside = bool(np.all(np.abs(log_ratio) <= envelope + 1e-12))
+    layers = np.arange(DEPTH + 1)
+    rival_gains = _gains(64 if ctx.quick else 256, fan=1)
     xavier_spread = float(np.max(np.abs(np.log2(measured[0] / measured[0, start]))))
+    inits = result.inits
+    rival = np.array(
+        [log_predicted[k, 0] + layers * np.log2(rival_gains[n][0]) for k, n in enumerate(inits)]
+    )
     return Evidence(
-        {name: float(predicted[k, end]) for k, name in enumerate(result.inits)},
-        {name: float(measured[k, end]) for k, name in enumerate(result.inits)},
-        {"log2_envelope_at_depth": float(envelope[-1])},
-        inside,
-        {
+        predicted={name: log_predicted[k].tolist() for k, name in enumerate(inits)},
+        measured={name: log_measured[k].tolist() for k, name in enumerate(inits)},
+        tolerance=(envelope + 1e-12).tolist(),
+        rival={name: rival[k].tolist() for k, name in enumerate(inits)},
+        params={
             "depth": DEPTH,
             "width": 64 if ctx.quick else 256,
             "inits": list(INITS),
@@ -180,24 +196,25 @@ def _depth_evidence(ctx: Context, direction: str) -> Evidence:
             "xavier_log2_spread": xavier_spread,
             "largest_log2_miss": float(np.max(np.abs(log_ratio))),
         },
-        _depth_figure(result, measured, predicted, direction),
-        note=f"{direction} variance after {DEPTH} random square linear layers (predicted and "
-        "measured: at the last one); prediction var₀·(N σ_w²)^ℓ from the derived per-layer gain "
-        "(Xavier's σ_w² also derived). Passes if every layer's log₂(measured/predicted) stays "
-        "within 4·s·√ℓ, s the sd of the per-layer log₂ gains around their prediction (pooled "
-        "over inits and layers: the ratio is a random walk in ℓ). At width 256 that envelope "
-        "is below a factor 2 at ℓ = 20, so Xavier stays within a factor 2 of the input "
-        "(xavier_log2_spread in params).",
+        figure=_depth_figure(result, measured, predicted, direction, 2.0 ** rival[:, order]),
+        note=f"{direction} variance through {DEPTH} random square linear layers, as log₂ per "
+        "layer passed through; prediction var₀·(N σ_w²)^ℓ from the derived per-layer gain "
+        "(Xavier's σ_w² also derived); rival: var₀·(σ_w²)^ℓ, the fan-in left out of the gain. "
+        "Tolerance per layer: 4·s·√ℓ in log₂, s the sd of the per-layer log₂ gains around their "
+        "prediction (pooled over inits and layers: the ratio is a random walk in ℓ). At width "
+        "256 that envelope is below a factor 2 at ℓ = 20, so Xavier stays within a factor 2 of "
+        "the input (xavier_log2_spread in params).",
     )
 
 
-def _depth_figure(result, measured, predicted, direction) -> Figure:
+def _depth_figure(result, measured, predicted, direction, rival) -> Figure:
     layers = np.arange(DEPTH + 1)
     series = []
     for k, name in enumerate(result.inits):
         group = GROUPS[name]
         series.append(Series(layers, measured[k], f"{name} (measured)", "measured", group))
         series.append(Series(layers, predicted[k], f"{name}: (N σ_w²)^ℓ", "bound", group))
+        series.append(Series(layers, rival[k], f"{name}: (σ_w²)^ℓ", "rival"))
     what = "activations" if direction == "forward" else "gradients ∂L/∂x"
     panel = Panel(
         f"{direction}: variance of the {what}", "layer ℓ", "variance", series, yscale="log"
@@ -211,6 +228,7 @@ def _depth_figure(result, measured, predicted, direction) -> Figure:
     "vanishes",
     r"\mathrm{var}\, y_L = (N_x \sigma_w^2)^L\, \mathrm{var}\, x",
     "initialization",
+    rival="the per-layer gain is σ_w² (the fan-in N_x left out)",
     needs_float64=DEPTH_NEEDS_FLOAT64,
 )
 def forward_variance(ctx: Context) -> Evidence:
@@ -223,6 +241,7 @@ def forward_variance(ctx: Context) -> Evidence:
     r"\mathrm{var}\, \frac{\partial L}{\partial x_0} = (N_y \sigma_w^2)^L\, "
     r"\mathrm{var}\, \frac{\partial L}{\partial y_L}",
     "initialization",
+    rival="the per-layer gain is σ_w² (the fan-out N_y left out)",
     needs_float64=DEPTH_NEEDS_FLOAT64,
 )
 def backward_variance(ctx: Context) -> Evidence:
@@ -235,10 +254,11 @@ RELU_INITS = ("he_normal", "xavier_normal")
 RELU_GROUPS = {"he_normal": "newton", "xavier_normal": "gd"}
 
 
-def _relu_gains(width: int) -> dict[str, float]:
+def _relu_gains(width: int, through_relu: bool = True) -> dict[str, float]:
     """Per init, the derived per-layer gain of the pre-activation second moment through
-    ReLU + Linear: N_x σ_w² · E[relu(z)²]/σ² (He's σ_w² = 2/N_x and Glorot's, both derived)."""
-    relu = float(he().evaluate(part="relu_second_moment", sigma=1.0))
+    ReLU + Linear: N_x σ_w² · E[relu(z)²]/σ² (He's σ_w² = 2/N_x and Glorot's, both derived);
+    without the ReLU's factor if not ``through_relu`` (the rival)."""
+    relu = float(he().evaluate(part="relu_second_moment", sigma=1.0)) if through_relu else 1.0
     variances = {
         "he_normal": float(he().evaluate(part="variance", N_x=width)),
         "xavier_normal": float(xavier().evaluate(part="variance", N_x=width, N_y=width)),
@@ -272,10 +292,11 @@ def _relu_second_moments(ctx: Context, name: str, width: int, n: int) -> np.ndar
     r"E[y_\ell^2] = N_x \sigma_w^2\, \frac{1}{2} E[y_{\ell-1}^2],\ "
     r"\sigma_w^2 = \frac{2}{N_x} \Rightarrow \text{preserved}",
     "initialization",
+    rival="ReLU does not halve the second moment: gain N_x σ_w² (He doubles it, Glorot keeps it)",
 )
 def he_relu(ctx: Context) -> Evidence:
     width, n = ctx.pick((256, 256), (64, 128))
-    gains = _relu_gains(width)
+    gains, rival_gains = _relu_gains(width), _relu_gains(width, through_relu=False)
     layers = np.arange(DEPTH + 1)
     measured = {k: _relu_second_moments(ctx, k, width, n) for k in RELU_INITS}
     predicted = {k: measured[k][0] * gains[k] ** layers for k in RELU_INITS}
@@ -283,20 +304,29 @@ def he_relu(ctx: Context) -> Evidence:
     noise = float(np.std(np.diff(log_ratio, axis=1)))
     envelope = SIGMAS * noise * np.sqrt(layers)
     series = []
+    rival = {k: measured[k][0] * rival_gains[k] ** layers for k in RELU_INITS}
     for k in RELU_INITS:
         series.append(Series(layers, measured[k], f"{k} (measured)", "measured", RELU_GROUPS[k]))
         series.append(
             Series(layers, predicted[k], f"{k}: gain {gains[k]:g}", "bound", RELU_GROUPS[k])
         )
+        series.append(Series(layers, rival[k], f"{k}: gain {rival_gains[k]:g}", "rival"))
     panel = Panel("second moment of the pre-activations", "layer ℓ", "E[y²]", series, yscale="log")
     return Evidence(
-        {k: float(predicted[k][-1]) for k in RELU_INITS},
-        {k: float(measured[k][-1]) for k in RELU_INITS},
-        {"log2_envelope_at_depth": float(envelope[-1])},
-        bool(np.all(np.abs(log_ratio) <= envelope + 1e-12)),
-        {"depth": DEPTH, "width": width, "per_layer_gain": gains, "per_layer_log2_noise": noise},
-        Figure([panel], "He vs Glorot initialization through ReLU layers"),
-        note="pre-activations y_ℓ = W_ℓ relu(y_{ℓ−1}) of a random ReLU net; prediction "
+        predicted={k: np.log2(predicted[k]).tolist() for k in RELU_INITS},
+        measured={k: np.log2(measured[k]).tolist() for k in RELU_INITS},
+        tolerance=(envelope + 1e-12).tolist(),
+        rival={k: np.log2(rival[k]).tolist() for k in RELU_INITS},
+        params={
+            "depth": DEPTH,
+            "width": width,
+            "per_layer_gain": gains,
+            "rival_gain": rival_gains,
+            "per_layer_log2_noise": noise,
+        },
+        figure=Figure([panel], "He vs Glorot initialization through ReLU layers"),
+        note="log₂ E[y_ℓ²] per layer of the pre-activations y_ℓ = W_ℓ relu(y_{ℓ−1}) of a "
+        "random ReLU net; prediction "
         "E[y_0²]·gain^ℓ with the gain N_x σ_w²·E[relu(z)²]/σ² from the derived ReLU second moment "
         "and weight variances (He: 1, Glorot: 1/2). Same envelope as the depth claims: "
         "4·s·√ℓ in log₂, s the pooled sd of the per-layer log₂ gains (large for ReLU nets at "

@@ -19,6 +19,7 @@ from convlab.experiments.figure import Figure, Panel, Series
 from convlab.nn import CrossEntropyLoss, MSELoss
 from convlab.problems import SoftmaxRegression
 from convlab.symbolic.losses import mean_squared_error, softmax_cross_entropy, softmax_jacobian
+from convlab.symbolic.rivals import cross_entropy_in_probabilities
 
 K = 3  # classes: the derivation is symbolic in K explicit logits (K = 3 derives in ~0.5 s)
 THIRD = np.sqrt(3) / 18  # max over f of |f(1 − f)(1 − 2f)|: bounds the 3rd derivative of ℓ
@@ -40,9 +41,10 @@ def _one_sample(ctx: Context, label: int) -> SoftmaxRegression:
     )
 
 
-def _symbolic(part: str, derivation, z: np.ndarray, labels: np.ndarray | None = None):
-    """A derived part at each row of z (n, K) (and one-hot labels): shape (n, K) or (n, K, K)."""
-    values = {f"z_{i + 1}": z[:, i] for i in range(K)}
+def _symbolic(part: str, derivation, z: np.ndarray, labels=None, prefix: str = "z"):
+    """A derived part at each row of z (n, K) (and one-hot labels): shape (n, K) or (n, K, K);
+    ``prefix`` names the symbols z holds (z_i logits, f_i probabilities)."""
+    values = {f"{prefix}_{i + 1}": z[:, i] for i in range(K)}
     if labels is not None:
         values.update({f"y_{i + 1}": (labels == i).astype(float) for i in range(K)})
     out = np.asarray(derivation.evaluate(part=part, **values), dtype=float)
@@ -103,27 +105,28 @@ def _fused_gradient(ctx: Context, logits: np.ndarray, labels: np.ndarray) -> np.
     "The gradient of softmax + cross-entropy in the logits is f − y",
     r"\nabla_z \left(-\sum_i y_i \log f_i(z)\right) = f - y",
     "losses",
+    rival="the softmax's Jacobian drops out: ∇ = ∂ℓ/∂f = −y/f",
 )
 def ce_gradient(ctx: Context) -> Evidence:
     logits, labels = _logits(ctx, ctx.pick(200, 30))
     predicted = _symbolic("gradient", softmax_cross_entropy(K), logits, labels)
+    probs = _symbolic("softmax", softmax_jacobian(K), logits)
+    rival = _symbolic("gradient", cross_entropy_in_probabilities(K), probs, labels, prefix="f")
     losses = _by_label(ctx, logits, labels, _value, ())
     rounding = 2 * ctx.eps * float(np.max(losses) + np.max(np.abs(logits)) + 1)
     h = _best_step(THIRD, rounding)
     fd = _by_label(ctx, logits, labels, lambda p, z: _fd_gradient(p, z, h), (K,))
-    fd_gap = float(np.max(np.abs(fd - predicted)))
-    fused_gap = float(np.max(np.abs(_fused_gradient(ctx, logits, labels) - predicted)))
+    fused = _fused_gradient(ctx, logits, labels)
     fd_tol = h**2 / 6 * THIRD + rounding / h
     fused_tol = 10 * K * ctx.eps
-    measured = {"finite differences": fd_gap, "nn fused backward": fused_gap}
-    tolerance = {"finite differences": fd_tol, "nn fused backward": fused_tol}
+    parts = ("finite differences", "nn fused backward")
     return Evidence(
-        {k: 0.0 for k in measured},
-        measured,
-        tolerance,
-        fd_gap <= fd_tol and fused_gap <= fused_tol,
-        {"classes": K, "logit_vectors": len(labels), "fd_step": h},
-        note="measured: max |numeric − derived f − y| over random logits (scales 0.1–10). FD "
+        predicted=dict.fromkeys(parts, predicted.tolist()),
+        measured={parts[0]: fd.tolist(), parts[1]: fused.tolist()},
+        tolerance={parts[0]: fd_tol, parts[1]: fused_tol},
+        rival=dict.fromkeys(parts, rival.tolist()),
+        params={"classes": K, "logit_vectors": len(labels), "fd_step": h},
+        note="predicted/measured: the gradient f − y at random logits (scales 0.1–10). FD "
         "tolerance h²/6·max|ℓ‴| + 2·ε·(max ℓ + max|z| + 1)/h with |ℓ‴| ≤ √3/18 "
         "(truncation + rounding of the log-sum-exp), at the step h that minimises it; the "
         "fused CrossEntropyLoss backward (× n, it averages) to 10·K·ε; ε of the run's dtype.",
@@ -135,6 +138,7 @@ def ce_gradient(ctx: Context) -> Evidence:
     "The Hessian of softmax + cross-entropy, diag(f) − ffᵀ, is positive semi-definite",
     r"\nabla_z^2 \ell = \mathrm{diag}(f) - f f^\top \succeq 0",
     "losses",
+    rival="the Hessian is diag(f) (the ffᵀ term dropped): positive definite, λ_min = min f",
 )
 def ce_hessian(ctx: Context) -> Evidence:
     logits, labels = _logits(ctx, ctx.pick(2000, 200))
@@ -147,15 +151,17 @@ def ce_hessian(ctx: Context) -> Evidence:
     fd = _by_label(ctx, logits, labels, lambda p, z: _fd_hessian(p, z, h), (K, K))
     fd_gap = float(np.max(np.abs(fd - hessians)))
     fd_tol = h**2 / 6 * FOURTH + 4 * ctx.eps / h
-    lowest = float(np.min(eigs[:, 0]))
     return Evidence(
-        {"min_eigenvalue": 0.0, "fd_gap": 0.0},
-        {"min_eigenvalue": lowest, "fd_gap": fd_gap},
-        {"min_eigenvalue": psd_tol, "fd_gap": fd_tol},
-        lowest >= -psd_tol and fd_gap <= fd_tol,
-        {"classes": K, "logit_vectors": len(probs), "fd_step": h},
-        _eigen_figure(probs, eigs, psd_tol),
-        note="The derived Hessian (in f) at f = softmax(z) (also derived) for random logits at "
+        predicted={"min_eigenvalue": 0.0, "fd_gap": 0.0},
+        measured={"min_eigenvalue": eigs[:, 0].tolist(), "fd_gap": fd_gap},
+        tolerance={"min_eigenvalue": psd_tol, "fd_gap": fd_tol},
+        rival={"min_eigenvalue": np.min(probs, axis=1).tolist()},
+        compare={"min_eigenvalue": "equal", "fd_gap": "at_most"},
+        params={"classes": K, "logit_vectors": len(probs), "fd_step": h},
+        figure=_eigen_figure(probs, eigs, psd_tol),
+        note="min_eigenvalue: per sample, 0 (eigenvector 𝟙: PSD and singular); rival: the "
+        "smallest eigenvalue of diag(f), min_i f_i > 0. The derived Hessian (in f) at "
+        "f = softmax(z) (also derived) for random logits at "
         "scales 0.1–10; its smallest eigenvalue is 0 (eigenvector 1) in exact arithmetic, so "
         "the tolerance is eigvalsh's rounding, 10·K·ε₆₄ (the derived Hessian is evaluated on "
         "the host in float64). fd_gap: max |FD Hessian of SoftmaxRegression's gradient − "
@@ -175,12 +181,16 @@ def _eigen_figure(probs: np.ndarray, eigs: np.ndarray, tol: float) -> Figure:
         hlines=[(-tol, "−tolerance (rounding)"), (0.0, "0")],
     )
     keep = np.linspace(0, len(probs) - 1, 80).round().astype(int)
+    keep = keep[np.argsort(probs.max(axis=1)[keep])]
     peak = probs.max(axis=1)[keep]
     second = Panel(
         "second smallest eigenvalue (> 0)",
         "max_i f_i (how peaked the softmax is)",
         "λ₂",
-        [Series(peak, eigs[keep, 1], "λ₂ of diag(f) − ffᵀ", "measured", "adam")],
+        [
+            Series(peak, eigs[keep, 1], "λ₂ of diag(f) − ffᵀ", "measured", "adam"),
+            Series(peak, probs.min(axis=1)[keep], "λ_min of diag(f): min f > 0", "rival"),
+        ],
         yscale="log",
     )
     return Figure([smallest, second], "Softmax cross-entropy Hessian: PSD at every sample")
@@ -192,6 +202,7 @@ def _eigen_figure(probs: np.ndarray, eigs: np.ndarray, tol: float) -> Figure:
     r"-\log \mathcal{N}(y; f, \sigma^2 I) = \frac{\|y - f\|^2}{2\sigma^2} + "
     r"\frac{d}{2}\log(2\pi\sigma^2)",
     "losses",
+    rival="the variance only scales the loss: the constant is (d/2)log 2π, as at σ = 1",
 )
 def mse_nll(ctx: Context) -> Evidence:
     d, sigma = 3, 0.7
@@ -206,18 +217,20 @@ def mse_nll(ctx: Context) -> Evidence:
     constant = float(
         derivation.evaluate(part="gaussian_nll", sigma=sigma, **dict.fromkeys(names, 0.0))
     )
+    rival = float(derivation.evaluate(part="gaussian_nll", sigma=1.0, **dict.fromkeys(names, 0.0)))
     xp = get_namespace(ctx.backend)
     mse = np.array([_mse(xp, ctx, fk, yk) for fk, yk in zip(f, y, strict=True)])
     offsets = np.asarray(nll, dtype=float) - d * mse / (2 * sigma**2)  # MSELoss: mean over d
-    gap = float(np.max(np.abs(offsets - constant)))
     tol = 10 * ctx.eps * float(np.max(np.abs(nll)) + 1)
     return Evidence(
-        constant,
-        {"largest |offset − constant|": gap},
-        tol,
-        gap <= tol,
-        {"d": d, "sigma": sigma, "points": len(f)},
-        note="offset = derived NLL − d·MSELoss/(2σ²) at random (f, y) (as the run's dtype holds "
+        predicted=constant,
+        measured=offsets.tolist(),
+        tolerance=tol,
+        rival=rival,
+        params={"d": d, "sigma": sigma, "points": len(f)},
+        note="rival: the derived NLL's constant at σ = 1. offset = derived NLL − d·MSELoss/(2σ²) "
+        "at "
+        "random (f, y) (as the run's dtype holds "
         "them); predicted: the derived NLL at f = y, (d/2)log(2πσ²). Tolerance: rounding, "
         "10·ε·(max|NLL| + 1), ε of the run's dtype.",
     )
