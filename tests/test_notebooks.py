@@ -20,7 +20,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "docs" / "_ext"))
 import nbexec  # noqa: E402
 
 NAMES = [p.name for p in nbexec.notebook_paths()]
-TOPICS = 9  # one notebook per lecture topic
+TOPICS = 14  # one notebook per lecture topic, numbered 01 to 14
+#: numbers whose notebook lives on another branch until it is merged (10: h6's "your own method");
+#: empty this set once that notebook is in
+PENDING = {10}
 
 
 @pytest.fixture(scope="module")
@@ -39,8 +42,9 @@ def _texts(done: nbexec.Executed, mime: str | None = None) -> list[str]:
 
 
 def test_one_notebook_per_topic():
-    assert len(NAMES) == TOPICS, NAMES
-    assert [name[:2] for name in NAMES] == [f"{i:02d}" for i in range(1, TOPICS + 1)]
+    numbers = [int(name[:2]) for name in NAMES]
+    expected = [i for i in range(1, TOPICS + 1) if i not in PENDING or i in numbers]
+    assert numbers == expected, NAMES
 
 
 @pytest.mark.slow
