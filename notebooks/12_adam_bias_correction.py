@@ -87,10 +87,15 @@ terminal = sp.limit(
     uncorrected.subs({b_1: sp.Rational(9, 10), b_2: sp.Rational(999, 1000)}), t_, sp.oo
 )
 ratio = sp.simplify(uncorrected / corrected)
-display(sp.Eq(sp.Symbol("|Δ_t| (corrected)"), corrected))
-display(sp.Eq(sp.Symbol("|Δ_t| (uncorrected)"), uncorrected))
-display(sp.Eq(sp.Symbol("uncorrected / corrected"), ratio))
-display(sp.Eq(sp.Symbol("lim |Δ_t| (uncorrected, β = (0.9, 0.999))"), terminal))
+display(sp.Eq(sp.Symbol(r"|\Delta_t|_{\mathrm{Adam}}"), corrected))
+display(sp.Eq(sp.Symbol(r"|\Delta_t|_{\mathrm{uncorrected}}"), uncorrected))
+display(sp.Eq(sp.Symbol(r"|\Delta_t|_{\mathrm{uncorrected}} / |\Delta_t|_{\mathrm{Adam}}"), ratio))
+display(
+    sp.Eq(
+        sp.Symbol(r"\lim_{t\to\infty} |\Delta_t|_{\mathrm{uncorrected}}\ (\beta = (0.9, 0.999))"),
+        terminal,
+    )
+)
 
 # %% [markdown]
 # So the corrected step is $\eta\,g/(g+\epsilon)$ from the very first step — the "terminal

@@ -48,7 +48,7 @@ lam = 1 + w**2
 condition = gd["stable_steps"].subs(gd.symbol("lambda_M"), lam)
 display(condition)
 edge = sp.solve(sp.Eq(eta, 2 / lam), w)
-display(sp.Eq(sp.Symbol("|w| shrinks iff |w|"), sp.Lt(w, edge[0]).rhs, evaluate=False))
+display(sp.Lt(sp.Symbol("|w|"), edge[0]))  # |w| shrinks exactly when this holds
 final_rate = gd["per_mode_rate"].subs({gd.symbol("lambda"): 1, gd.symbol("eta"): sp.Rational(3, 2)})
 print(f"at the minimum (λ = 1) with η = 3/2 the rate is |1 − ηλ| = {final_rate}")
 
@@ -105,8 +105,10 @@ eta_ = gd.symbol("eta")
 per_mode = gd["per_mode_rate"].subs(gd.symbol("lambda"), lam_)
 (floor,) = sp.solve(sp.Eq(v, per_mode**2 * v + eta_**2 * sigma**2), v)
 floor = sp.factor(floor)
-display(sp.Eq(sp.Symbol("E e²_∞"), floor))
-display(sp.Eq(sp.Symbol("E[f − f*]_∞ per mode"), sp.factor(lam_ * floor / 2)))
+display(sp.Eq(sp.Symbol(r"\mathbb{E}\,e_\infty^2"), floor))
+display(
+    sp.Eq(sp.Symbol(r"\mathbb{E}[f - f^*]_\infty\ \mathrm{per\ mode}"), sp.factor(lam_ * floor / 2))
+)
 
 # %% [markdown]
 # Its excess loss is $\eta\sigma^2/(2(2-\eta\lambda))$ per mode: proportional to η while

@@ -45,7 +45,9 @@ per_layer = sp.simplify(
     * glorot["variance"].subs({glorot.symbol("N_x"): N, glorot.symbol("N_y"): N})
     * kaiming["relu_second_moment"].subs(kaiming.symbol("sigma"), 1)
 )
-display(sp.Eq(sp.Symbol("gain per layer (N var w · E[relu(z)²]/σ²)"), per_layer))
+display(
+    sp.Eq(sp.Symbol(r"N \operatorname{var} w \cdot E[\mathrm{relu}(z)^2] / \sigma^2"), per_layer)
+)
 
 # %% [markdown]
 # ## Measured: the second moment through 16 layers at initialisation

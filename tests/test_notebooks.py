@@ -151,8 +151,8 @@ def test_a_theory_page_says_plainly_what_is_missing(docs_ext):
     jacobi = docs_ext._measured_where("jacobi", {"jacobi-rate": docs_ext.NOT_VERIFIED})
     assert "No notebook covers this topic yet." in jacobi
     assert "did not verify" in jacobi and ".png" not in jacobi
-    softmax = docs_ext._measured_where("softmax-ce", {"softmax-ce-gradient": docs_ext.NO_FIGURE})
-    assert "draws no figure" in softmax and ".png" not in softmax
+    mse = docs_ext._measured_where("mse", {"mse-gaussian-nll": docs_ext.NO_FIGURE})
+    assert "draws no figure" in mse and ".png" not in mse
     taylor = docs_ext._measured_where("taylor", {"taylor-best-step": docs_ext.DRAWN})
     assert "{doc}`../notebooks/11_critical_points_taylor`" in taylor
     assert "{ref}`gallery <gallery-taylor-best-step>`" in taylor

@@ -51,7 +51,7 @@ TOPIC_PAGES: dict[str, TopicPage] = {
         "The quadratic model ½wᵀAw − bᵀw: its gradient Aw − b, its Hessian A and its minimizer "
         "A⁻¹b, the model on which the rates of GD, momentum and CG are derived.",
         "01_gd_quadratic",
-        "gd-kappa-1",
+        "gd-best-step",
     ),
     "gd-quadratic": TopicPage(
         "Gradient descent on a quadratic contracts each eigen-mode by |1 − ηλ|: stable for "
@@ -99,7 +99,7 @@ TOPIC_PAGES: dict[str, TopicPage] = {
         "PCA and ZCA whitening make the Hessian the identity (κ = 1): GD with η = 1 converges "
         "in one step.",
         "02_normalization_whitening",
-        "whitening-one-step",
+        "whitening-kappa",
     ),
     "taylor": TopicPage(
         "The second-order Taylor model along −g: the best step gᵀg/gᵀHg, the step beyond "
@@ -140,7 +140,7 @@ TOPIC_PAGES: dict[str, TopicPage] = {
         "Softmax with cross-entropy: the gradient in the logits is f − y and the Hessian "
         "diag(f) − ffᵀ is positive semi-definite.",
         "09_losses",
-        "softmax-ce-gradient",
+        "softmax-ce-hessian-psd",
     ),
     "mse": TopicPage(
         "Squared error as the negative log-likelihood of a Gaussian, up to a scale and a constant.",
