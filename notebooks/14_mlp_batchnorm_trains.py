@@ -96,8 +96,9 @@ measured_gain = fitted_gain(plain_moments)
 # %% [markdown]
 # ## Training: the same net, with and without batch norm
 # Plain mini-batch SGD (η = 0.1, batch 64, 15 epochs) on the 512 digits; the loss is the
-# training loss in eval mode after every epoch. With a signal of $2^{-15}$ at the logits the
-# plain net's softmax is uniform: its loss starts at $\ln 10$.
+# training loss in eval mode after every epoch. At the logits the plain net's second moment is
+# $2^{-15}$ times the first layer's, so its softmax is nearly uniform: its loss should start
+# at $\ln 10$.
 
 # %%
 chance = float(np.log(10))
