@@ -24,7 +24,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "docs" / "_ext"))
 import nbexec  # noqa: E402
 
 NAMES = [p.name for p in nbexec.notebook_paths()]
-TOPICS = 9  # one notebook per lecture topic
+TOPICS = 14  # one notebook per lecture topic, numbered 01 to 14
+#: numbers whose notebook lives on another branch until it is merged (10: h6's "your own method");
+#: empty this set once that notebook is in
+PENDING = {10}
 EXERCISES = 2  # at least, per notebook
 SOLUTION = "solution"  # the tag of an exercise's solution cell (hidden in the docs by hide-cell)
 
@@ -81,8 +84,9 @@ def test_every_solution_ran_and_states_a_verified_verdict(executed, name):
 
 
 def test_one_notebook_per_topic():
-    assert len(NAMES) == TOPICS, NAMES
-    assert [name[:2] for name in NAMES] == [f"{i:02d}" for i in range(1, TOPICS + 1)]
+    numbers = [int(name[:2]) for name in NAMES]
+    expected = [i for i in range(1, TOPICS + 1) if i not in PENDING or i in numbers]
+    assert numbers == expected, NAMES
 
 
 @pytest.mark.slow
@@ -179,3 +183,73 @@ def test_explore_spans_widen_the_slider_and_are_checked(lab):
     assert (made[0].min, made[0].max) == (0.0, 1.0) and calls == [pytest.approx(0.2)]
     with pytest.raises(ValueError, match="spans"):
         lab.explore(lambda eta: None, spans={"beta": (0.0, 1.0)}, eta=[0.1])
+
+
+@pytest.fixture
+def docs_ext():
+    pytest.importorskip("sphinx")
+    import convlab_docs
+
+    return convlab_docs
+
+
+def test_every_theory_topic_maps_to_an_existing_notebook_and_claim(docs_ext):
+    from convlab.experiments.registry import all_claims
+    from convlab.symbolic import TOPICS
+
+    claims, stems = all_claims(), {p.stem for p in nbexec.notebook_paths()}
+    assert set(docs_ext.TOPIC_PAGES) == set(TOPICS)
+    for topic, page in docs_ext.TOPIC_PAGES.items():
+        assert page.sentence.endswith("."), topic
+        assert page.notebook is None or page.notebook in stems, (topic, page.notebook)
+        assert page.claim is None or page.claim in claims, (topic, page.claim)
+        if page.notebook is not None:  # the notebook table lists the topic under its notebook
+            assert topic in docs_ext.NOTEBOOK_TABLE[page.notebook][0], (topic, page.notebook)
+
+
+def test_the_notebook_table_has_a_row_per_notebook_naming_real_topics_and_claims(docs_ext):
+    from convlab.experiments.registry import all_claims
+    from convlab.symbolic import TOPICS
+
+    claims, stems = all_claims(), {p.stem for p in nbexec.notebook_paths()}
+    assert stems <= set(docs_ext.NOTEBOOK_TABLE), stems - set(docs_ext.NOTEBOOK_TABLE)
+    assert set(docs_ext.NOTEBOOK_TABLE) <= stems
+    for stem, (topics, ids) in docs_ext.NOTEBOOK_TABLE.items():
+        assert set(topics) <= set(TOPICS), (stem, set(topics) - set(TOPICS))
+        assert set(ids) <= set(claims), (stem, set(ids) - set(claims))
+    table = docs_ext.notebook_table()
+    assert table.count("\n| [") == len(stems)
+    assert "[taylor](theory/taylor.md)" in table
+
+
+def test_a_theory_page_says_plainly_what_is_missing(docs_ext):
+    jacobi = docs_ext._measured_where("jacobi", {"jacobi-rate": docs_ext.NOT_VERIFIED})
+    assert "No notebook covers this topic yet." in jacobi
+    assert "did not verify" in jacobi and ".png" not in jacobi
+    mse = docs_ext._measured_where("mse", {"mse-gaussian-nll": docs_ext.NO_FIGURE})
+    assert "draws no figure" in mse and ".png" not in mse
+    taylor = docs_ext._measured_where("taylor", {"taylor-best-step": docs_ext.DRAWN})
+    assert "{doc}`../notebooks/11_critical_points_taylor`" in taylor
+    assert "{ref}`gallery <gallery-taylor-best-step>`" in taylor
+    assert "![taylor-best-step](../gallery/taylor-best-step.png)" in taylor
+
+
+def test_the_gallery_table_pairs_measured_values_with_the_theory(docs_ext):
+    from convlab.experiments.figure import Figure, Panel, Series
+
+    eta = [0.0, 0.05, 0.1, 0.15]
+    panel = Panel(
+        "GD rate",
+        "η",
+        "rate",
+        [
+            Series([0.0, 0.2], [1.0, 0.0], "max |1 − ηλ|", "theory"),
+            Series(eta, [0.9, 0.75, 0.5, 0.26], "measured rate", "measured"),
+        ],
+    )
+    table = docs_ext.values_table(Figure([panel]))
+    assert "| GD rate | measured rate | η = 0.1 | 0.5 | 0.5 |" in table
+    assert "| GD rate | measured rate | η = 0.15 | 0.25 | 0.26 |" in table
+    assert "η = 0 |" not in table  # the first half of a series is left out
+    lonely = Panel("no theory", "x", "y", [Series([1.0], [2.0], "m", "measured")])
+    assert docs_ext.values_table(Figure([lonely])) == ""
