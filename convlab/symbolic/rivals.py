@@ -30,6 +30,7 @@ from functools import cache
 import sympy as sp
 
 from convlab.symbolic.result import Derivation
+from convlab.symbolic.user_input import as_expr
 
 
 @cache
@@ -145,10 +146,10 @@ def vanishing_step(schedule, variable=None) -> Derivation:
     from convlab.symbolic.notation import T
 
     variable = T if variable is None else variable
-    limit = sp.limit(sp.sympify(schedule), variable, sp.oo)
+    limit = sp.limit(as_expr("schedule", schedule), variable, sp.oo)
     return Derivation(
         "limit of a step-size schedule",
-        {"limit": limit, "vanishes": sp.sympify(limit == 0)},
+        {"limit": limit, "vanishes": sp.true if limit == 0 else sp.false},
         steps=(("lim alpha_t, t -> oo", limit),),
         source="Robbins & Monro 1951; the floor of constant-step SGD is O(eta)",
     )

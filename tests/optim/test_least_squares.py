@@ -183,12 +183,17 @@ def _power_law(backend=None):
 @pytest.mark.parametrize("method", ["gn", "levenberg", "lm"])
 def test_multistart_run_matches_one_run_per_start(backend, method):
     # R starts in one batched run take the same path as R separate runs: the same status
-    # (GN diverges from some), step count and end point, to rounding (10·ε·κ(J) relative).
+    # (GN diverges from some), step count and end point, to rounding (10·ε·κ(J) relative)
+    # where the backend's batched and one-matrix kernels round alike (NumPy, array_api_strict).
+    # torch's batched SVD rounds otherwise, so there the two runs' last steps differ by
+    # rounding and each stops within its own xtol: the end points agree to 10·xtol.
     residual, jacobian = _power_law(backend)
     starts = backend.asarray(DANWOOD_STARTS)
     batch = least_squares(LeastSquares(residual, jacobian, starts), method)
     J = to_numpy(jacobian(backend.asarray(DANWOOD.certified)))
     tol = 10 * np.finfo(np.float64).eps * np.linalg.cond(J)
+    if backend.name == "torch":
+        tol = max(tol, 10 * 1e-8)  # the methods' default xtol
     for i in range(DANWOOD_STARTS.shape[0]):
         one = least_squares(LeastSquares(residual, jacobian, starts[i, ...]), method)
         assert (batch.status[i], batch.n_steps[i]) == (one.status, one.n_steps), i
@@ -317,7 +322,13 @@ def test_tall_qr_matches_householder(backend, kappa):
     sign = np.sign(np.diag(R)) * np.sign(np.diag(R_))  # R is unique up to its rows' signs
     gamma = J.size * np.finfo(float).eps  # Householder QR's γ_mn (Higham 2002, Thm 19.4)
     np.testing.assert_allclose(sign[:, None] * R_, R, atol=gamma * np.linalg.norm(J, 2))
-    np.testing.assert_allclose(sign * qtr_, Q.T @ r, atol=gamma * np.linalg.norm(r))
+    # Qᵀr itself is only determined to γ·κ(J)·‖r‖ (Q's last columns turn with J's rounding,
+    # and another LAPACK — torch's — turns them otherwise); what a least-squares step uses is
+    # backward stable: Rᵀ(Qᵀr) = Jᵀr to γ·‖J‖·‖r‖ whatever κ
+    scale = gamma * np.linalg.norm(J, 2) * np.linalg.norm(r)
+    np.testing.assert_allclose(R_.T @ qtr_, J.T @ r, atol=10 * scale)
+    if gamma * kappa < 1e-6:  # well conditioned: Qᵀr itself agrees with LAPACK's
+        np.testing.assert_allclose(sign * qtr_, Q.T @ r, atol=gamma * kappa * np.linalg.norm(r))
 
 
 # ---- bad input -----------------------------------------------------------------------------

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import sympy as sp
 
 from convlab.backend import from_host
 from convlab.experiments.claim import Context, Evidence, claim
@@ -23,6 +22,7 @@ from convlab.problems import Objective
 from convlab.symbolic.momentum import heavy_ball, heavy_ball_rate, nesterov, nesterov_rate
 from convlab.symbolic.quadratic import gd_quadratic, gd_rate
 from convlab.symbolic.stochastic import terminal_velocity
+from convlab.symbolic.user_input import as_expr
 
 KAPPA = 100.0
 # What the exp-poly fit of a critically damped mode (error ~ t·ρᵗ) resolves over its tail
@@ -226,7 +226,7 @@ def _standard_choice(d) -> tuple[float, float]:
     for _, obj in d.steps:
         values = {str(k): v for k, v in obj.items()} if isinstance(obj, dict) else {}
         if {"eta", "beta"} <= set(values):
-            beta = sp.sympify(values["beta"])
+            beta = as_expr("beta", values["beta"])
             root_kappa = {s: np.sqrt(KAPPA) for s in beta.free_symbols}  # its one symbol: q = √κ
             return float(values["eta"]), float(beta.subs(root_kappa))
     raise ValueError("nesterov(): no step states the standard choice of (eta, beta)")
