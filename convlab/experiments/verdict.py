@@ -13,8 +13,8 @@ passes only if
 Comparisons (``compare``), applied elementwise to numbers and (nested) arrays:
 
 ``"equal"``
-    |m − p| ≤ tol everywhere.  The rival is a value: refuted where |m − r| > tol somewhere;
-    separable where |p − r| > tol somewhere.
+    The gap |m − p| ≤ tol everywhere.  The rival is a value: refuted where |m − r| > tol
+    somewhere; separable where |p − r| > tol somewhere.
 ``"at_most"``
     m ≤ p + tol everywhere (p a bound).  Where the rival is below the bound (r < p) it is a
     tighter bound the measurement must violate: refuted where m > r + tol; where it is above
