@@ -165,16 +165,18 @@ class UpdateRule:
     def step_function(self):
         """``step(env, gradient) -> x_{t+1}``: the rule compiled for arrays (see ``optim.rule``).
 
-        ``env`` maps ``x``, ``x1``, … and the parameters to values and ``"t"`` to the step;
-        ``gradient(point_key, point, lag)`` returns ∇f at the point.  A gradient at lagged
-        iterates only whose step precedes the start is zero.
+        ``env`` maps ``x``, ``x1``, … and the parameters to values, ``"t"`` to the step and
+        ``"gradient"`` to ``gradient(point, before_start, at_current)``, which returns ∇f at
+        the point (zero for a gradient at lagged iterates whose step precedes the start).
         """
 
         def call(application: sp.Expr, env: Mapping[str, Any]) -> Any:
             point = inner[application](env)
             lags = [lag_of(s) for s in application.free_symbols if lag_of(s) is not None]
-            first = min(lags) if lags else 0
-            return env["gradient"](application.args[0], point, env["t"] < first)
+            before_start = bool(lags) and env["t"] < min(lags)
+            return env["gradient"](point, before_start, application.args[0] == current)
+
+        current = iterate(0)
 
         inner: dict = {}
         for application in self.expr.atoms(sp.core.function.AppliedUndef):
