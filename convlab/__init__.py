@@ -7,6 +7,7 @@ The layers, bottom up: :mod:`convlab.symbolic` (SymPy derivations) and :mod:`con
 
 from importlib.metadata import PackageNotFoundError, version
 
+from convlab.experiments.verify import verify
 from convlab.optim import run, sweep
 
 try:
@@ -14,4 +15,4 @@ try:
 except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0+unknown"
 
-__all__ = ["__version__", "run", "sweep"]
+__all__ = ["__version__", "run", "sweep", "verify"]

@@ -220,12 +220,20 @@ def _numeric(rule: Any, mu: float, L: float, bounds: Any) -> Derivation:
 
     coarse, fine = _chebyshev(mu, L, 257), _chebyshev(mu, L, 4097)
     search = differential_evolution(
-        worst, bounds, args=(coarse,), vectorized=True, seed=0, tol=1e-8, polish=False
+        worst,
+        bounds,
+        args=(coarse,),
+        vectorized=True,
+        updating="deferred",
+        seed=0,
+        tol=1e-8,
+        polish=False,
     )
     polish = minimize(
         lambda x: float(worst(x, fine)[0]),
         search.x,
         method="Nelder-Mead",
+        bounds=bounds,
         options={"xatol": 1e-12, "fatol": 1e-14},
     )
     params = {n: sp.Float(v) for n, v in zip(names, polish.x, strict=True)}
