@@ -92,7 +92,7 @@ def _solution(rule, equations, unknowns, mu, L) -> dict | None:
     one passing the numeric check (None if no subsystem has)."""
     for subset in combinations(equations, len(unknowns)):
         try:
-            solutions = sp.solve(list(subset), unknowns, dict=True)
+            solutions = sp.solve(list(subset), unknowns, dict=True, check=False)
         except (NotImplementedError, ValueError):
             continue
         rated = [(_check(rule, s, unknowns, mu, L), s) for s in solutions]
