@@ -12,6 +12,7 @@ import os
 import sys
 from pathlib import Path
 
+from convlab import cli_rule
 from convlab.errors import BackendUnavailableError
 
 EXIT_FAILED, EXIT_USAGE = 1, 2
@@ -41,13 +42,15 @@ def _parser() -> argparse.ArgumentParser:
     _report_options(demo, only="gd-*")
     demo.set_defaults(handler=_demo)
     der = sub.add_parser("derive", help="print a derivation with its steps")
-    der.add_argument("topic", help="a topic name (see `convlab list`)")
+    der.add_argument("topic", nargs="?", help="a topic name (see `convlab list`)")
     der.add_argument(
         "--latex",
         action="store_true",
         help="print LaTeX (the steps and the result) instead of text",
     )
+    cli_rule.add_derive_options(der)
     der.set_defaults(handler=_derive)
+    cli_rule.add_verify_parser(sub)
     lst = sub.add_parser("list", help="list derivation topics and claims")
     lst.set_defaults(handler=_list)
     return parser
@@ -114,6 +117,8 @@ def _demo(args) -> int:
 def _derive(args) -> int:
     from convlab.symbolic import TOPICS
 
+    if args.update is not None:
+        return cli_rule.derive_command(args)
     if args.topic not in TOPICS:
         raise KeyError(f"unknown topic {args.topic!r}; choose from: {', '.join(sorted(TOPICS))}")
     result = TOPICS[args.topic]()
