@@ -92,7 +92,7 @@ def _gd_general() -> Derivation:
         ("mode converges iff |1 - eta lambda| < 1, i.e. (eta > 0)", stable_mode),
         ("2/lambda decreases in lambda (derivative), so lambda_M binds", sp.diff(bound, LAM)),
         ("|1 - eta lambda| is convex in lambda: worst mode at an end of the spectrum", rate),
-        (f"optimum, {best.conclusion}", sp.Eq(ETA, eta_star)),
+        (f"equal-rate condition at both ends: {best.conclusion}", sp.Eq(ETA, eta_star)),
         ("rate at eta*", rate_star),
         ("with lambda_M = kappa lambda_1", rate_kappa),
     )
