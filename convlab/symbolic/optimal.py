@@ -218,7 +218,7 @@ def _numeric(rule: Any, mu: float, L: float, bounds: Any) -> Derivation:
         values = {n: columns[i][:, None] for i, n in enumerate(names)}
         return np.max(rule.radius(lam[None, :], **values), axis=-1)
 
-    coarse, fine = _chebyshev(mu, L, 257), _chebyshev(mu, L, 4097)
+    coarse, fine = _chebyshev(mu, L, 129), _chebyshev(mu, L, 1025)
     search = differential_evolution(
         worst,
         bounds,
@@ -227,6 +227,7 @@ def _numeric(rule: Any, mu: float, L: float, bounds: Any) -> Derivation:
         updating="deferred",
         seed=0,
         tol=1e-8,
+        maxiter=100,
         polish=False,
     )
     polish = minimize(
@@ -234,14 +235,14 @@ def _numeric(rule: Any, mu: float, L: float, bounds: Any) -> Derivation:
         search.x,
         method="Nelder-Mead",
         bounds=bounds,
-        options={"xatol": 1e-12, "fatol": 1e-14},
+        options={"xatol": 1e-12, "fatol": 1e-14, "maxiter": 300 * len(names)},
     )
     params = {n: sp.Float(v) for n, v in zip(names, polish.x, strict=True)}
     rate = sp.Float(polish.fun)
     steps = (
         ("search bounds (step-like parameters up to 4/L)", dict(zip(names, bounds, strict=True))),
-        ("differential evolution on max radius over 257 Chebyshev points", sp.Float(search.fun)),
-        ("Nelder-Mead on 4097 points", params),
+        ("differential evolution on max radius over 129 Chebyshev points", sp.Float(search.fun)),
+        ("Nelder-Mead on 1025 points", params),
         ("optimal rate (numeric)", rate),
     )
     return Derivation(
