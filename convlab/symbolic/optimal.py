@@ -227,7 +227,7 @@ def _numeric(rule: Any, mu: float, L: float, bounds: Any) -> Derivation:
         updating="deferred",
         seed=0,
         tol=1e-8,
-        maxiter=100,
+        maxiter=400,
         polish=False,
     )
     polish = minimize(
