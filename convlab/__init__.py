@@ -39,11 +39,13 @@ def __getattr__(name: str) -> Any:
     """``convlab.<subpackage>``, imported on first access."""
     if name in SUBPACKAGES:
         return importlib.import_module(f"convlab.{name}")
+    if name == "verify":  # convlab.verify: a rule's derived rate against a run (experiments)
+        return importlib.import_module("convlab.experiments.verify").verify
     raise AttributeError(f"module 'convlab' has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
-    return sorted([*globals(), *SUBPACKAGES])
+    return sorted([*globals(), *SUBPACKAGES, "verify"])
 
 
-__all__ = ["__version__", "run", "sweep"]
+__all__ = ["__version__", "run", "sweep", "verify"]

@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from convlab.errors import ConvlabError
+from convlab import cli_rule
+from convlab.errors import ArgumentError, ConvlabError
 
 EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 1, 2, 130
 JOBS = min(2, os.cpu_count() or 1)  # --jobs when neither it nor --scheduler is given
@@ -139,10 +140,11 @@ def _demo_options(p: argparse.ArgumentParser) -> None:
 
 
 def _derive_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("topic", help="a topic name (see `convlab list`)")
+    p.add_argument("topic", nargs="?", help="a topic name (see `convlab list`)")
     p.add_argument(
         "--latex", action="store_true", help="print LaTeX (the steps and the result) instead"
     )
+    cli_rule.add_derive_options(p)
 
 
 def _context_and_claims(args):
@@ -195,6 +197,10 @@ def _demo(args) -> int:
 def _derive(args) -> int:
     from convlab.symbolic import derive
 
+    if args.update is not None:
+        return cli_rule.derive_command(args)
+    if args.topic is None:
+        raise ArgumentError("topic", "a topic name (see `convlab list`) or --update TEXT", None)
     result = derive(args.topic)
     print(result._repr_latex_() if args.latex else str(result))  # LaTeX with the steps
     return 0
@@ -217,5 +223,10 @@ COMMANDS: dict[str, Command] = {
     "report": Command("run every claim and write the verified report", _report_options, _report),
     "demo": Command("a few seconds' taste: the GD claims, printed only", _demo_options, _demo),
     "derive": Command("print a derivation with its steps", _derive_options, _derive),
+    "verify": Command(
+        "run a rule typed as text against its derived rate",
+        cli_rule.verify_options,
+        cli_rule.verify_command,
+    ),
     "list": Command("list derivation topics and claims", lambda p: None, _list),
 }

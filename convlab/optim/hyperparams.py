@@ -12,6 +12,7 @@ of the current step (a schedule is evaluated at the optimizer's step count) and
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -120,6 +121,9 @@ def _beside(label: str, value: Any, params: Any) -> Any:
         items = [_beside(f"{label}[{i}]", v, params) for i, v in enumerate(value)]
         same = all(a is b for a, b in zip(items, value, strict=True))
         return value if same else type(value)(items)
+    if isinstance(value, Mapping):  # named hyper-parameters, e.g. a derived rule's
+        named = {k: _beside(f"{label}[{k!r}]", v, params) for k, v in value.items()}
+        return value if all(named[k] is value[k] for k in value) else named
     if not (is_array(value) or isinstance(value, np.ndarray)) or value.ndim == 0:
         return value
     runs = params.shape[0] if params.ndim == 2 else None

@@ -28,9 +28,11 @@ from convlab.symbolic.stochastic import (
 )
 from convlab.symbolic.taylor import CriticalPoint, classify_critical_points, taylor_step
 from convlab.symbolic.topics import TOPICS, derive
+from convlab.symbolic.update_rule import UpdateRule, update_rule
 
 __all__ = [
     "TOPICS",
+    "UpdateRule",
     "CriticalPoint",
     "Derivation",
     "adam_bias_correction",
@@ -65,6 +67,7 @@ __all__ = [
     "spectral_radius",
     "taylor_step",
     "terminal_velocity",
+    "update_rule",
     "variance_propagation",
     "whitening",
     "xavier",

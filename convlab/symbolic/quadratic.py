@@ -18,10 +18,11 @@ from typing import Any
 import sympy as sp
 
 from convlab.errors import ArgumentError, ShapeError
-from convlab.symbolic.notation import ETA, KAPPA, LAM, LAM_1, LAM_M
+from convlab.symbolic.notation import ETA, LAM, LAM_1, LAM_M
 from convlab.symbolic.numeric import array_module, as_real_array
 from convlab.symbolic.result import Derivation
 from convlab.symbolic.spectra import all_positive, smallest_and_largest, tidy
+from convlab.symbolic.update_rule import update_rule
 from convlab.symbolic.user_input import as_count
 from convlab.symbolic.validation import as_symmetric_matrix, eigenvalue_bounds
 
@@ -77,9 +78,9 @@ def _gd_general() -> Derivation:
     bound = stable_mode.rhs
     stable = sp.And(0 < ETA, ETA < bound.subs(LAM, LAM_M))
     rate = sp.Max(per_mode.subs(LAM, LAM_1), per_mode.subs(LAM, LAM_M))
-    (eta_star,) = sp.solve(sp.Eq(1 - ETA * LAM_1, -(1 - ETA * LAM_M)), ETA)
+    best = update_rule("x - eta*g(x)").optimal(LAM_1, LAM_M)
+    eta_star, rate_kappa = best["params"]["eta"], best["rate"]
     rate_star = sp.factor(sp.simplify(1 - eta_star * LAM_1))
-    rate_kappa = sp.simplify(rate_star.subs(LAM_M, KAPPA * LAM_1))
     steps = (
         ("GD update is affine in w; its Jacobian maps e_t = w_t - w* to e_{t+1}", iteration),
         (
@@ -91,7 +92,7 @@ def _gd_general() -> Derivation:
         ("mode converges iff |1 - eta lambda| < 1, i.e. (eta > 0)", stable_mode),
         ("2/lambda decreases in lambda (derivative), so lambda_M binds", sp.diff(bound, LAM)),
         ("|1 - eta lambda| is convex in lambda: worst mode at an end of the spectrum", rate),
-        ("equal-rate condition 1 - eta lambda_1 = -(1 - eta lambda_M)", sp.Eq(ETA, eta_star)),
+        (f"equal-rate condition at both ends: {best.conclusion}", sp.Eq(ETA, eta_star)),
         ("rate at eta*", rate_star),
         ("with lambda_M = kappa lambda_1", rate_kappa),
     )

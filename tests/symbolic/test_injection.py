@@ -45,6 +45,7 @@ VALID: dict[str, dict] = {
     "robbins_monro": {"schedule": c / t, "variable": t},
     "softmax_cross_entropy": {},
     "softmax_jacobian": {},
+    "update_rule": {"update": "x - eta*g(x) + beta*(x - x1)"},
     "spectral_radius": {
         "iteration": symbolic.heavy_ball(),
         "values": {"eta": 0.1, "beta": 0.5, "lambda_": 1.0},
@@ -69,8 +70,9 @@ NO_ARGUMENTS = {
     "whitening",
     "xavier",
 }
-#: not functions: the registry (a dict), and two records; Derivation's methods are tested below
-OTHERS = {"TOPICS", "CriticalPoint", "Derivation"}
+#: not functions: the registry (a dict), and records (UpdateRule is built by update_rule);
+#: Derivation's methods are tested below
+OTHERS = {"TOPICS", "CriticalPoint", "Derivation", "UpdateRule"}
 
 
 def _cases() -> list[tuple[str, str]]:
