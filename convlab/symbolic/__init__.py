@@ -5,6 +5,7 @@ derived expressions for NumPy or CuPy, the single source of the predictions conv
 """
 
 from convlab.symbolic.convex_rates import gd_convex_rate, sgd_convex_rate
+from convlab.symbolic.dynamics import accelerated_convex_bound, adam_scale_invariance
 from convlab.symbolic.initialization import he, variance_propagation, xavier
 from convlab.symbolic.linear_iteration import linear_iteration, spectral_radius
 from convlab.symbolic.long_term import long_term_dynamics
@@ -31,6 +32,8 @@ from convlab.symbolic.topics import TOPICS, derive
 
 __all__ = [
     "TOPICS",
+    "accelerated_convex_bound",
+    "adam_scale_invariance",
     "CriticalPoint",
     "Derivation",
     "adam_bias_correction",

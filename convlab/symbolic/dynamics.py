@@ -1,0 +1,116 @@
+r"""Dynamics of first-order methods beyond a contraction factor: acceleration on convex
+functions, and Adam's invariance to the loss's scale.
+
+* **Accelerated gradient (FISTA form)**, f convex and L-smooth, η = 1/L.  With
+  :math:`t_1 = 1` and :math:`t_{k+1} = (1 + \sqrt{1 + 4t_k^2})/2`, the iteration
+  :math:`x_k = y_k - \nabla f(y_k)/L`,
+  :math:`y_{k+1} = x_k + \beta_k (x_k - x_{k-1})`, :math:`\beta_k = (t_k - 1)/t_{k+1}`
+  keeps the potential :math:`\tfrac2L t_k^2 (f(x_k) - f^*) + \|u_k\|^2` non-increasing
+  (:math:`u_k = t_k x_k - (t_k - 1)x_{k-1} - x^*`), because :math:`t_{k+1}^2 - t_{k+1} = t_k^2`;
+  so :math:`f(x_k) - f^* \le L D^2/(2t_k^2)`, and :math:`t_k \ge (k+1)/2` by induction gives
+  :math:`f(x_k) - f^* \le 2LD^2/(k+1)^2`: order −2, against gradient descent's −1.
+* **Adam's scale invariance.**  On the loss c·f (c > 0) every gradient is c·g, so the moving
+  averages are c·m and c²·v and the step
+  :math:`-\eta\,c\hat m/(\sqrt{c^2\hat v} + \epsilon) = -\eta\,\hat m/(\sqrt{\hat v} + \epsilon/c)`:
+  Adam on c·f is Adam on f with ε/c.  Its step differs from the step at c = 1 by
+  :math:`\eta|\hat m|\,\epsilon|1/c - 1| / ((\sqrt{\hat v} + \epsilon/c)(\sqrt{\hat v} + \epsilon))
+  \le \eta\,\epsilon\,|1/c - 1|\,|\hat m|/\hat v`; gradient descent's step, −ηcg, scales with c.
+
+Sources: Nesterov, Soviet Math. Dokl. 27 (1983); Beck & Teboulle, SIAM J. Imaging Sci. 2
+(2009), Lemma 4.1–4.3 and Thm 4.4; Kingma & Ba, ICLR 2015, §2.1 ("invariant to diagonal
+rescaling of the gradients").
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import sympy as sp
+
+from convlab.symbolic.notation import ETA, L_SMOOTH
+from convlab.symbolic.result import Derivation
+
+D = sp.Symbol("D", positive=True)  # ‖x₀ − x*‖
+K = sp.Symbol("k", integer=True, positive=True)
+T_K = sp.Symbol("t_k", positive=True)  # FISTA's sequence at step k (t_k ≥ 1)
+
+
+def _order(bound: sp.Expr) -> sp.Expr:
+    """The exponent p in bound ~ k^p as k → ∞."""
+    return sp.limit(sp.log(bound) / sp.log(K), K, sp.oo)
+
+
+@cache
+def accelerated_convex_bound() -> Derivation:
+    r"""Parts ``t_next`` (:math:`(1+\sqrt{1+4t_k^2})/2`), ``momentum``
+    (:math:`\beta_k = (t_k - 1)/t_{k+1}`), ``bound`` (:math:`2LD^2/(k+1)^2`) and ``order`` (−2)
+    of the accelerated gradient method at η = 1/L on a convex L-smooth function (see the module
+    docstring).  Source: Beck & Teboulle 2009, Lemma 4.3 and Thm 4.4.
+    """
+    t_next = (1 + sp.sqrt(1 + 4 * T_K**2)) / 2
+    identity = sp.simplify(sp.expand(t_next**2 - t_next - T_K**2))
+    momentum = (T_K - 1) / t_next
+    # induction t_k ≥ (k+1)/2: at t_k = (k+1)/2, t_{k+1} − (k+2)/2 = (√(1+(k+1)²) − (k+1))/2 ≥ 0
+    half = (K + 1) / 2
+    induction = sp.simplify(t_next.subs(T_K, half) - (K + 2) / 2)
+    squares = sp.expand((1 + (K + 1) ** 2) - (K + 1) ** 2)  # √(1+(k+1)²) > k+1 ⇔ this > 0
+    from_potential = L_SMOOTH * D**2 / (2 * T_K**2)
+    bound = sp.simplify(from_potential.subs(T_K, half))
+    steps = (
+        ("t_{k+1} = (1 + sqrt(1 + 4 t_k^2))/2", t_next),
+        ("it solves t_{k+1}^2 - t_{k+1} = t_k^2 (the residual is 0)", identity),
+        ("momentum beta_k = (t_k - 1)/t_{k+1}", momentum),
+        ("potential (2/L) t_k^2 (f(x_k) - f*) + |u_k|^2 decreases: f(x_k) - f* <=", from_potential),
+        ("induction: t_1 = 1 >= 1, and t_{k+1} - (k+2)/2 at t_k = (k+1)/2 is", induction),
+        ("non-negative: squared, 1 + (k+1)^2 - (k+1)^2 =", squares),
+        ("so t_k >= (k+1)/2 and f(x_k) - f* <=", bound),
+        ("order in k", _order(bound)),
+    )
+    return Derivation(
+        "accelerated gradient (FISTA) on a convex L-smooth function",
+        {"t_next": t_next, "momentum": momentum, "bound": bound, "order": _order(bound)},
+        steps=steps,
+        source="Nesterov 1983; Beck & Teboulle 2009, Lemma 4.3 and Thm 4.4",
+        conclusion="f(x_k) - f* <= 2 L D^2 / (k+1)^2: order 1/k^2",
+    )
+
+
+@cache
+def adam_scale_invariance() -> Derivation:
+    r"""Parts ``step`` (Adam's step on c·f, in the moments m̂, v̂ of f), ``equivalent_eps``
+    (ε/c: Adam on c·f is Adam on f with that ε), ``deviation`` (the exact difference from the
+    step at c = 1), ``deviation_bound`` (:math:`\eta\epsilon|1/c - 1||\hat m|/\hat v`) and
+    ``gd_step`` (−ηcg, gradient descent's step on c·f, which scales with c).  Source: Kingma &
+    Ba 2015, §2.1.
+    """
+    c, eps, v = sp.symbols("c epsilon v", positive=True)  # v: the bias-corrected v̂ of f
+    m, g = sp.symbols("m g", real=True)  # m: the bias-corrected m̂ of f
+    step = -ETA * (c * m) / (sp.sqrt(c**2 * v) + eps)
+    equivalent = sp.simplify(step - (-ETA * m / (sp.sqrt(v) + eps / c)))
+    at_one = step.subs(c, 1)
+    deviation = sp.factor(sp.simplify(step - at_one))
+    bound = ETA * eps * sp.Abs(1 / c - 1) * sp.Abs(m) / v
+    # |deviation| = η|m|ε|1/c − 1| / ((√v + ε/c)(√v + ε)) and each factor of the denominator ≥ √v
+    slack = sp.simplify(bound - sp.Abs(deviation))
+    gd = -ETA * c * g
+    steps = (
+        ("moments of c f: m -> c m, v -> c^2 v; Adam's step", step),
+        ("minus Adam's step on f with eps/c (is 0)", equivalent),
+        ("difference from the step at c = 1", deviation),
+        ("bounded by eta eps |1/c - 1| |m| / v (denominators >= sqrt v)", bound),
+        ("bound minus |difference| (non-negative)", slack),
+        ("gradient descent's step on c f", gd),
+    )
+    return Derivation(
+        "Adam on a scaled loss c f",
+        {
+            "step": step,
+            "equivalent_eps": eps / c,
+            "deviation": deviation,
+            "deviation_bound": bound,
+            "gd_step": gd,
+        },
+        steps=steps,
+        source="Kingma & Ba 2015, §2.1",
+        conclusion="Adam on c f is Adam on f with eps/c: its steps change by O(eps/(c sqrt v))",
+    )

@@ -1,0 +1,84 @@
+"""The dynamics claims fail when fed a wrong prediction: a slower accelerated order, a bound on
+Adam's deviation that ignores its ε-term."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from convlab.experiments import REGISTRY, Context, evaluate_claim
+from convlab.experiments.claims import dynamics
+
+
+class _Wrapped:
+    """A derivation with one part replaced."""
+
+    def __init__(self, true, part, change):
+        self.true, self.part_name, self.change = true, part, change
+
+    def evaluate(self, part, **kw):
+        value = np.asarray(self.true.evaluate(part=part, **kw), float)
+        return self.change(value) if part == self.part_name else value
+
+    def lambdify(self, part):
+        return self.true.lambdify(part=part)
+
+    def __getitem__(self, part):
+        value = self.true[part]
+        return self.change(value) if part == self.part_name else value
+
+    def part(self, key):
+        return self.true.part(key)
+
+    def symbol(self, name):
+        return self.true.symbol(name)
+
+
+def test_nesterov_claim_fails_on_gds_order(monkeypatch):
+    true = dynamics.accelerated_convex_bound()
+    monkeypatch.setattr(
+        dynamics, "accelerated_convex_bound", lambda: _Wrapped(true, "order", lambda o: o + 1)
+    )
+    outcome = evaluate_claim(REGISTRY["nesterov-convex-rate"], Context(quick=True))
+    assert outcome.verdict == "failed" and "disagrees" in outcome.reason
+
+
+def test_nesterov_claim_fails_on_a_tighter_bound(monkeypatch):
+    """The run sits at about 6% of 2L D²/(k+1)²: a bound 30× smaller is violated."""
+    true = dynamics.accelerated_convex_bound()
+    monkeypatch.setattr(
+        dynamics, "accelerated_convex_bound", lambda: _Wrapped(true, "bound", lambda b: b / 30)
+    )
+    assert evaluate_claim(REGISTRY["nesterov-convex-rate"], Context(quick=True)).verdict == "failed"
+
+
+def test_nesterov_claim_fails_when_the_run_is_gd(monkeypatch):
+    """Without momentum (β = 0 every step) the run is GD's: slope −1, the claim fails."""
+    true = dynamics.accelerated_convex_bound()
+    monkeypatch.setattr(
+        dynamics,
+        "accelerated_convex_bound",
+        lambda: _Wrapped(true, "momentum", lambda b: b),
+    )
+    monkeypatch.setattr(_Wrapped, "lambdify", lambda self, part: lambda t: 0.0 * t)
+    assert evaluate_claim(REGISTRY["nesterov-convex-rate"], Context(quick=True)).verdict == "failed"
+
+
+def test_adam_claim_fails_on_a_bound_without_the_eps_term(monkeypatch):
+    """A bound 1000× too small (the ε-term neglected) is violated by the measured deviation."""
+    true = dynamics.adam_scale_invariance()
+    monkeypatch.setattr(
+        dynamics,
+        "adam_scale_invariance",
+        lambda: _Wrapped(true, "deviation_bound", lambda b: b / 1000),
+    )
+    outcome = evaluate_claim(REGISTRY["adam-scale-invariance"], Context(quick=True))
+    assert outcome.verdict == "failed" and "disagrees" in outcome.reason
+
+
+def test_adam_claim_fails_when_the_run_is_not_normalised(monkeypatch):
+    """A run whose step is not divided by √v̂ (ε huge: Adam ≈ momentum SGD) deviates with c."""
+    real = dynamics.Adam
+    monkeypatch.setattr(dynamics, "Adam", lambda lr, eps: real(lr=lr, eps=1e6))
+    assert (
+        evaluate_claim(REGISTRY["adam-scale-invariance"], Context(quick=True)).verdict == "failed"
+    )

@@ -1,0 +1,80 @@
+"""Acceleration on convex functions (Beck & Teboulle 2009, Thm 4.4) and Adam's invariance to
+the loss's scale (Kingma & Ba 2015, §2.1), derived in convlab.symbolic.dynamics."""
+
+from __future__ import annotations
+
+import numpy as np
+import sympy as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from convlab.symbolic import TOPICS, accelerated_convex_bound, adam_scale_invariance
+
+L, D = sp.Symbol("L", positive=True), sp.Symbol("D", positive=True)
+k = sp.Symbol("k", integer=True, positive=True)
+
+
+def test_accelerated_bound_is_beck_and_teboulles_and_of_order_minus_two():
+    d = accelerated_convex_bound()
+    assert sp.simplify(d["bound"] - 2 * L * D**2 / (k + 1) ** 2) == 0
+    assert d["order"] == -2
+    assert dict(d.steps)["it solves t_{k+1}^2 - t_{k+1} = t_k^2 (the residual is 0)"] == 0
+    assert TOPICS["accelerated-convex"]() is d
+
+
+def test_fista_sequence_grows_at_least_as_k_plus_one_over_two():
+    d = accelerated_convex_bound()
+    t_next, momentum = d.lambdify(part="t_next"), d.lambdify(part="momentum")
+    t = [1.0]
+    for _ in range(200):
+        t.append(float(t_next(t[-1])))
+    t = np.array(t)
+    assert np.all(t >= (np.arange(1, t.size + 1) + 1) / 2 - 1e-12)
+    assert np.allclose(t[1:] ** 2 - t[1:], t[:-1] ** 2)
+    beta = np.array([float(momentum(x)) for x in t[:-1]])
+    assert beta[0] == 0 and np.all(np.diff(beta) > 0) and np.all(beta < 1)
+
+
+@settings(max_examples=20, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), dim=st.integers(2, 10), zeros=st.integers(0, 3))
+def test_fista_stays_under_the_derived_bound_on_random_convex_quadratics(seed, dim, zeros):
+    rng = np.random.default_rng(seed)
+    lam = rng.uniform(0.0, 1.0, dim) ** 3
+    lam[: min(zeros, dim - 1)] = 0.0
+    q, _ = np.linalg.qr(rng.normal(size=(dim, dim)))
+    A, x_star = (q * lam) @ q.T, rng.normal(size=dim)
+    x = x_prev = x_star + rng.normal(size=dim)
+    d = accelerated_convex_bound()
+    t_next, bound = d.lambdify(part="t_next"), d.lambdify(part="bound")
+    Lmax, dist = float(lam.max()), float(np.linalg.norm(x - x_star))
+    t, y = 1.0, x
+    for step in range(1, 150):
+        x_prev, x = x, y - A @ (y - x_star) / Lmax
+        t_new = float(t_next(t))
+        y, t = x + (t - 1) / t_new * (x - x_prev), t_new
+        excess = 0.5 * (x - x_star) @ A @ (x - x_star)
+        assert excess <= bound(D=dist, L=Lmax, k=step) * (1 + 1e-12) + 1e-15
+
+
+def test_adam_on_a_scaled_loss_is_adam_with_eps_over_c():
+    d = adam_scale_invariance()
+    assert dict(d.steps)["minus Adam's step on f with eps/c (is 0)"] == 0
+    c, eps = d.symbol("c"), d.symbol("epsilon")
+    assert d["equivalent_eps"] == eps / c
+    assert d["deviation"].subs(c, 1) == 0
+    assert sp.simplify(d["gd_step"] / d["gd_step"].subs(c, 1)) == c
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    c=st.floats(1e-4, 1e4),
+    m=st.floats(-10, 10),
+    v=st.floats(1e-6, 100),
+    eps=st.floats(1e-10, 1e-2),
+)
+def test_adam_step_deviation_is_under_the_derived_bound(c, m, v, eps):
+    d = adam_scale_invariance()
+    values = {"c": c, "m": m, "v": v, "epsilon": eps, "eta": 1.0}
+    deviation = abs(float(d.evaluate(part="deviation", **values)))
+    bound = float(d.evaluate(part="deviation_bound", **values))
+    assert deviation <= bound * (1 + 1e-12) + 1e-300
