@@ -1,5 +1,5 @@
 r"""Dynamics of first-order methods beyond a contraction factor: acceleration on convex
-functions, and Adam's invariance to the loss's scale.
+functions, escape from a strict saddle, and Adam's invariance to the loss's scale.
 
 * **Accelerated gradient (FISTA form)**, f convex and L-smooth, η = 1/L.  With
   :math:`t_1 = 1` and :math:`t_{k+1} = (1 + \sqrt{1 + 4t_k^2})/2`, the iteration
@@ -9,6 +9,16 @@ functions, and Adam's invariance to the loss's scale.
   (:math:`u_k = t_k x_k - (t_k - 1)x_{k-1} - x^*`), because :math:`t_{k+1}^2 - t_{k+1} = t_k^2`;
   so :math:`f(x_k) - f^* \le L D^2/(2t_k^2)`, and :math:`t_k \ge (k+1)/2` by induction gives
   :math:`f(x_k) - f^* \le 2LD^2/(k+1)^2`: order −2, against gradient descent's −1.
+* **Escape from a strict saddle.**  Near a critical point with Hessian eigenvalue −h < 0
+  (h > 0), gradient descent multiplies the component u along that eigenvector by
+  :math:`a = 1 + \eta h` per step: :math:`u_t = \delta a^t` from :math:`u_0 = \delta`, so
+  it reaches radius R after :math:`\tau = \log(R/\delta)/\log(1 + \eta h)` steps, linear in
+  :math:`\log(1/\delta)` with slope :math:`1/\log(1 + \eta h)`.  The gradient flow's
+  :math:`e^{\eta h t}` (continuous time, t steps of length η) gives slope :math:`1/(\eta h)`,
+  smaller: the discrete map grows slower than the flow.  From the saddle itself (δ = 0) the
+  gradient is 0 and GD never moves; SGD's noise ξ (variance σ²) drives
+  :math:`u_{t+1} = a u_t - \eta\sigma\xi_t`, whose variance
+  :math:`\eta^2\sigma^2 (a^{2t} - 1)/(a^2 - 1)` grows as :math:`a^{2t}`: it escapes.
 * **Adam's scale invariance.**  On the loss c·f (c > 0) every gradient is c·g, so the moving
   averages are c·m and c²·v and the step
   :math:`-\eta\,c\hat m/(\sqrt{c^2\hat v} + \epsilon) = -\eta\,\hat m/(\sqrt{\hat v} + \epsilon/c)`:
@@ -17,7 +27,9 @@ functions, and Adam's invariance to the loss's scale.
   \le \eta\,\epsilon\,|1/c - 1|\,|\hat m|/\hat v`; gradient descent's step, −ηcg, scales with c.
 
 Sources: Nesterov, Soviet Math. Dokl. 27 (1983); Beck & Teboulle, SIAM J. Imaging Sci. 2
-(2009), Lemma 4.1–4.3 and Thm 4.4; Kingma & Ba, ICLR 2015, §2.1 ("invariant to diagonal
+(2009), Lemma 4.1–4.3 and Thm 4.4; Lee, Simchowitz, Jordan & Recht, COLT 2016 (GD from a
+random start escapes strict saddles); Ge, Huang, Jin & Yuan, COLT 2015 (noise escapes them);
+Kingma & Ba, ICLR 2015, §2.1 ("invariant to diagonal
 rescaling of the gradients").
 """
 
@@ -27,7 +39,7 @@ from functools import cache
 
 import sympy as sp
 
-from convlab.symbolic.notation import ETA, L_SMOOTH
+from convlab.symbolic.notation import ETA, L_SMOOTH, T
 from convlab.symbolic.result import Derivation
 
 D = sp.Symbol("D", positive=True)  # ‖x₀ − x*‖
@@ -72,6 +84,58 @@ def accelerated_convex_bound() -> Derivation:
         steps=steps,
         source="Nesterov 1983; Beck & Teboulle 2009, Lemma 4.3 and Thm 4.4",
         conclusion="f(x_k) - f* <= 2 L D^2 / (k+1)^2: order 1/k^2",
+    )
+
+
+@cache
+def saddle_escape() -> Derivation:
+    r"""Parts ``growth`` (:math:`\delta(1 + \eta h)^t`), ``escape_time``
+    (:math:`\log(R/\delta)/\log(1 + \eta h)`), ``slope`` (its derivative in
+    :math:`\log(1/\delta)`, :math:`1/\log(1 + \eta h)`), ``flow_escape_time`` and
+    ``flow_slope`` (the gradient flow's, :math:`1/(\eta h)`: the rival), ``gd_from_saddle``
+    (GD's displacement from δ = 0, which is 0) and ``noise_variance`` (of SGD's unstable
+    component from δ = 0, gradient noise of variance σ²) of gradient descent near a strict
+    saddle with negative curvature −h (see the module docstring).  Source: Lee et al. 2016.
+    """
+    h, delta, R, sigma = sp.symbols("h delta R sigma", positive=True)
+    s = sp.Symbol("s", real=True)  # log(1/δ)
+    u, var = sp.Function("u"), sp.Function("V")
+    recursion = u(T + 1) - (u(T) - ETA * (-h) * u(T))  # u ← u − η f''(0) u, f''(0) = −h
+    growth = sp.rsolve(recursion, u(T), {u(0): delta})
+    escape = sp.expand_log(sp.solve(sp.Eq(sp.log(growth), sp.log(R)), T)[0], force=True)
+    slope = sp.simplify(sp.diff(escape.subs(delta, sp.exp(-s)), s))
+    flow = delta * sp.exp(ETA * h * T)  # u' = h u over a time ηt
+    flow_escape = sp.expand_log(sp.solve(sp.Eq(sp.log(flow), sp.log(R)), T)[0], force=True)
+    flow_slope = sp.simplify(sp.diff(flow_escape.subs(delta, sp.exp(-s)), s))
+    at_saddle = growth.subs(delta, 0)  # δ = 0: ∇f(0) = 0, every step is 0
+    a = 1 + ETA * h
+    noise = sp.rsolve(var(T + 1) - (a**2 * var(T) + ETA**2 * sigma**2), var(T), {var(0): 0})
+    noise = sp.factor(sp.simplify(noise))
+    steps = (
+        ("unstable component: u_{t+1} = u_t - eta (-h) u_t (residual form)", recursion),
+        ("solved from u_0 = delta", growth),
+        ("escape: u_t = R at t =", escape),
+        ("slope in log(1/delta)", slope),
+        ("gradient flow u' = h u over time eta t: u =", flow),
+        ("its escape time", flow_escape),
+        ("its slope in log(1/delta)", flow_slope),
+        ("from the saddle itself (delta = 0) GD's u_t is", at_saddle),
+        ("SGD from delta = 0: V_{t+1} = a^2 V_t + eta^2 sigma^2, V_0 = 0", noise),
+    )
+    return Derivation(
+        "gradient descent near a strict saddle",
+        {
+            "growth": growth,
+            "escape_time": escape,
+            "slope": slope,
+            "flow_escape_time": flow_escape,
+            "flow_slope": flow_slope,
+            "gd_from_saddle": at_saddle,
+            "noise_variance": noise,
+        },
+        steps=steps,
+        source="Lee, Simchowitz, Jordan & Recht 2016; Ge, Huang, Jin & Yuan 2015",
+        conclusion="escape after log(R/delta)/log(1 + eta h) steps: slope 1/log(1 + eta h)",
     )
 
 

@@ -82,3 +82,29 @@ def test_adam_claim_fails_when_the_run_is_not_normalised(monkeypatch):
     assert (
         evaluate_claim(REGISTRY["adam-scale-invariance"], Context(quick=True)).verdict == "failed"
     )
+
+
+def test_saddle_claim_fails_on_the_flow_slope(monkeypatch):
+    """The gradient flow's escape time (slope 1/(ηh)) in place of the map's is refuted."""
+    true = dynamics.saddle_escape()
+
+    class _Flow(_Wrapped):
+        def evaluate(self, part, **kw):
+            swap = {"escape_time": "flow_escape_time", "slope": "flow_slope"}
+            return self.true.evaluate(part=swap.get(part, part), **kw)
+
+    monkeypatch.setattr(dynamics, "saddle_escape", lambda: _Flow(true, None, None))
+    outcome = evaluate_claim(REGISTRY["saddle-escape-time"], Context(quick=True))
+    assert outcome.verdict == "failed" and "disagrees" in outcome.reason
+
+
+def test_saddle_claim_fails_when_sgd_has_no_noise(monkeypatch):
+    """SGD without noise is GD: from the saddle it stays, and the claim says it leaves."""
+    real = dynamics._escape_steps
+
+    def noiseless(ctx, problem, unstable, x0, noise, steps):
+        return real(ctx, problem, unstable, x0, None, steps)
+
+    monkeypatch.setattr(dynamics, "_escape_steps", noiseless)
+    outcome = evaluate_claim(REGISTRY["saddle-escape-time"], Context(quick=True))
+    assert outcome.verdict == "failed" and "every SGD run escapes" in outcome.reason

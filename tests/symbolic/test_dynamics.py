@@ -8,7 +8,12 @@ import sympy as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from convlab.symbolic import TOPICS, accelerated_convex_bound, adam_scale_invariance
+from convlab.symbolic import (
+    TOPICS,
+    accelerated_convex_bound,
+    adam_scale_invariance,
+    saddle_escape,
+)
 
 L, D = sp.Symbol("L", positive=True), sp.Symbol("D", positive=True)
 k = sp.Symbol("k", integer=True, positive=True)
@@ -78,3 +83,26 @@ def test_adam_step_deviation_is_under_the_derived_bound(c, m, v, eps):
     deviation = abs(float(d.evaluate(part="deviation", **values)))
     bound = float(d.evaluate(part="deviation_bound", **values))
     assert deviation <= bound * (1 + 1e-12) + 1e-300
+
+
+def test_saddle_escape_time_and_slopes():
+    d = saddle_escape()
+    eta, h, R, delta = (d.symbol(n) for n in ("eta", "h", "R", "delta"))
+    assert sp.simplify(d["escape_time"] - sp.log(R / delta) / sp.log(1 + eta * h)) == 0
+    assert sp.simplify(d["slope"] - 1 / sp.log(1 + eta * h)) == 0
+    assert sp.simplify(d["flow_slope"] - 1 / (eta * h)) == 0
+    assert d["gd_from_saddle"] == 0
+    # the discrete map grows slower than the flow: log(1 + x) < x, so its slope is larger
+    assert float(d.evaluate(part="slope", eta=0.5, h=1.0)) > 2.0
+    assert TOPICS["saddle-escape"]() is d
+
+
+def test_saddle_growth_and_noise_variance_match_the_recursions():
+    d = saddle_escape()
+    eta, h, delta, sigma = 0.3, 2.0, 1e-3, 0.1
+    u, var = delta, 0.0
+    for t in range(1, 30):
+        u, var = u + eta * h * u, (1 + eta * h) ** 2 * var + eta**2 * sigma**2
+        grown = float(d.evaluate(part="growth", eta=eta, h=h, delta=delta, t=t))
+        noise = float(d.evaluate(part="noise_variance", eta=eta, h=h, sigma=sigma, t=t))
+        assert np.isclose(grown, u, rtol=1e-12) and np.isclose(noise, var, rtol=1e-12)

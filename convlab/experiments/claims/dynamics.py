@@ -1,5 +1,5 @@
-"""Dynamics past a contraction factor: acceleration on a convex function, Adam's scale
-invariance."""
+"""Dynamics past a contraction factor: acceleration on a convex function, escape from a strict
+saddle, Adam's scale invariance."""
 
 from __future__ import annotations
 
@@ -9,10 +9,14 @@ from convlab.backend import from_host
 from convlab.experiments.claim import Context, Evidence, claim
 from convlab.experiments.claims._common import host
 from convlab.experiments.figure import Figure, Panel, Series
-from convlab.optim import Adam, Nesterov
+from convlab.optim import GD, Adam, Nesterov
 from convlab.problems import Quadratic
 from convlab.symbolic.convex_rates import gd_convex_rate
-from convlab.symbolic.dynamics import accelerated_convex_bound, adam_scale_invariance
+from convlab.symbolic.dynamics import (
+    accelerated_convex_bound,
+    adam_scale_invariance,
+    saddle_escape,
+)
 
 # The order's tolerance: on the instance below the log-log slope of f(x_k) − f* approaches −2
 # from above, by a correction O(1/k) from the spectrum's tail (about −1.8 over k ∈ [12, 50],
@@ -87,6 +91,152 @@ def nesterov_convex_rate(ctx: Context) -> Evidence:
         "curvatures (the order is then attained up to an O(1/k) correction); tolerance "
         f"{ORDER_TOL}; also required: f(x_k) − f* ≤ 2L D²/(k+1)² at every step",
     )
+
+
+SADDLE = {"eta": 0.5, "h": 1.0, "R": 1.0}  # step, negative curvature −h, escape radius
+
+
+def _saddle(ctx: Context) -> tuple[Quadratic, np.ndarray]:
+    """½xᵀAx, A = Q diag(1, 0.5, −h) Qᵀ with a seeded rotation Q: a strict saddle at 0; and its
+    unstable eigenvector (host)."""
+    q, _ = np.linalg.qr(np.random.default_rng(ctx.seed).normal(size=(3, 3)))
+    A = (q * np.array([1.0, 0.5, -SADDLE["h"]])) @ q.T
+    problem = Quadratic((A + A.T) / 2, backend=ctx.backend, dtype=ctx.dtype, allow_indefinite=True)
+    return problem, q[:, 2]
+
+
+def _escape_steps(ctx: Context, problem: Quadratic, unstable: np.ndarray, x0, noise, steps):
+    """GD (noise None) or SGD (gradient + σξₜ, ξₜ standard normal) from the rows of ``x0``:
+    the unstable component u_t = vᵀx_t of each run, (steps + 1, runs)."""
+    opt, x = GD(SADDLE["eta"]), x0
+    state, u = opt.init(x), [host(x) @ unstable]
+    for t in range(steps):
+        g = problem.grad(x)
+        if noise is not None:
+            g = g + from_host(noise[t], ctx.xp, ctx.dtype)
+        x, state = opt.step(x, g, state)
+        u.append(host(x) @ unstable)
+    return np.array(u)
+
+
+def _first_at_least(u: np.ndarray, radius: float) -> np.ndarray:
+    """Per run (column), the first step t with |u_t| ≥ radius (the run length if none)."""
+    out = np.abs(u) >= radius
+    return np.where(out.any(axis=0), out.argmax(axis=0), u.shape[0])
+
+
+@claim(
+    "saddle-escape-time",
+    "GD leaves a strict saddle (curvature −h) from distance δ in ⌈log(R/δ)/log(1+ηh)⌉ steps: "
+    "slope 1/log(1+ηh) in log(1/δ); from the saddle itself only SGD leaves",
+    r"t_{\mathrm{escape}} = \Big\lceil \frac{\log(R/\delta)}{\log(1+\eta h)} \Big\rceil,"
+    r"\quad \frac{d\,t_{\mathrm{escape}}}{d\log(1/\delta)} = \frac{1}{\log(1+\eta h)}",
+    "saddle-escape",
+    rival="GD escapes like the gradient flow, u = δe^{ηht}: slope 1/(ηh) in log(1/δ)",
+)
+def saddle_escape_time(ctx: Context) -> Evidence:
+    derived, (eta, h, R) = saddle_escape(), SADDLE.values()
+    problem, unstable = _saddle(ctx)
+    deltas = np.geomspace(1e-12, 1e-2, ctx.pick(21, 11))
+    tau = np.asarray(derived.evaluate(part="escape_time", eta=eta, h=h, R=R, delta=deltas), float)
+    steps = int(np.ceil(tau.max())) + 2
+    x0 = from_host(deltas[:, None] * unstable, ctx.xp, ctx.dtype)
+    measured = _first_at_least(_escape_steps(ctx, problem, unstable, x0, None, steps), R)
+    log_inv = np.log(1 / deltas)
+    slope = float(np.polyfit(log_inv, measured, 1)[0])
+    growth = np.log1p(eta * h)
+    # rounding: each step perturbs u by a few ε relative; over τ steps that shifts t by ~10ετ/log a
+    shift = float(10 * ctx.eps * (tau.max() + 1) / growth)
+    # the first integer step ≥ τ is τ + w, w ∈ [0, 1): it moves a least-squares slope by at most
+    # Σ|xᵢ − x̄|/(2 Σ(xᵢ − x̄)²), widened by the rounding shift at both ends of w
+    centred = log_inv - log_inv.mean()
+    slope_tol = (1 + 2 * shift) * np.abs(centred).sum() / (2 * np.sum(centred**2))
+    values = {"eta": eta, "h": h}
+    flow = np.asarray(derived.evaluate(part="flow_escape_time", **values, R=R, delta=deltas), float)
+    # from the saddle itself: GD, and SGD with gradient noise σ, for as long as it takes SGD's
+    # unstable component to reach a spread of 1e4·R (each run then escapes with prob. ≥ 1 − 1e-4)
+    sigma, runs = 1e-3, ctx.pick(32, 16)
+    t = np.arange(200)
+    spread = np.sqrt(
+        np.asarray(derived.evaluate(part="noise_variance", **values, sigma=sigma, t=t), float)
+    )
+    horizon = int(np.argmax(spread >= 1e4 * R))
+    noise = sigma * np.random.default_rng(ctx.seed + 1).normal(size=(horizon, runs, 3))
+    origin = from_host(np.zeros((runs, 3)), ctx.xp, ctx.dtype)
+    sgd = _escape_steps(ctx, problem, unstable, origin, noise, horizon)
+    gd = _escape_steps(ctx, problem, unstable, origin, None, horizon)
+    # u_T ≈ N(0, V_T): a run is inside R with probability ≤ √(2/π)·R/√V_T; a union over runs
+    miss = float(runs * np.sqrt(2 / np.pi) * R / spread[horizon])
+    gd_moves = float(np.asarray(derived.evaluate(part="gd_from_saddle", **values, t=horizon)))
+    panels = [
+        Panel(
+            f"GD, η = {eta:g}, curvature −{h:g}, R = {R:g}",
+            "log(1/δ)",
+            "steps to |u| ≥ R",
+            [
+                Series(log_inv, tau, "log(R/δ)/log(1+ηh) (theory)", "theory", "gd"),
+                Series(log_inv, measured, "measured escape step", "measured", "gd"),
+                Series(log_inv, flow, "log(R/δ)/(ηh), gradient flow", "rival"),
+            ],
+        ),
+        Panel(
+            f"δ = 0: SGD (σ = {sigma:g}) leaves, GD stays at 0",
+            "step t",
+            "|u_t|",
+            [
+                *(
+                    Series(
+                        t[: horizon + 1], np.abs(sgd[:, i]), f"SGD run {i + 1}", "measured", "sgd"
+                    )
+                    for i in range(3)
+                ),
+                Series(
+                    t[: horizon + 1], spread[: horizon + 1], "√V_t, SGD's spread (theory)", "theory"
+                ),
+            ],
+            yscale="log",
+            hlines=[(R, "R")],
+        ),
+    ]
+    return Evidence(
+        predicted={
+            "slope": float(derived.evaluate(part="slope", **values)),
+            "escape step − ½": tau.tolist(),
+            "GD stays at the saddle": gd_moves == 0,
+            "every SGD run escapes": bool(miss < 0.01),
+        },
+        measured={
+            "slope": slope,
+            "escape step − ½": (measured - 0.5).tolist(),
+            "GD stays at the saddle": bool(np.all(gd == 0)),
+            "every SGD run escapes": bool(np.all(np.abs(sgd[-1]) >= R)),
+        },
+        tolerance={
+            "slope": float(slope_tol),
+            "escape step − ½": 0.5 + shift,
+            "GD stays at the saddle": None,
+            "every SGD run escapes": None,
+        },
+        rival={
+            "slope": float(derived.evaluate(part="flow_slope", **values)),
+            "escape step − ½": flow.tolist(),
+        },
+        compare={
+            "slope": "equal",
+            "escape step − ½": "equal",
+            "GD stays at the saddle": "same",
+            "every SGD run escapes": "same",
+        },
+        params={"eta": eta, "h": h, "R": R, "deltas": deltas.tolist(), "sigma": sigma,
+                "sgd_runs": runs, "sgd_horizon": horizon, "p_some_run_stays": miss},
+        figure=Figure(panels, "Escape from a strict saddle"),
+        note="escape step: the first t with |vᵀx_t| ≥ R (v the unstable eigenvector), from "
+        "x₀ = δv; it is the first integer ≥ τ = log(R/δ)/log(1+ηh), so measured − ½ is within "
+        "½ of τ; slope: least-squares fit of the escape step on log(1/δ), tolerance the most "
+        "that rounding τ up to an integer can move it; from δ = 0 GD's gradient is 0 and it "
+        "never moves, while SGD's unstable component spreads as σ√V_t and every run passes R "
+        "by the step where that spread is 1e4·R",
+    )  # fmt: skip
 
 
 SCALES = np.array([1e-3, 1e-2, 1e-1, 1.0, 1e1, 1e2, 1e3])
