@@ -8,6 +8,7 @@ from convlab.symbolic.convex_rates import gd_convex_rate, sgd_convex_rate
 from convlab.symbolic.dynamics import (
     accelerated_convex_bound,
     adam_scale_invariance,
+    diagonal_conditioning,
     saddle_escape,
 )
 from convlab.symbolic.initialization import he, variance_propagation, xavier
@@ -38,6 +39,7 @@ __all__ = [
     "TOPICS",
     "accelerated_convex_bound",
     "adam_scale_invariance",
+    "diagonal_conditioning",
     "saddle_escape",
     "CriticalPoint",
     "Derivation",

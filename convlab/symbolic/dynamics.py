@@ -1,5 +1,6 @@
 r"""Dynamics of first-order methods beyond a contraction factor: acceleration on convex
-functions, escape from a strict saddle, and Adam's invariance to the loss's scale.
+functions, escape from a strict saddle, Adam's invariance to the loss's scale, and RMSprop's to
+each coordinate's curvature.
 
 * **Accelerated gradient (FISTA form)**, f convex and L-smooth, η = 1/L.  With
   :math:`t_1 = 1` and :math:`t_{k+1} = (1 + \sqrt{1 + 4t_k^2})/2`, the iteration
@@ -26,6 +27,18 @@ functions, escape from a strict saddle, and Adam's invariance to the loss's scal
   :math:`\eta|\hat m|\,\epsilon|1/c - 1| / ((\sqrt{\hat v} + \epsilon/c)(\sqrt{\hat v} + \epsilon))
   \le \eta\,\epsilon\,|1/c - 1|\,|\hat m|/\hat v`; gradient descent's step, −ηcg, scales with c.
 
+* **RMSprop on a diagonal quadratic.**  On :math:`\tfrac12\sum_i \lambda_i x_i^2` coordinate i
+  sees the gradient :math:`\lambda_i x_i`, so its running mean square is :math:`\lambda_i^2`
+  times the one of :math:`x_i`, and its step
+  :math:`-\eta\lambda_i x_i/(\sqrt{\lambda_i^2 v_i} + \epsilon)
+  = -\eta x_i/(\sqrt{v_i} + \epsilon/\lambda_i)`
+  does not depend on :math:`\lambda_i` (up to ε/λᵢ): every coordinate started at the same
+  value follows the same path, whatever κ, and the steps to an error do not grow with κ
+  (log-log slope 0).  Gradient descent at :math:`\eta^* = 2/(\mu + L)` contracts the
+  extreme modes by :math:`\rho = (\kappa-1)/(\kappa+1)`, so it needs
+  :math:`\log(1/e)/\log(1/\rho) \approx \tfrac\kappa2\log(1/e)` steps to reach a relative
+  error e: slope 1 in κ.
+
 Sources: Nesterov, Soviet Math. Dokl. 27 (1983); Beck & Teboulle, SIAM J. Imaging Sci. 2
 (2009), Lemma 4.1–4.3 and Thm 4.4; Lee, Simchowitz, Jordan & Recht, COLT 2016 (GD from a
 random start escapes strict saddles); Ge, Huang, Jin & Yuan, COLT 2015 (noise escapes them);
@@ -39,7 +52,8 @@ from functools import cache
 
 import sympy as sp
 
-from convlab.symbolic.notation import ETA, L_SMOOTH, T
+from convlab.symbolic.notation import ETA, KAPPA, L_SMOOTH, T
+from convlab.symbolic.quadratic import gd_quadratic
 from convlab.symbolic.result import Derivation
 
 D = sp.Symbol("D", positive=True)  # ‖x₀ − x*‖
@@ -177,4 +191,45 @@ def adam_scale_invariance() -> Derivation:
         steps=steps,
         source="Kingma & Ba 2015, §2.1",
         conclusion="Adam on c f is Adam on f with eps/c: its steps change by O(eps/(c sqrt v))",
+    )
+
+
+@cache
+def diagonal_conditioning() -> Derivation:
+    r"""Parts ``rmsprop_step`` (RMSprop's step on a coordinate of curvature λ, in that
+    coordinate's x and running mean square v of x), ``kappa_slope`` (d log|step| / d log λ at
+    ε = 0: 0), ``gd_steps`` (:math:`\log(1/e)/\log(1/\rho)`, ρ = (κ−1)/(κ+1): gradient
+    descent's steps at η* to shrink its slowest mode by e) and ``gd_kappa_slope`` (the limit
+    of d log(steps) / d log κ as κ → ∞: 1) on a diagonal quadratic (see the module
+    docstring).  Sources: Tieleman & Hinton 2012 (RMSprop); Nocedal & Wright 2006, §3.3 (GD).
+    """
+    lam, eps, v = sp.symbols("lambda epsilon v", positive=True)
+    x = sp.Symbol("x", real=True)
+    e = sp.Symbol("e", positive=True)  # the relative error to reach, < 1
+    step = -ETA * (lam * x) / (sp.sqrt(lam**2 * v) + eps)
+    equivalent = sp.simplify(step - (-ETA * x / (sp.sqrt(v) + eps / lam)))
+    slope = sp.simplify(lam * sp.diff(sp.log(sp.Abs(step.subs(eps, 0))), lam))
+    rho = gd_quadratic()["optimal_rate"]
+    gd_steps = sp.log(1 / e) / sp.log(1 / rho)
+    gd_slope = sp.limit(KAPPA * sp.diff(sp.log(gd_steps), KAPPA), KAPPA, sp.oo)
+    steps = (
+        ("RMSprop's step on a coordinate of curvature lambda (gradient lambda x)", step),
+        ("minus the step on x itself with eps/lambda (is 0)", equivalent),
+        ("d log|step| / d log lambda at eps = 0", slope),
+        ("gradient descent at eta* contracts by rho =", rho),
+        ("steps to shrink by e", gd_steps),
+        ("d log(steps) / d log kappa as kappa -> oo", gd_slope),
+    )
+    return Derivation(
+        "RMSprop and gradient descent on a diagonal quadratic",
+        {
+            "rmsprop_step": step,
+            "kappa_slope": slope,
+            "gd_steps": gd_steps,
+            "gd_kappa_slope": gd_slope,
+        },
+        steps=steps,
+        source="Tieleman & Hinton 2012; Nocedal & Wright 2006, §3.3",
+        conclusion="RMSprop's path on a diagonal quadratic does not depend on the curvatures: "
+        "steps flat in kappa; GD's grow as kappa",
     )

@@ -17,6 +17,7 @@ from convlab.symbolic.convex_rates import gd_convex_rate, sgd_convex_rate
 from convlab.symbolic.dynamics import (
     accelerated_convex_bound,
     adam_scale_invariance,
+    diagonal_conditioning,
     saddle_escape,
 )
 from convlab.symbolic.initialization import he, variance_propagation, xavier
@@ -105,6 +106,7 @@ TOPICS: dict[str, Callable[[], Derivation]] = {
     "accelerated-convex": accelerated_convex_bound,
     "adam-scale": adam_scale_invariance,
     "saddle-escape": saddle_escape,
+    "diagonal-conditioning": diagonal_conditioning,
 }
 
 

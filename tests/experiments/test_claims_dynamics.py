@@ -1,5 +1,6 @@
-"""The dynamics claims fail when fed a wrong prediction: a slower accelerated order, a bound on
-Adam's deviation that ignores its ε-term."""
+"""The dynamics claims fail when fed a wrong prediction (a slower accelerated order, the flow's
+escape time, a bound on Adam's deviation without its ε-term, RMSprop conditioned like GD) or a
+wrong run (GD for Nesterov, SGD without noise, Adam without normalisation)."""
 
 from __future__ import annotations
 
@@ -108,3 +109,21 @@ def test_saddle_claim_fails_when_sgd_has_no_noise(monkeypatch):
     monkeypatch.setattr(dynamics, "_escape_steps", noiseless)
     outcome = evaluate_claim(REGISTRY["saddle-escape-time"], Context(quick=True))
     assert outcome.verdict == "failed" and "every SGD run escapes" in outcome.reason
+
+
+def test_rmsprop_claim_fails_when_rmsprop_is_predicted_to_pay_kappa(monkeypatch):
+    true = dynamics.diagonal_conditioning()
+    monkeypatch.setattr(
+        dynamics, "diagonal_conditioning", lambda: _Wrapped(true, "kappa_slope", lambda s: s + 1)
+    )
+    outcome = evaluate_claim(REGISTRY["rmsprop-undoes-conditioning"], Context(quick=True))
+    assert outcome.verdict == "failed" and "RMSprop's slope" in outcome.reason
+
+
+def test_rmsprop_claim_fails_on_a_wrong_gd_step_count(monkeypatch):
+    true = dynamics.diagonal_conditioning()
+    monkeypatch.setattr(
+        dynamics, "diagonal_conditioning", lambda: _Wrapped(true, "gd_steps", lambda n: n / 2)
+    )
+    outcome = evaluate_claim(REGISTRY["rmsprop-undoes-conditioning"], Context(quick=True))
+    assert outcome.verdict == "failed" and "GD's steps" in outcome.reason

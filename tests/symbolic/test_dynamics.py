@@ -1,9 +1,11 @@
-"""Acceleration on convex functions (Beck & Teboulle 2009, Thm 4.4) and Adam's invariance to
-the loss's scale (Kingma & Ba 2015, §2.1), derived in convlab.symbolic.dynamics."""
+"""Acceleration on convex functions (Beck & Teboulle 2009, Thm 4.4), escape from a strict saddle,
+Adam's invariance to the loss's scale (Kingma & Ba 2015, §2.1) and RMSprop's to each
+coordinate's curvature, derived in convlab.symbolic.dynamics."""
 
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import sympy as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -12,6 +14,7 @@ from convlab.symbolic import (
     TOPICS,
     accelerated_convex_bound,
     adam_scale_invariance,
+    diagonal_conditioning,
     saddle_escape,
 )
 
@@ -106,3 +109,16 @@ def test_saddle_growth_and_noise_variance_match_the_recursions():
         grown = float(d.evaluate(part="growth", eta=eta, h=h, delta=delta, t=t))
         noise = float(d.evaluate(part="noise_variance", eta=eta, h=h, sigma=sigma, t=t))
         assert np.isclose(grown, u, rtol=1e-12) and np.isclose(noise, var, rtol=1e-12)
+
+
+def test_rmsprop_step_is_blind_to_the_curvature_and_gd_pays_kappa():
+    d = diagonal_conditioning()
+    assert d["kappa_slope"] == 0 and d["gd_kappa_slope"] == 1
+    assert dict(d.steps)["minus the step on x itself with eps/lambda (is 0)"] == 0
+    assert TOPICS["diagonal-conditioning"]() is d
+    kappa = np.array([10.0, 100.0, 1000.0])
+    steps = np.asarray(d.evaluate(part="gd_steps", e=0.1, kappa=kappa), float)
+    assert np.allclose(steps, np.log(10) / np.log((kappa + 1) / (kappa - 1)))
+    values = {"eta": 0.01, "x": 0.3, "v": 0.2, "epsilon": 0.0}
+    one, many = (float(d.evaluate(part="rmsprop_step", lambda_=lam, **values)) for lam in (1, 1e3))
+    assert one == pytest.approx(many, rel=1e-14)
