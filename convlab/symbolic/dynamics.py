@@ -26,7 +26,6 @@ each coordinate's curvature.
   Adam on c·f is Adam on f with ε/c.  Its step differs from the step at c = 1 by
   :math:`\eta|\hat m|\,\epsilon|1/c - 1| / ((\sqrt{\hat v} + \epsilon/c)(\sqrt{\hat v} + \epsilon))
   \le \eta\,\epsilon\,|1/c - 1|\,|\hat m|/\hat v`; gradient descent's step, −ηcg, scales with c.
-
 * **RMSprop on a diagonal quadratic.**  On :math:`\tfrac12\sum_i \lambda_i x_i^2` coordinate i
   sees the gradient :math:`\lambda_i x_i`, so its running mean square is :math:`\lambda_i^2`
   times the one of :math:`x_i`, and its step
@@ -42,8 +41,8 @@ each coordinate's curvature.
 Sources: Nesterov, Soviet Math. Dokl. 27 (1983); Beck & Teboulle, SIAM J. Imaging Sci. 2
 (2009), Lemma 4.1–4.3 and Thm 4.4; Lee, Simchowitz, Jordan & Recht, COLT 2016 (GD from a
 random start escapes strict saddles); Ge, Huang, Jin & Yuan, COLT 2015 (noise escapes them);
-Kingma & Ba, ICLR 2015, §2.1 ("invariant to diagonal
-rescaling of the gradients").
+Kingma & Ba, ICLR 2015, §2.1 ("invariant to diagonal rescaling of the gradients"); Tieleman &
+Hinton, COURSERA lecture 6.5 (2012), RMSprop; Nocedal & Wright 2006, §3.3.
 """
 
 from __future__ import annotations

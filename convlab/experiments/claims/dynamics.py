@@ -142,8 +142,8 @@ def _first_at_least(u: np.ndarray, radius: float) -> np.ndarray:
 
 @claim(
     "saddle-escape-time",
-    "GD leaves a strict saddle (curvature −h) from distance δ in ⌈log(R/δ)/log(1+ηh)⌉ steps: "
-    "slope 1/log(1+ηh) in log(1/δ); from the saddle itself only SGD leaves",
+    "GD started δ along a strict saddle's unstable direction (curvature −h) reaches R in "
+    "⌈log(R/δ)/log(1+ηh)⌉ steps, slope 1/log(1+ηh) in log(1/δ); from the saddle only SGD leaves",
     r"t_{\mathrm{escape}} = \Big\lceil \frac{\log(R/\delta)}{\log(1+\eta h)} \Big\rceil,"
     r"\quad \frac{d\,t_{\mathrm{escape}}}{d\log(1/\delta)} = \frac{1}{\log(1+\eta h)}",
     "saddle-escape",
