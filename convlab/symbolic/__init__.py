@@ -5,6 +5,12 @@ derived expressions for NumPy or CuPy, the single source of the predictions conv
 """
 
 from convlab.symbolic.convex_rates import gd_convex_rate, sgd_convex_rate
+from convlab.symbolic.dynamics import (
+    accelerated_convex_bound,
+    adam_scale_invariance,
+    diagonal_conditioning,
+    saddle_escape,
+)
 from convlab.symbolic.initialization import he, variance_propagation, xavier
 from convlab.symbolic.linear_iteration import linear_iteration, spectral_radius
 from convlab.symbolic.long_term import long_term_dynamics
@@ -33,6 +39,10 @@ from convlab.symbolic.update_rule import UpdateRule, update_rule
 __all__ = [
     "TOPICS",
     "UpdateRule",
+    "accelerated_convex_bound",
+    "adam_scale_invariance",
+    "diagonal_conditioning",
+    "saddle_escape",
     "CriticalPoint",
     "Derivation",
     "adam_bias_correction",

@@ -55,14 +55,18 @@ VALID: dict[str, dict] = {
 TEXT_PARAMETERS = {("linear_iteration", "name")}
 #: entry points without parameters: nothing of the user's reaches SymPy
 NO_ARGUMENTS = {
+    "accelerated_convex_bound",
     "adam_bias_correction",
+    "adam_scale_invariance",
     "adam_step_bound",
     "conjugate_gradient_bound",
+    "diagonal_conditioning",
     "gd_convex_rate",
     "he",
     "levenberg_shrinkage",
     "minibatch_standard_error",
     "newton_family",
+    "saddle_escape",
     "sgd_convex_rate",
     "taylor_step",
     "terminal_velocity",
