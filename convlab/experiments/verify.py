@@ -87,7 +87,7 @@ def verify(
         seconds=time.perf_counter() - start,
         note=f"rate fitted on steps [{fit.start}, {fit.stop}) of the error (dist to x*, or "
         "the gradient norm), model exp-poly; tolerance |measured - predicted| <= tolerance",
-        figure_data=_figure(rule, trace, predicted),
+        figure_data=_figure(rule, trace, predicted, rival),
     )
 
 
@@ -103,13 +103,23 @@ def _gd_rival(lam: np.ndarray, params: dict, predicted: float, tolerance: float)
     return gd if abs(gd - predicted) > tolerance else None
 
 
-def _figure(rule: Any, trace: Any, predicted: float) -> Figure:
+def _figure(rule: Any, trace: Any, predicted: float, rival: float | None) -> Figure:
+    """The measured error over ρᵗ (and the rival's rate), the lines cut where the measured
+    error reaches its rounding floor, so the axis shows the run and not ρᵗ's far tail."""
     err = np.asarray(trace.error(), dtype=float)
     err = err / err[0]
     t = np.arange(err.size)
-    series = [
-        Series(t, err, "measured error (relative)", "measured", "rule"),
-        Series(t, predicted**t, "ρᵗ (derived)", "bound", "rule"),
-    ]
+    positive = err[err > 0]
+    low = 1e-2 * (positive.min() if positive.size else 1e-300)
+    high = 1e2 * (positive.max() if positive.size else 1.0)
+    series = [Series(t, err, "measured error (relative)", "measured", "rule")]
+    lines = [(predicted, "ρᵗ (derived)", "bound")]
+    if rival is not None:
+        lines.append((rival, GD_RIVAL.split(":")[0], "rival"))
+    for rate, label, role in lines:
+        curve = rate**t
+        inside = t[(curve >= low) & (curve <= high)]
+        shown = t[: max(2, int(inside.max()) + 1 if inside.size else 2)]
+        series.append(Series(shown, rate**shown, label, role, "rule"))
     panel = Panel(rule.text, "step t", "relative error", series, yscale="log")
     return Figure([panel], "Derived rate against the run")
