@@ -17,6 +17,7 @@ MODULES = (
     "basins",
     "linear_systems",
     "long_term",
+    "training",
 )
 
 for _name in MODULES:
