@@ -5,6 +5,7 @@ derived expressions for NumPy or CuPy, the single source of the predictions conv
 """
 
 from convlab.symbolic.convex_rates import gd_convex_rate, sgd_convex_rate
+from convlab.symbolic.costs import iteration_costs
 from convlab.symbolic.gradient_growth import gradient_norm_growth
 from convlab.symbolic.initialization import he, variance_propagation, xavier
 from convlab.symbolic.linear_iteration import linear_iteration, spectral_radius
@@ -49,6 +50,7 @@ __all__ = [
     "he",
     "heavy_ball",
     "heavy_ball_rate",
+    "iteration_costs",
     "jacobi",
     "levenberg_shrinkage",
     "linear_iteration",

@@ -14,6 +14,7 @@ import sympy as sp
 
 from convlab.errors import ArgumentError, ArgumentTypeError
 from convlab.symbolic.convex_rates import gd_convex_rate, sgd_convex_rate
+from convlab.symbolic.costs import iteration_costs
 from convlab.symbolic.gradient_growth import gradient_norm_growth
 from convlab.symbolic.initialization import he, variance_propagation, xavier
 from convlab.symbolic.long_term import long_term_dynamics
@@ -99,6 +100,7 @@ TOPICS: dict[str, Callable[[], Derivation]] = {
     "newton-family": newton_family,
     "lm": levenberg_shrinkage,
     "gradient-growth": gradient_norm_growth,
+    "iteration-costs": iteration_costs,
 }
 
 

@@ -1,10 +1,11 @@
-"""The training-dynamics claims fail when their prediction is wrong."""
+"""The training-dynamics and cost claims pass, and fail when their prediction (or the method
+they time) is wrong."""
 
 from __future__ import annotations
 
 from convlab.experiments import REGISTRY, Context, evaluate_claim
-from convlab.experiments.claims import training
-from convlab.symbolic import gradient_norm_growth
+from convlab.experiments.claims import costs, training
+from convlab.symbolic import gradient_norm_growth, iteration_costs
 
 
 def _verdict(claim_id: str) -> str:
@@ -35,3 +36,29 @@ def test_gradient_norm_grows_fails_on_a_run_without_growth(monkeypatch):
     """At a small step the run stays on its plateau: no step where the loss falls and ‖g‖ grows."""
     monkeypatch.setattr(training, "GROWTH_ETA", 1e-3)
     assert "does not refute the rival" in _verdict("gradient-norm-grows")
+
+
+class _Cubic:
+    """Costs whose every exponent is Newton's 3 (a wrong theory for BFGS and L-BFGS)."""
+
+    def evaluate(self, *, part=None, **values):
+        if part.endswith("exponent"):
+            return 3
+        return iteration_costs().evaluate(part=part, **values)
+
+
+def test_cost_exponents_fail_when_every_method_is_predicted_cubic(monkeypatch):
+    monkeypatch.setattr(costs, "iteration_costs", lambda: _Cubic())
+    assert _verdict("second-order-cost-exponents").startswith("failed: measured disagrees")
+
+
+def test_cost_exponents_fail_when_newton_is_timed_on_a_quadratic_cost(monkeypatch):
+    """Newton's step replaced by one matrix-vector product (O(n²)): the fit finds 2, not 3."""
+
+    class MatvecNewton(costs.Newton):
+        def step(self, params, grad, state, oracle=None):
+            return params - oracle.hess(params) @ grad, state
+
+    newton = costs.METHODS["newton"]
+    monkeypatch.setitem(costs.METHODS, "newton", (MatvecNewton, *newton[1:]))
+    assert _verdict("second-order-cost-exponents").startswith("failed: measured disagrees")

@@ -18,6 +18,7 @@ MODULES = (
     "linear_systems",
     "long_term",
     "training",
+    "costs",
 )
 
 for _name in MODULES:
