@@ -5,12 +5,14 @@ derived expressions for NumPy or CuPy, the single source of the predictions conv
 """
 
 from convlab.symbolic.convex_rates import gd_convex_rate, sgd_convex_rate
+from convlab.symbolic.costs import iteration_costs
 from convlab.symbolic.dynamics import (
     accelerated_convex_bound,
     adam_scale_invariance,
     diagonal_conditioning,
     saddle_escape,
 )
+from convlab.symbolic.gradient_growth import gradient_norm_growth
 from convlab.symbolic.initialization import he, variance_propagation, xavier
 from convlab.symbolic.linear_iteration import linear_iteration, spectral_radius
 from convlab.symbolic.long_term import long_term_dynamics
@@ -56,9 +58,11 @@ __all__ = [
     "gd_quadratic",
     "gd_quadratic_matrix",
     "gd_rate",
+    "gradient_norm_growth",
     "he",
     "heavy_ball",
     "heavy_ball_rate",
+    "iteration_costs",
     "jacobi",
     "levenberg_shrinkage",
     "linear_iteration",

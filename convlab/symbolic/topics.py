@@ -14,12 +14,14 @@ import sympy as sp
 
 from convlab.errors import ArgumentError, ArgumentTypeError
 from convlab.symbolic.convex_rates import gd_convex_rate, sgd_convex_rate
+from convlab.symbolic.costs import iteration_costs
 from convlab.symbolic.dynamics import (
     accelerated_convex_bound,
     adam_scale_invariance,
     diagonal_conditioning,
     saddle_escape,
 )
+from convlab.symbolic.gradient_growth import gradient_norm_growth
 from convlab.symbolic.initialization import he, variance_propagation, xavier
 from convlab.symbolic.long_term import long_term_dynamics
 from convlab.symbolic.losses import mean_squared_error, softmax_cross_entropy, softmax_jacobian
@@ -107,6 +109,8 @@ TOPICS: dict[str, Callable[[], Derivation]] = {
     "adam-scale": adam_scale_invariance,
     "saddle-escape": saddle_escape,
     "diagonal-conditioning": diagonal_conditioning,
+    "gradient-growth": gradient_norm_growth,
+    "iteration-costs": iteration_costs,
 }
 
 

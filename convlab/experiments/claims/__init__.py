@@ -18,6 +18,8 @@ MODULES = (
     "linear_systems",
     "long_term",
     "dynamics",
+    "training",
+    "costs",
 )
 
 for _name in MODULES:
