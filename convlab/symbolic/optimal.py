@@ -270,8 +270,8 @@ def _search(worst, bounds, grids):
         vectorized=True,
         updating="deferred",
         seed=0,
-        tol=1e-6,
-        maxiter=200,
+        tol=1e-8,
+        maxiter=400,
         polish=False,
     )
     order = np.argsort(search.population_energies)
@@ -282,14 +282,17 @@ def _search(worst, bounds, grids):
             starts.append(candidate)
         if len(starts) == _STARTS:
             break
-    polished = [
-        minimize(
+
+    def polish(x0):
+        return minimize(
             lambda x: float(worst(x, fine)[0]),
             x0,
             method="Nelder-Mead",
             bounds=bounds,
             options={"xatol": 1e-12, "fatol": 1e-14, "maxiter": 300 * len(bounds)},
         )
-        for x0 in starts
-    ]
-    return float(search.fun), min(polished, key=lambda result: result.fun)
+
+    best = min((polish(x0) for x0 in starts), key=lambda result: result.fun)
+    # a restart with a fresh simplex: Nelder–Mead stalls at the kink of a minimax
+    again = polish(best.x)
+    return float(search.fun), again if again.fun <= best.fun else best
