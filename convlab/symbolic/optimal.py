@@ -13,10 +13,15 @@ Derivation says which structure it came from.  Gradient descent gives :math:`\et
 heavy ball (double roots at both ends) Polyak's :math:`\eta = 4/(\sqrt L+\sqrt\mu)^2`; Nesterov
 (a double root at μ, a simple root −ρ at L) :math:`\rho = 1 - 2/\sqrt{3\kappa+1}`.
 
-With numbers for μ and L the optimum is numeric: SciPy's differential evolution on the worst
-rate over a λ grid clustered at the endpoints (Chebyshev points), then Nelder–Mead on a finer
-grid; step-like parameters (those that scale as 1/λ) are searched in (0, 4/L], the others in
-[0, 1), unless ``bounds`` says otherwise.
+With numbers for μ and L the optimum is numeric: SciPy's differential evolution (the whole
+population evaluated in one batched call) on the worst rate over 65 λ points clustered at the
+endpoints (Chebyshev points), then bounded Nelder–Mead on 1025 points from the best few distinct
+members of the final population, and once more from the best of those (a fresh simplex: the
+minimax has kinks).  Step-like parameters (those that scale as 1/λ) are searched in (0, 4/L],
+the others in [0, 1], unless ``bounds`` says otherwise; a step-like bound the optimum presses
+against is widened ×4 and the search rerun (QHM's step η(1 − νβ) needs η beyond 4/L: at ν = 1
+it is heavy ball with η = 0.1 at κ = 100).  The radius of a degree ≥ 3 rule comes from
+batched companion-matrix eigenvalues (:mod:`convlab.symbolic.roots`).
 
 Sources: Polyak (1964); Lessard, Recht & Packard, SIAM J. Optim. 26 (2016), §3;
 Goh, "Why Momentum Really Works", Distill (2017); Storn & Price, J. Global Optim. 11 (1997).
