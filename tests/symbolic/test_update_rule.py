@@ -122,6 +122,34 @@ def test_numeric_optimum_matches_closed_form():
     assert float(d["params"]["beta"]) == pytest.approx((9 / 11) ** 2, abs=1e-3)
 
 
+def test_numeric_optimum_of_qhm_reaches_heavy_ball():
+    # QHM at nu = 1 is heavy ball with step eta (1 - beta): its optimum is at most Polyak's,
+    # with eta = 0.1 beyond the first step bound 4/L (the bound is widened)
+    d = update_rule(QHM).optimal(mu=1, L=100)
+    assert float(d["rate"]) <= 9 / 11 + 1e-6
+
+
+def test_three_lag_numeric_optimum_is_at_most_heavy_balls():
+    d = update_rule(THREE).optimal(mu=1, L=100)
+    assert float(d["rate"]) <= 9 / 11 + 1e-6
+
+
+def test_companion_roots_match_aberth():
+    from array_api_compat import array_namespace
+
+    from convlab.symbolic.roots import _aberth, horner, polynomial_roots
+
+    rng = np.random.default_rng(1)
+    c = [rng.normal(size=(6, 5)) for _ in range(4)]
+    xp = array_namespace(c[0])
+    ones = [1.0, *(x[..., None] for x in c)]
+    for roots in (polynomial_roots(c), _aberth(xp, [x.astype(complex) for x in c])):
+        assert roots.shape == (6, 5, 4) and roots.dtype == np.complex128
+        assert np.max(abs(horner(ones, roots))) < 1e-10
+    got, ref = polynomial_roots(c), _aberth(xp, [x.astype(complex) for x in c])
+    assert np.allclose(np.sort(abs(got), axis=-1), np.sort(abs(ref), axis=-1), atol=1e-9)
+
+
 @pytest.mark.parametrize(
     ("kwargs", "name"),
     [({"mu": 0, "L": 1}, "mu"), ({"mu": -1, "L": 1}, "mu"), ({"mu": 2, "L": 1}, "L")],
