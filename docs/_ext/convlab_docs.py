@@ -207,6 +207,41 @@ TOPIC_PAGES: dict[str, TopicPage] = {
         "07_second_order",
         "lm-shrinks-directions",
     ),
+    "accelerated-convex": TopicPage(
+        "Nesterov's accelerated method (FISTA's momentum schedule) on a convex L-smooth "
+        "function: f(x_k) − f* ≤ 2L‖x₀ − x*‖²/(k+1)², against GD's O(1/k).",
+        None,
+        "nesterov-convex-rate",
+    ),
+    "adam-scale": TopicPage(
+        "Adam on c·f is Adam on f with ε/c: its trajectory does not change with the loss's "
+        "scale, up to the ε term.",
+        "12_adam_bias_correction",
+        "adam-scale-invariance",
+    ),
+    "saddle-escape": TopicPage(
+        "GD leaves a strict saddle along its unstable mode as (1 + η|λ|)ᵗ: from distance δ it "
+        "reaches radius R after about log(R/δ)/log(1 + η|λ|) steps.",
+        "11_critical_points_taylor",
+        "saddle-escape-time",
+    ),
+    "diagonal-conditioning": TopicPage(
+        "On a diagonal quadratic RMSprop's step does not depend on the curvature of its "
+        "coordinate, so its steps to an error do not grow with κ, where GD's grow as κ.",
+        "06_momentum_adaptive",
+        "rmsprop-undoes-conditioning",
+    ),
+    "gradient-growth": TopicPage(
+        "One GD step changes ‖g‖² by the factor 1 − 2ηgᵀHg/‖g‖² + η²gᵀH²g/‖g‖²: the "
+        "gradient norm can grow while the loss falls.",
+        None,
+        "gradient-norm-grows",
+    ),
+    "iteration-costs": TopicPage(
+        "Flops per iteration: Newton O(n³), BFGS O(n²), L-BFGS O(mn).",
+        "07_second_order",
+        "second-order-cost-exponents",
+    ),
 }
 
 
