@@ -13,6 +13,7 @@ hyper-parameters gives a grid of predictions even where an output is constant.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import keyword
 from collections.abc import Callable, Mapping, Sequence
@@ -81,6 +82,34 @@ def call_compiled(
     if isinstance(out, (tuple, list)):
         return tuple(_broadcast(xp, item, shape) for item in out)
     return _broadcast(xp, out, shape)
+
+
+def call_complex_safe(
+    function: Callable, symbols: Sequence[sp.Symbol], values: Mapping[str, Any], backend: str
+) -> Any:
+    """:func:`call_compiled` in float64; where that gives NaN from finite inputs (the square root
+    of a negative discriminant: complex roots, as heavy ball's at β > (1 − √(ηλ))²), the same
+    call again in complex128, returned real where every imaginary part is rounding
+    (|Im z| ≤ 100·ε·max(|z|, 1)), complex otherwise.  Never NaN for finite inputs where the
+    expression is defined over the complex numbers."""
+    xp = array_module(backend)
+    quiet = getattr(xp, "errstate", None)
+    with quiet(invalid="ignore") if quiet else contextlib.nullcontext():
+        out = call_compiled(function, symbols, values, backend)
+    items = out if isinstance(out, tuple) else (out,)
+    if not any(bool(xp.any(xp.isnan(item))) for item in items):
+        return out
+    again = call_compiled(function, symbols, values, backend, complex_inputs=True)
+    fixed = tuple(
+        _real_if_close(xp, item) for item in (again if isinstance(again, tuple) else (again,))
+    )
+    return fixed if isinstance(again, tuple) else fixed[0]
+
+
+def _real_if_close(xp: Any, z: Any) -> Any:
+    eps = float(xp.finfo(xp.float64).eps)
+    slack = 100 * eps * xp.maximum(xp.abs(z), 1.0)
+    return xp.real(z) if bool(xp.all(xp.abs(xp.imag(z)) <= slack)) else z
 
 
 def as_real_array(xp: Any, name: str, value: Any, dtype: Any) -> Any:

@@ -19,6 +19,7 @@ from convlab.symbolic.numeric import (
     argument_name,
     array_module,
     call_compiled,
+    call_complex_safe,
     compile_expression,
 )
 from convlab.symbolic.user_input import as_expr
@@ -143,7 +144,10 @@ class Derivation:
         """Evaluate the result (or one part) on arrays of values, broadcast against each other.
 
         Values are keyed by symbol name (``lambda_`` for λ). A dict result gives a dict of arrays.
-        ``complex_inputs=True`` computes in complex128 (roots with a negative discriminant).
+        ``complex_inputs=True`` computes in complex128; otherwise a NaN from finite inputs (a
+        negative discriminant: complex roots) is computed again in complex128 and returned
+        real where the imaginary parts are rounding
+        (:func:`~convlab.symbolic.numeric.call_complex_safe`).
         """
         if part is None and isinstance(self.expr, Mapping):
             options = {"backend": backend, "complex_inputs": complex_inputs}
@@ -153,7 +157,10 @@ class Derivation:
         unknown = set(values) - {argument_name(s) for s in self.symbols}
         if unknown or not names <= set(values):
             raise ArgumentError("values", f"values for {sorted(names)}", sorted(values))
-        return call_compiled(self.lambdify(backend, part), symbols, values, backend, complex_inputs)
+        function = self.lambdify(backend, part)
+        if complex_inputs:
+            return call_compiled(function, symbols, values, backend, complex_inputs=True)
+        return call_complex_safe(function, symbols, values, backend)
 
 
 def _sorted_symbols(obj: Any) -> tuple[sp.Basic, ...]:

@@ -148,3 +148,11 @@ def test_heavy_ball_bounds_are_validated():
         heavy_ball(-1, 2)
     with pytest.raises(ArgumentError, match="lambda_M"):
         nesterov(5, 1)
+
+
+def test_spectral_radius_is_never_nan_where_the_roots_are_complex():
+    """β > (1 − √(ηλ))²: complex roots of modulus √β (the issue's [nan nan] case)."""
+    lam = np.array([1.0, 10.0])
+    radius = heavy_ball().evaluate(part="spectral_radius", eta=0.1, beta=0.9, lambda_=lam)
+    assert not np.iscomplexobj(radius)
+    np.testing.assert_allclose(radius, np.sqrt(0.9), rtol=100 * np.finfo(float).eps)
