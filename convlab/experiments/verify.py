@@ -117,9 +117,9 @@ def _figure(rule: Any, trace: Any, predicted: float, rival: float | None) -> Fig
     if rival is not None:
         lines.append((rival, GD_RIVAL.split(":")[0], "rival"))
     for rate, label, role in lines:
-        curve = rate**t
-        inside = t[(curve >= low) & (curve <= high)]
+        log_curve = t * np.log(max(rate, 1e-300))  # in logs: ρᵗ overflows for ρ > 1
+        inside = t[(log_curve >= np.log(low)) & (log_curve <= np.log(high))]
         shown = t[: max(2, int(inside.max()) + 1 if inside.size else 2)]
-        series.append(Series(shown, rate**shown, label, role, "rule"))
+        series.append(Series(shown, np.exp(log_curve[: shown.size]), label, role, "rule"))
     panel = Panel(rule.text, "step t", "relative error", series, yscale="log")
     return Figure([panel], "Derived rate against the run")
