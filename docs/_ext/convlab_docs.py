@@ -216,19 +216,19 @@ TOPIC_PAGES: dict[str, TopicPage] = {
     "adam-scale": TopicPage(
         "Adam on c·f is Adam on f with ε/c: its trajectory does not change with the loss's "
         "scale, up to the ε term.",
-        "12_adam_bias_correction",
+        None,
         "adam-scale-invariance",
     ),
     "saddle-escape": TopicPage(
         "GD leaves a strict saddle along its unstable mode as (1 + η|λ|)ᵗ: from distance δ it "
         "reaches radius R after about log(R/δ)/log(1 + η|λ|) steps.",
-        "11_critical_points_taylor",
+        None,
         "saddle-escape-time",
     ),
     "diagonal-conditioning": TopicPage(
         "On a diagonal quadratic RMSprop's step does not depend on the curvature of its "
         "coordinate, so its steps to an error do not grow with κ, where GD's grow as κ.",
-        "06_momentum_adaptive",
+        None,
         "rmsprop-undoes-conditioning",
     ),
     "gradient-growth": TopicPage(
@@ -239,7 +239,7 @@ TOPIC_PAGES: dict[str, TopicPage] = {
     ),
     "iteration-costs": TopicPage(
         "Flops per iteration: Newton O(n³), BFGS O(n²), L-BFGS O(mn).",
-        "07_second_order",
+        None,
         "second-order-cost-exponents",
     ),
 }
