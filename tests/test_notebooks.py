@@ -25,9 +25,8 @@ import nbexec  # noqa: E402
 
 NAMES = [p.name for p in nbexec.notebook_paths()]
 TOPICS = 14  # one notebook per lecture topic, numbered 01 to 14
-#: numbers whose notebook lives on another branch until it is merged (10: h6's "your own method");
-#: empty this set once that notebook is in
-PENDING = {10}
+#: numbers whose notebook lives on another branch until it is merged (none: 10 is in)
+PENDING: set[int] = set()
 EXERCISES = 2  # at least, per notebook
 SOLUTION = "solution"  # the tag of an exercise's solution cell (hidden in the docs by hide-cell)
 

@@ -302,6 +302,7 @@ NOTEBOOK_TABLE: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ("softmax-jacobian", "softmax-ce", "mse"),
         ("softmax-ce-gradient", "softmax-ce-hessian-psd", "mse-gaussian-nll"),
     ),
+    "10_your_own_method": (("gd-quadratic", "heavy-ball"), ()),
     "11_critical_points_taylor": (
         ("critical-points", "taylor"),
         ("critical-points", "taylor-best-step", "taylor-increase-threshold"),
