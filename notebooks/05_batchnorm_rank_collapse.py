@@ -29,6 +29,7 @@ from IPython.display import display
 from convlab.nn.bn_modes import bn_modes
 from convlab.nn.depth import rank_collapse
 from convlab.symbolic.long_term import long_term_dynamics
+from convlab.symbolic.rivals import lyapunov_rank
 
 # %% [markdown]
 # ## Powers of a matrix: the derivation
@@ -64,14 +65,33 @@ plt.show()
 # A condition number near $1/\varepsilon \approx 4.5\cdot10^{15}$ or above means $H_\ell$ is
 # singular to float64: the computed value is then set by rounding, not by the network, so the
 # right panel stops at $100/\varepsilon$.
+#
+# **Theory for the linear net** (Newman 1986): with whitened inputs ($X^\top X = nI$) the singular
+# values of $H_\ell = X W_1\cdots W_\ell$ are $\sqrt n$ times those of a product of $\ell$ Gaussian
+# $d\times d$ matrices, whose $i$-th grows per layer as $e^{\mu_i}$ with Lyapunov exponent
+# $\mu_i = \tfrac12[\ln(2\sigma^2) + \psi(\tfrac{d-i+1}{2})]$, so
+# $\sigma_i/\sigma_1 \approx e^{\ell(\mu_i-\mu_1)}$ and the predicted rank counts the $i$ with
+# $\ell(\mu_i-\mu_1) \ge \ln 10^{-3}$ — the same rule and tolerance as the measured rank (the
+# weight scale $\sigma$ cancels). The shaded band is ± the number of singular values within two
+# standard deviations of the threshold. The exponents are large-depth rates: at finite depth each
+# $\ln\sigma_i$ also carries an $O(1)$ offset they omit, which is why the measured rank runs a
+# little below the dashed curve. The theory covers neither ReLU nor BatchNorm.
 
 # %%
-collapse = rank_collapse(depth=50, width=32, n=128)
+rank_rtol, width, depth = 1e-3, 32, 50  # measured: σ_i > rtol·σ₁; theory: same rtol and rule
+collapse = rank_collapse(depth=depth, width=width, n=128, rtol=rank_rtol)
+theory_rank, theory_band = np.array(
+    [lyapunov_rank(width, layer, rank_rtol) for layer in range(depth + 1)]
+).T
 singular = 1 / np.finfo(np.float64).eps  # beyond 1/ε, H_ℓ is singular to float64
 fig, axes = plt.subplots(1, 2, figsize=(9, 3.4))
 for key, rank in collapse.rank.items():
     axes[0].plot(rank, label=key)
     axes[1].semilogy(collapse.condition[key], label=key)
+layers = np.arange(depth + 1)
+axes[0].plot(layers, theory_rank, "k--", label="linear, theory (Newman 1986)")
+low, high = np.clip([theory_rank - theory_band, theory_rank + theory_band], 0, width)
+axes[0].fill_between(layers, low, high, color="grey", alpha=0.2, label="theory ± band")
 axes[0].set(xlabel="layer", ylabel="numerical rank of H_ℓ")
 axes[1].axhline(singular, c="grey", ls=":", label="1/ε: singular in float64")
 axes[1].set(xlabel="layer", ylabel="condition number of H_ℓ", ylim=(0.5, 100 * singular))
@@ -116,6 +136,21 @@ plt.show()
 print(verdict("σ₂/σ₁ of Wᵗ for t < 30", ratio, predicted, rtol=1e-6))
 for claim, holds in collapse.verdict.items():
     print(verdict(claim, holds, True))
+every10 = slice(10, depth + 1, 10)
+print(
+    verdict(
+        "rank of the linear net at layers 10, 20, …, 50 vs Newman's Lyapunov rank (± band)",
+        collapse.rank["linear"][every10],
+        theory_rank[every10],
+        atol=theory_band[every10],
+    )
+)
+outside = np.abs(collapse.rank["linear"] - theory_rank) > theory_band
+print(
+    verdict(
+        f"layers (of {depth + 1}) where the linear net's rank leaves the band", outside.sum(), 0
+    )
+)
 early = slice(0, 10)  # above the batch noise α/(2 − α)·σ²/B
 log_ratio = np.abs(np.log2(modes.mean_error[early] / modes.predicted_mean_error[early]))
 print(
