@@ -125,15 +125,40 @@ def test_convlab_solves_at_least_as_many_as_scipy_at_x0(at_x0):
         assert solved[ours] >= solved[theirs], solved
 
 
-@pytest.mark.parametrize(("make", "restart_at"), [(BFGS, 4), (LBFGS, 2)])
-def test_a_line_search_that_fails_early_restarts_and_reaches_f_star(make, restart_at):
-    # Gaussian from 100x₀: no step along the L-BFGS direction of step 2 (BFGS: step 4) meets
-    # the Wolfe conditions, nor has sufficient decrease; these runs used to end there as
-    # ``stopped`` at Σr² ≈ 0.36 (L-BFGS) and 0.39 (BFGS).  They now restart from steepest
-    # descent and reach f* = 1.12793e-8.
+@pytest.mark.parametrize("make", [BFGS, LBFGS])
+def test_steep_exponentials_do_not_end_the_run_early(make):
+    # Gaussian from 100x₀: with SkylakeX kernels no step along the direction of step 2
+    # (L-BFGS) or 4 (BFGS) meets the Wolfe conditions, and these runs used to end there as
+    # ``stopped`` at Σr² ≈ 0.36 / 0.39.  Whether a search fails there, and which stationary
+    # point the run then reaches (f* = 1.12793e-8, or the flat valley at Σr² ≈ 0.28 with
+    # Prescott's kernels), depends on the rounding: the test asks that the run goes on to a
+    # point where ‖∇f‖ ≤ tol.
     problem = PROBLEMS["gaussian"]
     tr = run(problem.as_problem(100), make(), steps=3000, tol=1e-8)
-    assert tr.extra["state"].restarted == restart_at
+    assert tr.status == "converged" and tr.n_steps > 4, tr.message
+
+
+class _FailsOnce:
+    """The method's own line search, except that its ``n``-th call fails outright."""
+
+    def __init__(self, inner, n: int) -> None:
+        self.inner, self.n, self.calls = inner, n, 0
+
+    def __call__(self, oracle, x, f, g, p, step0=1.0):
+        self.calls += 1
+        if self.calls == self.n:
+            return LineSearchResult(0.0, x, None, None, 1, False)
+        return self.inner(oracle, x, f, g, p, step0=step0)
+
+
+@pytest.mark.parametrize("make", [BFGS, LBFGS])
+def test_a_line_search_that_fails_restarts_and_reaches_f_star(make):
+    # the third search (step 2) fails with no decrease on every machine: the run restarts
+    # from steepest descent there and still reaches f*
+    problem = PROBLEMS["rosenbrock"]
+    search = _FailsOnce(make().line_search, 3)
+    tr = run(problem.as_problem(), make(line_search=search), steps=3000, tol=1e-8)
+    assert tr.extra["state"].restarted is not None and tr.extra["state"].restarted >= 2
     assert tr.status == "converged" and problem.reaches(2 * float(tr.loss[-1]))
 
 
