@@ -99,9 +99,18 @@ def _coefficients(mode: sp.Expr, current: sp.Symbol, previous: sp.Symbol, update
     """(a, b) with mode = a·w_t + b·w_{t-1}, or an error naming ``update`` if no such pair."""
     a, b = sp.diff(mode, current), sp.diff(mode, previous)
     linear = not ({current, previous} & (a.free_symbols | b.free_symbols))
-    if not (linear and sp.simplify(mode - a * current - b * previous) == 0):
+    rest = sp.simplify(mode - a * current - b * previous)
+    if not (linear and rest == 0):
+        others = sorted(map(str, rest.free_symbols)) if linear else []
         expected = (
             f"an update linear and homogeneous in ({current}, {previous}) on a quadratic mode"
+            + (
+                f" — it also depends on {others}: for more lags than w_(t-1), or a term that "
+                "is not linear, use convlab.symbolic.update_rule, which takes any number of "
+                "lags and names the term that is not linear"
+                if others
+                else ""
+            )
         )
         raise ArgumentError("update", expected, update)
     return sp.simplify(a), sp.simplify(b)

@@ -156,3 +156,9 @@ def test_spectral_radius_is_never_nan_where_the_roots_are_complex():
     radius = heavy_ball().evaluate(part="spectral_radius", eta=0.1, beta=0.9, lambda_=lam)
     assert not np.iscomplexobj(radius)
     np.testing.assert_allclose(radius, np.sqrt(0.9), rtol=100 * np.finfo(float).eps)
+
+
+def test_a_third_lag_is_named_and_update_rule_suggested():
+    w, wp, w2, g, eta = sp.symbols("w wp w2 g eta", real=True)
+    with pytest.raises(ArgumentError, match=r"depends on \['w2'\].*update_rule"):
+        linear_iteration(w - eta * g + (wp - w2) / 2, w, wp, g)
