@@ -85,3 +85,17 @@ def pytest_collection_modifyitems(config, items):
             reason = f"needs {'CuPy' if library == 'cupy' else 'torch'} and a usable CUDA device"
             for item in gpu_items:
                 item.add_marker(pytest.mark.skip(reason=reason))
+
+
+@pytest.fixture(scope="module")
+def client():
+    """A Dask client of two single-threaded workers in threads of this process (quick to
+    start), one per test module that asks for it (the `distributed` extra)."""
+    distributed = pytest.importorskip("distributed")
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=False, dashboard_address=":0"
+        ) as cluster,
+        distributed.Client(cluster) as c,
+    ):
+        yield c

@@ -24,18 +24,6 @@ distributed = pytest.importorskip("distributed")
 
 
 @pytest.fixture(scope="module")
-def client():
-    """Two single-threaded workers in threads of this process: quick to start."""
-    with (
-        distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=False, dashboard_address=":0"
-        ) as cluster,
-        distributed.Client(cluster) as c,
-    ):
-        yield c
-
-
-@pytest.fixture(scope="module")
 def quad():
     """d = 300: beyond one BLAS block, where a product's rounding depends on its size."""
     return Quadratic.from_spectrum(np.geomspace(1.0, 20.0, 300), seed=2)

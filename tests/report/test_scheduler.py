@@ -20,18 +20,6 @@ distributed = pytest.importorskip("distributed")
 CLAIMS = "gd-kappa-1,gd-rate-kappa-2"  # two quick claims, both with a figure
 
 
-@pytest.fixture(scope="module")
-def client():
-    """Two single-threaded workers in threads of this process: quick to start."""
-    with (
-        distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=False, dashboard_address=":0"
-        ) as cluster,
-        distributed.Client(cluster) as c,
-    ):
-        yield c
-
-
 def _without_timings(doc: dict) -> dict:
     doc = dict(doc, created=None)
     doc["claims"] = [dict(c, seconds=None) for c in doc["claims"]]
