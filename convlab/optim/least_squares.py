@@ -33,7 +33,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from convlab.backend import array_namespace, to_numpy
-from convlab.backend.checks import hyper
+from convlab.backend.checks import count, hyper
 from convlab.errors import ArgumentError, ShapeError
 from convlab.optim.base import Optimizer
 from convlab.optim.damped import DampedModel, any_run, lmpar, reduced_problem, row_norm
@@ -299,7 +299,7 @@ class _Damped(Optimizer):
 
     def __init__(self, ftol, xtol, gtol, max_trials) -> None:
         self.tol = _tolerances(ftol, xtol, gtol)
-        self.max_trials = int(hyper("max_trials", max_trials, low=1, high=None))
+        self.max_trials = count("max_trials", max_trials)
 
     def step(self, params, grad, state, oracle=None):
         r, J = _residual_and_jacobian(oracle, params)

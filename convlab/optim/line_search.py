@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 
 from convlab.backend import array_namespace, to_numpy
-from convlab.backend.checks import hyper
+from convlab.backend.checks import count, hyper
 from convlab.errors import ArgumentError, ShapeError
 from convlab.optim.more_thuente import MoreThuente
 from convlab.optim.search_result import LineSearchResult, directional
@@ -39,7 +39,7 @@ class Backtracking:
     def __init__(self, c1: float = 1e-4, shrink: float = 0.5, max_trials: int = 60) -> None:
         self.c1 = hyper("c1", c1, low=0.0, high=1.0, low_open=True)
         self.shrink = hyper("shrink", shrink, low=0.0, high=1.0, low_open=True)
-        self.max_trials = int(hyper("max_trials", max_trials, low=1, high=None))
+        self.max_trials = count("max_trials", max_trials)
 
     def __call__(self, oracle, x, f, g, p, step0=1.0) -> LineSearchResult:
         xp = array_namespace(x)
@@ -72,7 +72,7 @@ class StrongWolfe:
     ) -> None:
         self.c1 = hyper("c1", c1, low=0.0, high=1.0, low_open=True, high_open=True)
         self.c2 = hyper("c2", c2, low=self.c1, high=1.0, low_open=True, high_open=True)
-        self.max_trials = int(hyper("max_trials", max_trials, low=2, high=None))
+        self.max_trials = count("max_trials", max_trials, low=2)
         self.max_step = hyper("max_step", max_step, low=0.0, high=None, low_open=True)
 
     def __call__(self, oracle, x, f, g, p, step0=1.0) -> LineSearchResult:

@@ -25,7 +25,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from convlab.backend.checks import hyper
+from convlab.backend.checks import count, hyper
 from convlab.errors import ShapeError
 from convlab.optim.search_result import LineSearchResult, directional
 
@@ -68,7 +68,7 @@ class MoreThuente:
         self.c1 = hyper("c1", c1, low=0.0, high=1.0, low_open=True, high_open=True)
         self.c2 = hyper("c2", c2, low=self.c1, high=1.0, low_open=True, high_open=True)
         self.xtol = hyper("xtol", xtol, low=0.0, high=1.0, low_open=True, high_open=True)
-        self.max_trials = int(hyper("max_trials", max_trials, low=1, high=None))
+        self.max_trials = count("max_trials", max_trials)
         self.max_step = hyper("max_step", max_step, low=0.0, high=None, low_open=True)
 
     def __call__(self, oracle, x, f, g, p, step0=1.0):

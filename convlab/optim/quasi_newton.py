@@ -17,7 +17,7 @@ import math
 from typing import Any, NamedTuple
 
 from convlab.backend import array_namespace
-from convlab.backend.checks import hyper
+from convlab.backend.checks import count, hyper
 from convlab.backend.dtypes import eps
 from convlab.errors import ShapeError
 from convlab.optim.base import Optimizer, check_grad
@@ -256,7 +256,7 @@ class LBFGS(_QuasiNewton):
         ftol: float | None = None,
     ) -> None:
         super().__init__(line_search, curvature_eps)
-        self.history_size = int(hyper("history_size", history_size, low=1, high=None))
+        self.history_size = count("history_size", history_size)
         self.ftol = None if ftol is None else hyper("ftol", ftol, low=0.0, high=None)
 
     def init(self, params: Any) -> LBFGSState:

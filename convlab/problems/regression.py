@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from convlab.backend import get_namespace, resolve_dtype, take_rows, to_numpy
-from convlab.backend.checks import as_array, check_shape, hyper
+from convlab.backend.checks import as_array, check_shape, count, hyper
 from convlab.backend.namespace import backend_name
 from convlab.backend.parallel import blas_threads, fastest, map_blocks
 from convlab.backend.random import from_host, host_rng, orthogonal
@@ -210,8 +210,8 @@ class LinearRegression(_DataProblem):
         diag(√λ)Qᵀ, Q Haar-random; needs n ≥ d).  Otherwise X is plain standard normal.
         The teacher w_teacher ~ N(0, I) is kept as the attribute ``teacher``.
         """
-        n = int(hyper("n", n, low=1, high=None))
-        d = int(hyper("d", d, low=1, high=None))
+        n = count("n", n)
+        d = count("d", d)
         noise = hyper("noise", noise, low=0.0, high=None)
         rng = host_rng(seed)
         X = rng.normal(size=(n, d))

@@ -6,9 +6,12 @@ import numpy as np
 import pytest
 
 from convlab.backend import to_numpy
-from convlab.errors import ArgumentError, ShapeError
+from convlab.errors import ArgumentError, ArgumentTypeError, ShapeError
+from convlab.optim.least_squares import LevenbergMarquardt
 from convlab.optim.line_search import Backtracking, ExactQuadratic, StrongWolfe, make_line_search
+from convlab.optim.more_thuente import MoreThuente
 from convlab.optim.oracle import CountingOracle
+from convlab.optim.quasi_newton import LBFGS
 from convlab.problems import Quadratic
 from convlab.problems.surfaces import Rosenbrock
 
@@ -109,3 +112,18 @@ def test_the_accepted_point_costs_nothing_more_to_evaluate():
     assert oracle.counts == before and before["nfev"] == 1 + out.trials
     oracle.value_and_grad(out.x + 0.0)  # a new array: evaluated and counted
     assert oracle.counts["nfev"] == before["nfev"] + 1
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda: Backtracking(max_trials=2.5),
+        lambda: StrongWolfe(max_trials=30.0),
+        lambda: MoreThuente(max_trials=True),
+        lambda: LBFGS(history_size=4.5),
+        lambda: LevenbergMarquardt(max_trials=2.5),
+    ],
+)
+def test_counts_are_integers_not_truncated_floats(build):
+    with pytest.raises(ArgumentTypeError, match="expected (a positive integer|an integer in)"):
+        build()
