@@ -17,6 +17,7 @@ Tests marked ``gpu`` run on CuPy and are skipped cleanly when no CUDA device is 
 
 from __future__ import annotations
 
+import importlib
 import os
 
 import numpy as np
@@ -99,3 +100,23 @@ def client():
         distributed.Client(cluster) as c,
     ):
         yield c
+
+
+@pytest.fixture
+def fake_import(monkeypatch):
+    """``fake_import(fragment, make=None)``: ``importlib.import_module`` of a name containing
+    ``fragment`` returns ``make(name)`` instead, or raises ImportError (a package that is not
+    installed) when ``make`` is None; every other import is the real one."""
+    real = importlib.import_module
+
+    def install(fragment: str, make=None) -> None:
+        def fake(name: str, *args):
+            if fragment not in name:
+                return real(name, *args)
+            if make is None:
+                raise ImportError(f"No module named {name!r}")
+            return make(name)
+
+        monkeypatch.setattr(importlib, "import_module", fake)
+
+    return install

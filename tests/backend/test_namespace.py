@@ -1,7 +1,5 @@
 """Choosing a backend: names, the environment variable, namespaces, and clear failures."""
 
-import importlib
-
 import array_api_strict
 import numpy as np
 import pytest
@@ -40,30 +38,20 @@ def test_backend_of_the_wrong_type():
         get_namespace(3)
 
 
-def test_cupy_missing_gives_one_clear_error(monkeypatch):
-    real = importlib.import_module
-
-    def no_cupy(name, *args):
-        if "cupy" in name:
-            raise ImportError("No module named 'cupy'")
-        return real(name, *args)
-
-    monkeypatch.setattr(importlib, "import_module", no_cupy)
+def test_cupy_missing_gives_one_clear_error(fake_import):
+    fake_import("cupy")
     with pytest.raises(BackendUnavailableError, match=r"not installed.*convlab\[gpu\]"):
         get_namespace("cupy")
 
 
-def test_cupy_without_a_device_gives_one_clear_error(monkeypatch):
+def test_cupy_without_a_device_gives_one_clear_error(fake_import):
     """CuPy imports without a GPU and fails at the first allocation: that must be caught."""
 
     class Broken:
         def asarray(self, *args, **kwargs):
             raise RuntimeError("cudaErrorNoDevice: no CUDA-capable device is detected")
 
-    real = importlib.import_module
-    monkeypatch.setattr(
-        importlib, "import_module", lambda n, *a: Broken() if "cupy" in n else real(n, *a)
-    )
+    fake_import("cupy", lambda name: Broken())
     with pytest.raises(BackendUnavailableError, match="no usable CUDA device"):
         get_namespace("cupy")
 

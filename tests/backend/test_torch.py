@@ -5,8 +5,6 @@ these tests cover what is particular to it.  Tests marked ``gpu("torch")`` need 
 and are skipped cleanly without one.
 """
 
-import importlib
-
 import numpy as np
 import pytest
 
@@ -61,15 +59,8 @@ def test_an_absent_cuda_device_gives_one_clear_error():
         get_namespace("torch:cuda:7")
 
 
-def test_torch_missing_gives_one_clear_error(monkeypatch):
-    real = importlib.import_module
-
-    def no_torch(name, *args):
-        if "torch" in name:
-            raise ImportError("No module named 'torch'")
-        return real(name, *args)
-
-    monkeypatch.setattr(importlib, "import_module", no_torch)
+def test_torch_missing_gives_one_clear_error(fake_import):
+    fake_import("torch")
     with pytest.raises(BackendUnavailableError, match=r"PyTorch is not installed.*pip install"):
         get_namespace("torch")
 
