@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from convlab.backend import array_namespace, get_namespace, is_array, resolve_dtype, to_numpy
-from convlab.backend.checks import as_array, check_shape, hyper
+from convlab.backend.checks import as_array, check_shape, count
 from convlab.errors import ArgumentError, ArgumentTypeError, MissingCapabilityError, ShapeError
 from convlab.problems.base import Problem
 
@@ -88,10 +88,7 @@ class Objective(Problem):
     def _dim(self, dim) -> int:
         known = [v.shape[0] for v in (self.x0, self.minimizer) if v is not None]
         if dim is not None:
-            d = hyper("dim", dim, low=1, high=None)
-            if not float(d).is_integer():
-                raise ArgumentError("dim", "a positive integer", dim)
-            known.append(int(d))
+            known.append(count("dim", dim))
         if not known:
             raise ArgumentError("dim", "given when neither x0 nor minimizer is", None)
         return known[0]
