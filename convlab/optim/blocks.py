@@ -5,89 +5,205 @@ them from a GPU waits for the device to finish: one such wait per step keeps the
 while Python catches up.  For an optimizer whose steps do not read the statuses (an
 ``elementwise`` one, :mod:`convlab.optim.loop`), the loop instead makes a block of k steps,
 keeping each step's small per-run numbers (loss, ‖∇f‖, divergence probe) on the device, then
-copies the block's numbers in one transfer and checks them step by step.  What a step-by-step
-check needs of a past step — its parameters (a finished run's final point), its optimizer
-state and evaluation counts (where the last run finished) — is kept here until the block has
-been checked.
+copies the block's numbers in one transfer and checks them step by step.
+
+A step-by-step check also needs, of a past step t, the parameters of the runs that finish
+there (their final point) and, where the last run finishes, the optimizer state.  Keeping the
+parameters of every step of the block for that costs more than it saves: each step then
+writes its parameters to fresh memory, out of the caches (a 1,024-run × 100 GD sweep on a
+CPU ran about 1.4× slower for it).  So a block keeps:
+
+* the step before it (parameters and state), from which any step of the block can be made
+  again — steps are pure, so the same inputs give the same bits (:meth:`Blocks.replay`; a
+  mini-batch step is remade on the batch it drew, which the block keeps);
+* at every step, the rows of the *watched* runs: those likely to finish in the block, going
+  by the block before it — their loss ended it above its lowest, or their ‖∇f‖, falling at
+  twice the rate seen, would reach ``tol`` within the block.  A watched run's final point needs no
+  replay.  When every active run is watched (a single run, or the last few of a sweep, near
+  their end) the whole parameters and state are kept at every step instead, as the last run
+  to finish needs the state too.
+
+The guess decides only what is kept, never a result: a run that finishes unwatched costs a
+replay of part of the block.
 
 The block length k is 16 steps, growing to a quarter of the steps made (so T steps make
 O(log T) checks, and at most a quarter more steps are made than needed once every run has
-finished), and at most what keeps the held parameters under ``HELD_BYTES``.  On NumPy the
-check is free, and k = 1.
+finished), and at most what keeps the kept parameters under ``HELD_BYTES``.  On NumPy the
+check is free, k = 1 and every step is kept whole (a reference, not a copy).
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
+
+from convlab.backend import array_namespace, take_rows
 
 FIRST = 16  # the first block's length
 GROWTH = 4  # later blocks: a quarter of the steps made
 LONGEST = 4096
-HELD_BYTES = 64 * 2**20  # the parameters held for one block
+HELD_BYTES = 64 * 2**20  # the parameters kept for one block
+RATE_MARGIN = 2.0  # a run is watched if ‖∇f‖ falling this much faster than seen reaches tol
+
+
+class _Whole(NamedTuple):
+    """A step's whole parameters and state (every active run watched)."""
+
+    x: Any
+    state: Any
+
+
+class _Rows(NamedTuple):
+    """A step's parameters of the watched runs; ``pos[r]`` is run r's row in ``x`` (−1: not
+    watched)."""
+
+    x: Any
+    pos: np.ndarray
+
+
+class _Step(NamedTuple):
+    t: int
+    counts: dict
+    small: tuple  # the per-run arrays checked on the host (loss, ‖∇f‖, probe)
+    stop: Any  # the state's own stopping test, if any
+    batch: Any  # the mini-batch rows the step drew (None: full batch)
+    kept: _Whole | _Rows | None
 
 
 class Blocks:
-    """The steps made since the last check, and the schedule of checks."""
+    """The steps made since the last check, what is kept of them, and the schedule of checks.
 
-    def __init__(self, x: Any, state: Any) -> None:
+    ``redo(x, state, batch)`` makes one step again from ``(x, state)`` on the given batch, as
+    the loop made it (nothing counted); it serves :meth:`replay`.
+    """
+
+    def __init__(self, x: Any, state: Any, redo: Callable[[Any, Any, Any], tuple]) -> None:
         self.host = isinstance(x, np.ndarray)
-        size = math.prod(tuple(x.shape)) * getattr(x.dtype, "itemsize", 8)
-        self.longest = max(1, min(LONGEST, HELD_BYTES // max(size, 1)))
-        self.before = (0, x, state, None, (), None)  # the step before the block
-        self.steps: list[tuple] = []
-        self.checked: list[tuple] = []
+        self.xp, self.redo = array_namespace(x), redo
+        self.runs = None if x.ndim == 1 else x.shape[0]  # None: a single run
+        self.row_bytes = x.shape[-1] * getattr(x.dtype, "itemsize", 8)
+        self.before = _Step(0, {}, (), None, None, _Whole(x, state))  # the step before
+        self.last = _Whole(x, state)  # the latest step's parameters and state
+        self.steps: list[_Step] = []
+        self.checked: list[_Step] = []
+        # the watched runs (host indices; None: all, kept whole) — none before the first check
+        self.watch: np.ndarray | None = None if self.host else np.zeros(0, dtype=np.int64)
+        self._pos = self._rows_dev = None
+        self._replayed: tuple[int, Any, Any] | None = None
+        self._previous: tuple[Any, Any] | None = None  # the last checked (loss, ‖∇f‖) row
 
     def length(self, t: int) -> int:
         """How many steps to make before the next check, ``t`` steps having been made."""
-        return 1 if self.host else min(max(FIRST, t // GROWTH), self.longest)
+        if self.host:
+            return 1
+        rows = (self.runs or 1) if self.watch is None else self.watch.size
+        longest = LONGEST if rows == 0 else HELD_BYTES // (rows * self.row_bytes)
+        return min(max(FIRST, t // GROWTH), max(1, min(LONGEST, longest)))
 
-    def add(self, t: int, x: Any, state: Any, counts: dict, small: tuple) -> None:
-        """Step ``t``: its parameters, state, evaluation counts and small per-run arrays."""
-        self.steps.append((t, x, state, dict(counts), small, getattr(state, "stop", None)))
+    def add(self, t: int, x: Any, state: Any, counts: dict, small: tuple, batch: Any) -> None:
+        """Step ``t``: its parameters, state, evaluation counts, small per-run arrays and
+        mini-batch; only the watched part of the parameters is kept."""
+        if self.watch is None:
+            kept = _Whole(x, state)
+        elif self.watch.size:
+            kept = _Rows(self.xp.take(x, self._rows_dev, axis=0), self._pos)
+        else:
+            kept = None
+        stop = getattr(state, "stop", None)
+        self.steps.append(_Step(t, dict(counts), small, stop, batch, kept))
+        self.last = _Whole(x, state)
 
     def take(self, to_host: Callable) -> tuple[list[int], np.ndarray, np.ndarray]:
         """The block's steps, oldest first: their numbers t, their small arrays on the host
         (shape ``(k, 3, *runs)``, in one transfer) and whether each has a ``stop``; the block
-        is then empty, kept for :meth:`x_at`, :meth:`stop_at` and :meth:`end`."""
+        is then empty, kept for :meth:`rows_at`, :meth:`stop_at` and :meth:`end`."""
         if not self.steps:
             return [], np.zeros((0,)), np.zeros((0,), dtype=bool)
-        first = self.steps[0][4]
-        arrays = [a for step in self.steps for a in step[4]]
+        first = self.steps[0].small
+        arrays = [a for step in self.steps for a in step.small]
         shape = (len(self.steps), len(first), *tuple(first[0].shape))
         host = np.reshape(to_host(*arrays), shape)
         self.checked, self.steps = self.steps, []
-        stops = np.asarray([step[5] is not None for step in self.checked])
-        return [step[0] for step in self.checked], host, stops
+        stops = np.asarray([step.stop is not None for step in self.checked])
+        return [step.t for step in self.checked], host, stops
 
-    def checked_through(self) -> None:
-        """The checked block needs keeping no longer: only its last step (the step before the
-        next block) is held, so that its parameters can be freed."""
+    def checked_through(self, host: np.ndarray, active: np.ndarray, tol: float | None) -> None:
+        """The checked block (its host numbers ``host``) needs keeping no longer: only its last
+        step is held, as the step before the next block, whose watched runs are chosen."""
         if self.checked:
-            self.before, self.checked = self.checked[-1], []
+            last = self.checked[-1]
+            self.before = last._replace(kept=self.last)
+            self.checked, self._replayed = [], None
+        if not self.host:
+            self._choose_watch(host[:, 0], host[:, 1], active, tol)
 
     def stop_at(self, t: int) -> Any:
         """The optimizer's own stopping test at step ``t`` (``None`` if it had none)."""
-        return self._at(t)[5]
+        return self._at(t).stop
 
-    def x_at(self, t: int) -> Any:
-        """The parameters after step ``t`` (a step of the block being checked, or the one
-        before it)."""
-        return self._at(t)[1]
+    def rows_at(self, t: int, mask: np.ndarray) -> Any:
+        """The parameters after step ``t`` (of the checked block, or the one before it) of the
+        runs in the host mask ``mask``: shape ``(count, d)``, or ``(d,)`` for a single run."""
+        idx = None if self.runs is None else np.flatnonzero(mask)
+        kept = self._at(t).kept
+        if isinstance(kept, _Whole):
+            return self._pick(kept.x, idx)
+        if isinstance(kept, _Rows) and idx is not None and np.all(kept.pos[idx] >= 0):
+            return take_rows(kept.x, kept.pos[idx])
+        return self._pick(self.replay(t)[0], idx)
 
     def end(self, end: tuple[int, bool]) -> tuple[int, Any, dict]:
         """Where the run ends once no run is left at step t: the number of history rows, the
         optimizer state and the evaluation counts, as a step-by-step check would have left
         them (``recorded``: step t's row was kept; else the state is the one before it)."""
         t, recorded = end
-        counts = self._at(t)[3]
-        state = self._at(t if recorded else t - 1)[2]
+        counts = self._at(t).counts
+        at = t if recorded else t - 1
+        kept = self._at(at).kept
+        state = kept.state if isinstance(kept, _Whole) else self.replay(at)[1]
         return (t + 1 if recorded else t), state, dict(counts)
 
-    def _at(self, t: int) -> tuple:
+    def replay(self, t: int) -> tuple[Any, Any]:
+        """The parameters and state after step ``t`` of the checked block, made again from the
+        step before the block (or from the last replayed step, when that is not later)."""
+        start, x, state = self._replayed or (self.before.t, *self.before.kept)
+        if start > t:
+            start, x, state = self.before.t, *self.before.kept
+        for s in range(start + 1, t + 1):
+            x, state = self.redo(x, state, self._at(s).batch)
+        self._replayed = (t, x, state)
+        return x, state
+
+    def _at(self, t: int) -> _Step:
         """Step ``t`` of the checked block, or the step before it (steps are consecutive)."""
-        i = t - self.checked[0][0]
+        i = t - self.checked[0].t if self.checked else -1
         return self.checked[i] if i >= 0 else self.before
+
+    def _pick(self, x: Any, idx: np.ndarray | None) -> Any:
+        return x if idx is None else take_rows(x, idx)
+
+    def _choose_watch(self, loss, grad_norm, active, tol) -> None:
+        """Watch, in the next block, the active runs whose loss ends the checked block above
+        its lowest (it rose), or whose ‖∇f‖ would reach ``tol`` within the next block falling
+        at ``RATE_MARGIN`` times the rate seen in the checked one."""
+        first, steps = self._previous, loss.shape[0]
+        self._previous = (loss[-1], grad_norm[-1])
+        with np.errstate(all="ignore"):
+            lowest = loss.min(axis=0)
+            watch = loss[-1] > (lowest if first is None else np.minimum(lowest, first[0]))
+            if tol is not None and (first is not None or steps > 1):
+                g0, seen = (grad_norm[0], steps - 1) if first is None else (first[1], steps)
+                rate = np.log(g0 / grad_norm[-1]) / seen  # the log-decay per step seen
+                ahead = max(FIRST, self.before.t // GROWTH)
+                watch |= np.log(grad_norm[-1] / tol) <= RATE_MARGIN * ahead * rate
+        watch &= active
+        if self.runs is None or np.array_equal(watch, active):
+            self.watch = None if watch.any() else np.zeros(0, dtype=np.int64)
+        else:
+            self.watch = np.flatnonzero(watch)
+        if self.watch is not None and self.watch.size:
+            self._pos = np.full(self.runs, -1, dtype=np.int64)
+            self._pos[self.watch] = np.arange(self.watch.size)
+            self._rows_dev = self.xp.asarray(self.watch, device=self.last.x.device)

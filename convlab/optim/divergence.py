@@ -15,9 +15,16 @@ import numpy as np
 GROWTH_LIMIT = 1e10
 
 
-def diverged(loss: Any, f0: Any) -> Any:
+def diverged(loss: Any, f0: Any, limit: Any = None) -> Any:
     """Host bool per run: ``loss`` (host numbers, scalar or ``(R,)``) is not finite, or lies
-    more than ``GROWTH_LIMIT``·max(|f₀|, 1) above the first loss ``f0``."""
+    more than ``GROWTH_LIMIT``·max(|f₀|, 1) above the first loss ``f0``.  ``limit``: that
+    bound, :func:`growth_limit` of ``f0``, for a caller that checks many losses."""
     loss, f0 = np.asarray(loss, dtype=np.float64), np.asarray(f0, dtype=np.float64)
+    limit = growth_limit(f0) if limit is None else limit
     with np.errstate(invalid="ignore"):
-        return ~np.isfinite(loss) | (loss - f0 > GROWTH_LIMIT * np.maximum(np.abs(f0), 1.0))
+        return ~np.isfinite(loss) | (loss - f0 > limit)
+
+
+def growth_limit(f0: Any) -> np.ndarray:
+    """GROWTH_LIMIT·max(|f₀|, 1): how far above its first loss ``f0`` a run's loss may rise."""
+    return GROWTH_LIMIT * np.maximum(np.abs(np.asarray(f0, dtype=np.float64)), 1.0)

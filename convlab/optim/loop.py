@@ -49,7 +49,7 @@ from convlab.backend.sampling import BatchSampler
 from convlab.errors import ArgumentError, ArgumentTypeError
 from convlab.optim.base import OptimizerProtocol, check_optimizer
 from convlab.optim.blocks import Blocks
-from convlab.optim.divergence import diverged
+from convlab.optim.divergence import diverged, growth_limit
 from convlab.optim.hyperparams import for_runs
 from convlab.optim.oracle import CountingOracle
 from convlab.optim.trace import BatchedTrace, Status, Trace
@@ -209,13 +209,17 @@ class _Loop:
         self.message = np.full(shape, "", dtype=object)
         self.n_steps = np.zeros(shape, dtype=int)
         self.f0 = to_numpy(self.f).astype(np.float64)
+        self.limit = growth_limit(self.f0)
         self.hist: dict[str, list] = {"loss": [], "grad_norm": [], "dist": [], "params": []}
         self.times: list[float] = []
         self.seen: list[int] = [0]
         self._mask = None
         self.elementwise = bool(getattr(optimizer, "elementwise", False))
         self.x_final, self.g_final = x, self.g
-        self.blocks = Blocks(x, self.state) if self.elementwise and callback is None else None
+        self.finals: list[tuple[np.ndarray, Any]] = []  # block checks: (runs, their final x)
+        self.batch = None  # the rows of the last step's mini-batch
+        in_blocks = self.elementwise and callback is None
+        self.blocks = Blocks(x, self.state, self._redo) if in_blocks else None
         self.t_start = time.perf_counter()
         self._record(self.x, self.f, self._norm(self.g), self._dist(self.x))
 
@@ -255,7 +259,7 @@ class _Loop:
         probe = x_new @ self.ones if dist is None else dist
         self.x, self.g, self.state = x_new, g_new, state
         self._record(x_new, f_new, gn, dist)
-        self.blocks.add(t, x_new, state, self.oracle.counts, (f_new, gn, probe))
+        self.blocks.add(t, x_new, state, self.oracle.counts, (f_new, gn, probe), self.batch)
 
     def _check_block(self) -> tuple[int, bool] | None:
         """Check the steps of the block in order, as :meth:`_advance` checks each step;
@@ -264,14 +268,13 @@ class _Loop:
         steps, host, stops = self.blocks.take(self._to_host)
         if not steps:
             return None
-        f, gn, probe = (host[:, i] for i in range(3))
-        bad = ~(np.isfinite(f) & np.isfinite(gn) & np.isfinite(probe)) | diverged(f, self.f0)
-        done = np.zeros_like(bad) if self.tol is None else gn <= self.tol
+        bad = ~np.isfinite(host).all(axis=1) | diverged(host[:, 0], self.f0, self.limit)
+        done = np.zeros_like(bad) if self.tol is None else host[:, 1] <= self.tol
         for i in _event_rows(bad | done, self.active, stops):
             end = self._check_step_at(steps[i], bad[i], done[i])
             if end is not None:
                 return end
-        self.blocks.checked_through()
+        self.blocks.checked_through(host, self.active, self.tol)
         return None
 
     def _check_step_at(self, t: int, bad: np.ndarray, done: np.ndarray) -> tuple | None:
@@ -283,16 +286,16 @@ class _Loop:
                 f"diverged at step {t}: non-finite or exploding loss; the history ends at "
                 f"the last finite state (step {t - 1})"
             )
-            self._finish(gone, Status.DIVERGED, message, t - 1, blocks.x_at(t - 1))
+            self._finish(gone, Status.DIVERGED, message, t - 1, final=t - 1)
         if not self.active.any():
             return t, False
         if self.tol is not None:
             message = f"‖∇f‖ ≤ tol = {self.tol:g} at step {t}"
-            self._finish(self.active & done, Status.CONVERGED, message, t, blocks.x_at(t))
+            self._finish(self.active & done, Status.CONVERGED, message, t, final=t)
         stop = blocks.stop_at(t)
         if stop is not None:
             status, message = self._stop_status(stop), f"{stop.message} (step {t})"
-            self._finish(to_numpy(stop.mask), status, message, t, blocks.x_at(t))
+            self._finish(to_numpy(stop.mask), status, message, t, final=t)
         if not self.active.any():
             return t, True
         return None
@@ -302,13 +305,22 @@ class _Loop:
         if self.sampler is None:
             out = self.optimizer.step(self.x, self.g, self.state, self.oracle)
         else:
-            batch = next(self.batches)
-            oracle = CountingOracle(self.problem.batch(batch.idx))
+            self.batch = next(self.batches).idx
+            oracle = CountingOracle(self.problem.batch(self.batch))
             oracle.counts = self.oracle.counts
-            self.seen.append(self.seen[-1] + len(batch.idx))
+            self.seen.append(self.seen[-1] + len(self.batch))
             out = self.optimizer.step(self.x, oracle.grad(self.x), self.state, oracle)
         self._check_step(out)
         return out
+
+    def _redo(self, x: Any, state: Any, batch: Any) -> tuple[Any, Any]:
+        """The step :meth:`_step` made from ``(x, state)`` (on mini-batch rows ``batch``), made
+        again for :class:`Blocks`: the same arithmetic, with nothing counted."""
+        if batch is None:
+            oracle = CountingOracle(self.problem)
+            return self.optimizer.step(x, oracle.value_and_grad(x)[1], state, oracle)
+        oracle = CountingOracle(self.problem.batch(batch))
+        return self.optimizer.step(x, oracle.grad(x), state, oracle)
 
     def _check_step(self, out: Any) -> None:
         """``step`` must return ``(params, state)``, params like the ones it was given."""
@@ -335,7 +347,7 @@ class _Loop:
         gn, dist = self._norm(g_new), self._dist(x_new)
         probe = x_new @ self.ones if dist is None else dist  # Σx by BLAS, not a slow reduce
         host = self._to_host(f_new, gn, probe)
-        bad = ~np.all(np.isfinite(host), axis=0) | diverged(host[0], self.f0)
+        bad = ~np.all(np.isfinite(host), axis=0) | diverged(host[0], self.f0, self.limit)
         gone = self.active & bad
         if gone.any():
             self._finish(
@@ -393,7 +405,10 @@ class _Loop:
         return bool(self.callback(t, x, self.f, g))
 
     def _frozen_x_g(self) -> tuple[Any, Any]:
-        """Parameters and gradient with every finished run at its final state."""
+        """Parameters and gradient with every finished run at its final state (in blocks: the
+        parameters only; the gradient is the last step's)."""
+        if self.blocks is not None:
+            return self._block_finals(), self.g
         if not self.elementwise or self.active.all():
             return self.x, self.g
         keep = self._keep()
@@ -421,18 +436,18 @@ class _Loop:
     def _dist(self, x: Any) -> Any:
         return None if self.x_star is None else self._norm(x - self.x_star)
 
-    def _finish(self, mask, status: Status, message: str, at: int, x_at: Any = None) -> None:
-        """End the active runs in ``mask`` at step ``at`` (``x_at``: their parameters then,
-        when they are not the current ones — the block check's case; no gradient is kept)."""
+    def _finish(self, mask, status: Status, message: str, at: int, final: Any = None) -> None:
+        """End the active runs in ``mask`` at step ``at``.  In blocks, ``final`` is the step
+        whose parameters are theirs (None: the current ones); no gradient is kept."""
         mask = np.asarray(mask, dtype=bool) & self.active
         if not mask.any():
             return
         self.status, self.message = self.status.copy(), self.message.copy()
         self.status[mask], self.message[mask] = status, message
         self.n_steps = np.where(mask, at, self.n_steps)
-        if self.elementwise and x_at is not None:  # a block check: one column mask
-            done = self.xp.asarray(mask[..., None], device=self.x.device)
-            self.x_final = self.xp.where(done, x_at, self.x_final)
+        if self.blocks is not None:
+            if final is not None:
+                self.finals.append((mask, self.blocks.rows_at(final, mask)))
         elif self.elementwise:  # remember the finished runs' final state (see _freeze)
             self._mask = None
             done = self._full(mask)
@@ -440,6 +455,23 @@ class _Loop:
             self.g_final = self.xp.where(done, self.g, self.g_final)
         self.active = self.active & ~mask
         self._mask = None
+
+    def _block_finals(self) -> Any:
+        """The parameters with each run finished at a block check at its final point: one
+        gather of the kept rows and one ``where``, at the end."""
+        if not self.finals:
+            return self.x
+        if self.active.ndim == 0:
+            return self.finals[-1][1]
+        xp, device = self.xp, self.x.device
+        runs = np.concatenate([np.flatnonzero(mask) for mask, _ in self.finals])
+        where = np.zeros(self.active.shape, dtype=np.int64)
+        where[runs] = np.arange(runs.size)
+        rows = xp.concat([r for _, r in self.finals], axis=0)
+        full = xp.take(rows, xp.asarray(where, device=device), axis=0)
+        done = np.zeros(self.active.shape, dtype=bool)
+        done[runs] = True
+        return xp.where(xp.asarray(done[:, None], device=device), full, self.x)
 
     def _record(self, x, f, gn, dist) -> None:
         self.hist["loss"].append(f)
@@ -484,18 +516,31 @@ class _Loop:
         run's rows after its last step set to that step's (the block check records every
         step as it comes; the per-step check has frozen them already — the same values)."""
         xp, names = self.xp, [k for k in ("loss", "grad_norm", "dist") if self.hist[k]]
-        rows = [xp.stack(self.hist[k]) for k in names]
-        if len({r.dtype for r in rows}) == 1:  # one transfer (a loss may come in its own dtype)
-            rows = list(to_numpy(xp.stack(rows)))
-        hist = {k: to_numpy(r) for k, r in zip(names, rows, strict=True)}
+        if len({self.hist[k][0].dtype for k in names}) == 1:
+            # one stack, one transfer (a loss may come in its own dtype: then one each)
+            every = to_numpy(xp.stack([a for k in names for a in self.hist[k]]))
+            every = np.reshape(every, (len(names), -1, *every.shape[1:]))
+            hist = dict(zip(names, every, strict=True))
+        else:
+            hist = {k: to_numpy(xp.stack(self.hist[k])) for k in names}
         hist["dist"] = hist.get("dist")
         params = self.hist["params"]
         hist["params"] = to_numpy(xp.stack(params)) if params else None
         if self.n_steps.ndim == 1:
-            last = np.minimum(np.arange(len(self.times))[:, None], self.n_steps[None, :])
-            for k, v in hist.items():
-                if v is not None:
-                    hist[k] = np.take_along_axis(
-                        v, last.reshape(last.shape + (1,) * (v.ndim - 2)), 0
-                    )
+            _hold_after_end(hist, self.n_steps, len(self.times))
         return hist
+
+
+def _hold_after_end(hist: dict, n_steps: np.ndarray, rows: int) -> None:
+    """Set, in place, each finished run's history rows after its last step to that step's."""
+    runs = np.flatnonzero(n_steps < rows - 1)
+    if not runs.size:
+        return
+    last = n_steps[runs]
+    after = np.arange(rows)[:, None] > last
+    for v in hist.values():
+        if v is not None:
+            part = v[:, runs]
+            mask = after.reshape(after.shape + (1,) * (v.ndim - 2))
+            np.copyto(part, part[last, np.arange(runs.size)][None], where=mask)
+            v[:, runs] = part

@@ -42,6 +42,7 @@ class CountingOracle:
         self.problem = problem
         self.counts = {"nfev": 0, "ngev": 0, "nhev": 0, "njev": 0}
         self._memo: dict[str, list] = {name: [] for name in MEMO}
+        self._from_residuals = hasattr(problem, "value_and_grad_from")
 
     def __getattr__(self, name: str) -> Any:
         attr = getattr(self.problem, name)
@@ -68,7 +69,7 @@ class CountingOracle:
         hit = self._recall("value_and_grad", x)
         if hit is not None:
             return hit[0]
-        if hasattr(self.problem, "value_and_grad_from"):
+        if self._from_residuals:
             r, J = self.residual(x), self.jacobian(x)
             out = self.problem.value_and_grad_from(r, J)
         else:
