@@ -1,16 +1,24 @@
-"""Results written into arrays that already exist, where the library allows it.
+"""Results written into arrays that already exist, and fused updates, where the library allows.
 
 The array API has no ``out=`` arguments; NumPy, CuPy and torch do, and a product written straight
 into its destination saves a pass over memory (for instance each weight gradient of a
 network written into its slice of one flat gradient vector, instead of a concatenation
 afterwards).  Elsewhere the result is computed and then copied in, which is correct
 everywhere — only slower.
+
+Nor has it a fused "y + α·x": ``x * alpha + y`` makes a temporary and two passes, where torch
+has one kernel (``add`` with ``alpha``, ``addcmul``; torch.optim's own update).
+:func:`add_scaled` uses it on torch, and elsewhere computes exactly ``x * alpha`` then ``+ y``.
 """
 
 from __future__ import annotations
 
 import importlib
+import numbers
+import sys
 from typing import Any
+
+from array_api_compat import is_torch_array
 
 from convlab.backend.namespace import array_namespace, backend_name
 
@@ -32,6 +40,25 @@ def assign(out: Any | None, value: Any) -> Any:
     if out is None:
         return value
     out[...] = value
+    return out
+
+
+def add_scaled(y: Any, alpha: Any, x: Any, *, into_y: bool = False) -> Any:
+    """``y + alpha·x``: ``alpha`` a number, or an array of ``x``'s dtype broadcasting against
+    it (per-run step sizes).  ``into_y=True`` writes the result over ``y`` (an array the
+    caller owns) and returns it.  On torch one fused pass (``add``/``addcmul``, rounding
+    once); elsewhere ``x * alpha`` then ``+ y``, rounding twice, as that expression does."""
+    if is_torch_array(y):
+        torch = sys.modules["torch"]
+        if isinstance(alpha, numbers.Real):
+            alpha = float(alpha)
+            return y.add_(x, alpha=alpha) if into_y else torch.add(y, x, alpha=alpha)
+        return y.addcmul_(x, alpha) if into_y else torch.addcmul(y, x, alpha)
+    if into_y:
+        y += x * alpha
+        return y
+    out = x * alpha
+    out += y
     return out
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
+from convlab.backend.inplace import add_scaled
 from convlab.optim.base import Optimizer, check_grad
 from convlab.optim.hyperparams import check_lr, lr_at
 
@@ -36,11 +37,10 @@ class GD(Optimizer):
 
     def step(self, params, grad, state, oracle=None):
         check_grad(params, grad)
-        new = grad * -lr_at(self, params, state.count)
-        new += params  # in place on the new product: one temporary fewer
+        new = add_scaled(params, -lr_at(self, params, state.count), grad)  # fused on torch
         return new, GDState(state.count + 1)
 
     def update(self, params, grad, state):
         check_grad(params, grad)
-        params += grad * -lr_at(self, params, state.count)
+        add_scaled(params, -lr_at(self, params, state.count), grad, into_y=True)
         return GDState(state.count + 1)

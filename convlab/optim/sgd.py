@@ -7,6 +7,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from convlab.backend import array_namespace, is_array, to_numpy
+from convlab.backend.inplace import add_scaled
 from convlab.errors import ArgumentError
 from convlab.optim.base import Optimizer, check_grad
 from convlab.optim.hyperparams import check, check_lr, decay, lr_at
@@ -70,7 +71,8 @@ class SGD(Optimizer):
             mu = self.momentum
             buf = g if state.count == 0 else mu * buf + self._damped(g, params)
             g = g + mu * buf if self.nesterov else buf
-        return params - lr_at(self, params, state.count) * g, SGDState(state.count + 1, buf)
+        new = add_scaled(params, -lr_at(self, params, state.count), g)  # torch.optim's update
+        return new, SGDState(state.count + 1, buf)
 
     def update(self, params, grad, state):
         check_grad(params, grad)
@@ -84,7 +86,7 @@ class SGD(Optimizer):
                 buf *= mu
                 buf += self._damped(g, params)
             g = g + mu * buf if self.nesterov else buf
-        params -= lr_at(self, params, state.count) * g
+        add_scaled(params, -lr_at(self, params, state.count), g, into_y=True)
         return SGDState(state.count + 1, buf)
 
     def _has_momentum(self) -> bool:
