@@ -161,16 +161,17 @@ def sweep(
             progress=progress,
         )
     names = tuple(grid)
-    rates = trace.rate()
+    final = trace.loss[trace.n_steps, np.arange(len(points))].tolist()  # one gather, not R
+    columns = zip(points, final, trace.status, trace.n_steps.tolist(), trace.rate(), strict=True)
     rows = [
         {
             **dict(zip(names, p, strict=True)),
-            "final_loss": float(trace.loss[trace.n_steps[r], r]),
-            "status": trace.status[r],
-            "n_steps": int(trace.n_steps[r]),
-            "rate": rates[r].rate,
+            "final_loss": f,
+            "status": s,
+            "n_steps": n,
+            "rate": fit.rate,
         }
-        for r, p in enumerate(points)
+        for p, f, s, n, fit in columns
     ]
     return SweepResult(trace, SweepTable(names + ("final_loss", "status", "n_steps", "rate"), rows))
 

@@ -205,31 +205,42 @@ def fit_rates(
         start = np.where(stop - stop // 2 < 3, 0, stop // 2)
     else:
         start, stop = (np.full(err.shape[1], int(w)) for w in window)
-    rates = _slopes(err, rows, start, stop, model)
-    return [RateFit(float(r), int(a), int(b)) for r, a, b in zip(rates, start, stop, strict=True)]
+    rates = _slopes(err, rows, start, stop, model).tolist()
+    return [RateFit(*fit) for fit in zip(rates, start.tolist(), stop.tolist(), strict=True)]
 
 
 def _slopes(err, rows, start, stop, model) -> np.ndarray:
     """exp(coefficient of t) of the least-squares fit of log eₜ on the model's columns over
-    each run's window, from the centred normal equations (one small solve per run)."""
+    each run's window, from the centred normal equations (one small solve per run).  The
+    (T+1, R) work arrays are made once and centred in place: each is a pass over memory."""
     inside = (rows >= start) & (rows < stop)
+    outside = ~inside
     count = inside.sum(axis=0)
-    t = np.broadcast_to(rows.astype(np.float64), err.shape)
+    n = np.maximum(count, 1)
     with np.errstate(all="ignore"):
-        y = np.where(inside, np.log(np.where(inside, err, 1.0)), 0.0)
-        columns = [np.where(inside, c, 0.0) for c in FIT_MODELS[model](t)[1:]]
-        n = np.maximum(count, 1)
-        centred = [np.where(inside, c - c.sum(axis=0) / n, 0.0) for c in columns]
-        y = np.where(inside, y - y.sum(axis=0) / n, 0.0)
-        gram = np.stack([[(a * b).sum(axis=0) for b in centred] for a in centred])  # (k, k, R)
-        rhs = np.stack([(a * y).sum(axis=0) for a in centred])  # (k, R)
-        enough = count >= len(columns) + 1
-        gram = np.where(enough, gram, np.eye(len(columns))[..., None])
+        y = _centred(np.log(np.where(inside, err, 1.0)), n, outside)  # log 1 = 0 outside
+        t = rows.astype(np.float64)  # the model's columns, as one column each, then per run
+        centred = [_centred(np.where(inside, c, 0.0), n, outside) for c in FIT_MODELS[model](t)]
+        product = np.empty_like(y)
+        gram = np.stack(
+            [[np.multiply(a, b, out=product).sum(axis=0) for b in centred] for a in centred]
+        )  # (k, k, R)
+        rhs = np.stack([np.multiply(a, y, out=product).sum(axis=0) for a in centred])  # (k, R)
+        enough = count >= len(centred) + 1
+        gram = np.where(enough, gram, np.eye(len(centred))[..., None])
         coef = np.linalg.solve(np.moveaxis(gram, -1, 0), np.moveaxis(rhs, -1, 0)[..., None])
         return np.where(enough, np.exp(coef[:, -1, 0]), np.nan)
 
 
-FIT_MODELS = {
-    "exp": lambda t: [np.ones_like(t), t],
-    "exp-poly": lambda t: [np.ones_like(t), np.log1p(t), t],
+def _centred(c: np.ndarray, n: np.ndarray, outside: np.ndarray) -> np.ndarray:
+    """``c`` (zero outside each column's window) minus its window mean, still zero outside;
+    in place."""
+    c -= c.sum(axis=0) / n
+    c[outside] = 0.0
+    return c
+
+
+FIT_MODELS = {  # the non-constant columns of each model (the constant is fitted by centring)
+    "exp": lambda t: [t],
+    "exp-poly": lambda t: [np.log1p(t), t],
 }
