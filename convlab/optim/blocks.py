@@ -185,20 +185,11 @@ class Blocks:
         return x if idx is None else take_rows(x, idx)
 
     def _choose_watch(self, loss, grad_norm, active, tol) -> None:
-        """Watch, in the next block, the active runs whose loss ends the checked block above
-        its lowest (it rose), or whose ‖∇f‖ would reach ``tol`` within the next block falling
-        at ``RATE_MARGIN`` times the rate seen in the checked one."""
-        first, steps = self._previous, loss.shape[0]
-        self._previous = (loss[-1], grad_norm[-1])
-        with np.errstate(all="ignore"):
-            lowest = loss.min(axis=0)
-            watch = loss[-1] > (lowest if first is None else np.minimum(lowest, first[0]))
-            if tol is not None and (first is not None or steps > 1):
-                g0, seen = (grad_norm[0], steps - 1) if first is None else (first[1], steps)
-                rate = np.log(g0 / grad_norm[-1]) / seen  # the log-decay per step seen
-                ahead = max(FIRST, self.before.t // GROWTH)
-                watch |= np.log(grad_norm[-1] / tol) <= RATE_MARGIN * ahead * rate
-        watch &= active
+        """Watch, in the next block, the active runs :func:`likely_to_finish`; all of them
+        (kept whole) when that is every active run."""
+        before, self._previous = self._previous, (loss[-1], grad_norm[-1])
+        ahead = max(FIRST, self.before.t // GROWTH)  # the next block's length, uncapped
+        watch = likely_to_finish(loss, grad_norm, before, tol, ahead) & active
         if self.runs is None or np.array_equal(watch, active):
             self.watch = None if watch.any() else np.zeros(0, dtype=np.int64)
         else:
@@ -207,3 +198,20 @@ class Blocks:
             self._pos = np.full(self.runs, -1, dtype=np.int64)
             self._pos[self.watch] = np.arange(self.watch.size)
             self._rows_dev = self.xp.asarray(self.watch, device=self.last.x.device)
+
+
+def likely_to_finish(loss, grad_norm, before, tol, ahead: int) -> np.ndarray:
+    """Host bool per run: the runs whose loss ends the checked block (host rows ``loss``,
+    ``grad_norm`` of shape ``(k, *runs)``; ``before``: the row before it, or None) above its
+    lowest — it rose, as a diverging run's does — or whose ‖∇f‖ would reach ``tol`` within
+    ``ahead`` steps falling ``RATE_MARGIN`` times as fast as in the block.  A guess: it
+    decides what a block keeps, not any result."""
+    steps = loss.shape[0]
+    with np.errstate(all="ignore"):
+        lowest = loss.min(axis=0)
+        watch = loss[-1] > (lowest if before is None else np.minimum(lowest, before[0]))
+        if tol is not None and (before is not None or steps > 1):
+            g0, seen = (grad_norm[0], steps - 1) if before is None else (before[1], steps)
+            rate = np.log(g0 / grad_norm[-1]) / seen  # the log-decay per step seen
+            watch |= np.log(grad_norm[-1] / tol) <= RATE_MARGIN * ahead * rate
+    return watch

@@ -4,7 +4,9 @@ An ``elementwise`` optimizer without a callback has its divergence/tolerance che
 every k steps from numbers kept on the device (``convlab.optim.blocks``); a callback makes
 the loop check after every step.  The two must give the same Trace — statuses, messages,
 ``n_steps``, histories, final point, counts and state — and the blocked loop must copy to the
-host a number of times that does not grow with the steps (only logarithmically).
+host a number of times that does not grow with the steps (only logarithmically).  A block
+keeps the parameters of the runs it guesses will finish and remakes any other past step
+from the step before it: whatever the guess, the Trace is the same.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import numpy as np
 import pytest
 
 import convlab.optim as co
+import convlab.optim.blocks as blocks
 import convlab.optim.loop as loop
 from convlab.backend import to_numpy
 from convlab.problems import LinearRegression, Quadratic
@@ -84,6 +87,58 @@ def test_a_single_run_and_mini_batches(backend):
     single = co.run(_quadratic(backend), co.GD(0.025), steps=400)
     assert single.status == "diverged"
     _same(single, _step_by_step(_quadratic(backend), co.GD(0.025), steps=400))
+
+
+GUESSES = {  # which runs a block watches: none (every final point replayed), all, every other
+    "none": lambda loss, *_: np.zeros(loss.shape[1:], dtype=bool),
+    "all": lambda loss, *_: np.ones(loss.shape[1:], dtype=bool),
+    "alternate": lambda loss, *_: np.arange(loss[0].size).reshape(loss.shape[1:]) % 2 == 0,
+}
+
+
+@pytest.mark.parametrize("guess", sorted(GUESSES))
+def test_the_trace_does_not_depend_on_which_runs_are_watched(backend, monkeypatch, guess):
+    """Runs diverging and converging at many steps, the last of them mid-block, momentum
+    state, and mini-batches: replayed or kept, every final point and state is the same."""
+    monkeypatch.setattr(blocks, "likely_to_finish", GUESSES[guess])
+    problem = _quadratic(backend)
+    x0 = backend.xp.stack([problem.x0] * 40)
+    heavy = co.HeavyBall(np.linspace(4e-3, 0.04, 40), 0.5)  # 11 diverge, 29 converge
+    kwargs = dict(steps=1000, tol=0.5, x0=x0, record=("loss", "grad_norm", "dist", "params"))
+    blocked = co.run(problem, heavy, **kwargs)
+    assert set(blocked.status) == {"diverged", "converged"}
+    _same(blocked, _step_by_step(problem, heavy, **kwargs))
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(200, 5)), rng.normal(size=200)
+    data = LinearRegression(X, y, backend=backend.xp, device=backend.device)
+    adam = co.Adam(lr=np.array([0.05, 0.2, 5.0]))  # all converge, the last at step 183
+    kwargs = dict(steps=300, tol=0.3, batch_size=20, seed=3, x0=backend.xp.stack([data.x0] * 3))
+    blocked = co.run(data, adam, **kwargs)
+    assert set(blocked.status) == {"converged"} and blocked.loss.shape[0] < 300
+    _same(blocked, _step_by_step(data, adam, **kwargs))
+    gd, kwargs = co.GD(np.array([0.025, 0.026])), dict(steps=400, x0=x0[:2, ...])  # both diverge
+    blocked = co.run(problem, gd, **kwargs)
+    assert set(blocked.status) == {"diverged"} and blocked.loss.shape[0] < 400
+    _same(blocked, _step_by_step(problem, gd, **kwargs))
+
+
+def test_a_block_keeps_no_parameters_while_no_run_looks_like_finishing(backend, monkeypatch):
+    """Runs that all converge slowly (no tol): after the first check nothing is watched, so no
+    step's parameters are kept — the memory traffic the blocks exist to avoid."""
+    kept = []
+    add = blocks.Blocks.add
+
+    def counted(self, t, x, state, *args):
+        add(self, t, x, state, *args)
+        kept.append(self.steps[-1].kept)
+
+    monkeypatch.setattr(blocks.Blocks, "add", counted)
+    problem = _quadratic(backend)
+    co.sweep(problem, co.GD, {"lr": np.linspace(1e-3, 0.019, 16)}, steps=200)
+    if backend.name == "numpy":  # every step is checked at once: kept whole, by reference
+        assert all(isinstance(k, blocks._Whole) for k in kept)
+    else:
+        assert all(k is None for k in kept[blocks.FIRST :]) and len(kept) == 200
 
 
 @pytest.fixture
