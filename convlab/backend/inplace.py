@@ -1,4 +1,5 @@
-"""Results written into arrays that already exist, and fused updates, where the library allows.
+"""Fewer passes over memory where the library allows: results written into arrays that
+already exist, and fused operations.
 
 The array API has no ``out=`` arguments; NumPy, CuPy and torch do, and a product written straight
 into its destination saves a pass over memory (for instance each weight gradient of a
@@ -6,9 +7,13 @@ network written into its slice of one flat gradient vector, instead of a concate
 afterwards).  Elsewhere the result is computed and then copied in, which is correct
 everywhere — only slower.
 
-Nor has it a fused "y + α·x": ``x * alpha + y`` makes a temporary and two passes, where torch
-has one kernel (``add`` with ``alpha``, ``addcmul``; torch.optim's own update).
-:func:`add_scaled` uses it on torch, and elsewhere computes exactly ``x * alpha`` then ``+ y``.
+Nor has it fused kernels: ``x * alpha + y`` makes a temporary and two passes where torch has
+one (``add`` with ``alpha``, ``addcmul``: torch.optim's own update), ``a @ b + c`` one more
+pass than torch's ``addmm``, and a product with a boolean mask needs the mask converted to
+floats first, where NumPy, CuPy and torch multiply by booleans directly.  Each function here
+uses the fused form where there is one and otherwise computes exactly the array-API
+expression it names; only :func:`add_scaled` and :func:`matmul_add` on torch round
+differently (once instead of twice).
 """
 
 from __future__ import annotations
@@ -60,6 +65,37 @@ def add_scaled(y: Any, alpha: Any, x: Any, *, into_y: bool = False) -> Any:
     out = x * alpha
     out += y
     return out
+
+
+def matmul_add(a: Any, b: Any, c: Any) -> Any:
+    """``a @ b + c`` for matrices ``a``, ``b`` and ``c`` broadcasting against the product (a
+    layer's bias): torch's ``addmm``, one pass fewer; elsewhere the product, then ``+= c``."""
+    if is_torch_array(a) and a.ndim == 2 and b.ndim == 2:
+        return sys.modules["torch"].addmm(c, a, b)
+    out = a @ b
+    out += c
+    return out
+
+
+def times_mask(x: Any, mask: Any) -> Any:
+    """``x`` times a boolean ``mask`` (``x`` where true, a zero of its sign where false; NaN
+    stays NaN), as ``x * astype(mask, x.dtype)``: NumPy, CuPy and torch multiply by the
+    booleans directly, without making the float mask first."""
+    if _library(array_namespace(x)) is not None:
+        return x * mask
+    return x * array_namespace(x).astype(mask, x.dtype)
+
+
+def sum_into(x: Any, axis: int, out: Any | None) -> Any:
+    """``sum(x, axis=axis)``, written into ``out`` when given (NumPy, CuPy, torch: straight
+    in; elsewhere copied in); returns the array holding it."""
+    xp = array_namespace(x)
+    library = None if out is None else _library(xp)
+    if library is None:
+        return assign(out, xp.sum(x, axis=axis))
+    if is_torch_array(x):
+        return library.sum(x, dim=axis, out=out)
+    return library.sum(x, axis=axis, out=out)
 
 
 def writes_in_place(xp: Any) -> bool:

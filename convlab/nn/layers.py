@@ -18,7 +18,7 @@ from typing import Any
 from convlab.backend import array_namespace as _xp
 from convlab.backend import from_host, get_namespace, host_rng, resolve_dtype
 from convlab.backend.checks import count
-from convlab.backend.inplace import assign, matmul_into
+from convlab.backend.inplace import matmul_add, matmul_into, sum_into, times_mask
 from convlab.errors import ArgumentError, ShapeError
 from convlab.nn.init import INITS
 from convlab.nn.module import Module
@@ -56,9 +56,7 @@ class Linear(Module):
         if x.ndim != 2 or x.shape[1] != self.in_features:
             raise ShapeError("x", f"a batch of shape (n, {self.in_features})", x)
         self.x = x
-        y = x @ self.weight.T
-        y += self.bias
-        return y
+        return matmul_add(x, self.weight.T, self.bias)
 
     def backward(self, dy: Any) -> Any:
         self.backward_params(dy)
@@ -70,7 +68,7 @@ class Linear(Module):
         views = self.grad_views
         self.grads = {
             "weight": matmul_into(dy.T, self.x, views.get("weight")),
-            "bias": assign(views.get("bias"), _xp(dy).sum(dy, axis=0)),
+            "bias": sum_into(dy, 0, views.get("bias")),
         }
 
     def __repr__(self) -> str:
@@ -80,17 +78,17 @@ class Linear(Module):
 class ReLU(Module):
     """``y = max(x, 0)``; the sub-gradient at 0 is taken as 0 (as torch does).
 
-    The mask [x > 0] is kept in x's float dtype, so backward is one multiplication (on NumPy
-    ``where`` with a scalar is ~15× slower than a product).
+    The mask [x > 0] is kept as booleans, and backward is one multiplication by it
+    (:func:`~convlab.backend.inplace.times_mask`: no float copy of the mask where the library
+    multiplies by booleans; on NumPy ``where`` with a scalar is ~15× slower than a product).
     """
 
     def forward(self, x: Any) -> Any:
-        xp = _xp(x)
-        self.mask = xp.astype(x > 0, x.dtype)
-        return xp.maximum(x, 0.0)
+        self.mask = x > 0
+        return _xp(x).maximum(x, 0.0)
 
     def backward(self, dy: Any) -> Any:
-        return dy * self.mask
+        return times_mask(dy, self.mask)
 
 
 class Tanh(Module):

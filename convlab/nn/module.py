@@ -14,11 +14,11 @@ exposes its parameters as one vector, in torch's order (each block's parameters 
 
 * :meth:`Sequential.get_flat` — a new vector holding every parameter;
 * :meth:`Sequential.set_flat` — point each parameter at its slice of the given vector (a view
-  on NumPy and CuPy: no copy);
+  on NumPy, CuPy and torch: no copy);
 * :meth:`Sequential.flat_grad` — the gradient of the last backward pass, as one vector.  On
-  NumPy and CuPy each backward allocates that vector first and hands every block views of
-  its slices (``block.grad_views``), into which the weight-gradient products are written
-  directly — no concatenation pass afterwards.
+  NumPy, CuPy and torch each backward allocates that vector first (after letting go of the
+  last one) and hands every block views of its slices (``block.grad_views``), into which the
+  weight-gradient products are written directly — no concatenation pass afterwards.
 
 :class:`convlab.nn.objective.TrainingObjective` wraps a network, a loss and data as a Problem-like
 ``value_and_grad(flat_params)``, so ``convlab.optim.run`` trains it too.
@@ -146,10 +146,18 @@ class Sequential(Module):
 
     def _new_grad_buffer(self) -> None:
         """Allocate this pass's flat gradient and point every block's ``grad_views`` at its
-        slices (NumPy and CuPy only: elsewhere a reshaped slice need not be a view)."""
+        slices (NumPy, CuPy and torch: there a reshaped slice is a view).
+
+        The last pass's gradient is let go of first (the blocks' ``grads`` and views too): a
+        caller that has let go of it as well — an optimizer that applied it — gets its memory
+        back for this one, instead of a fresh block the allocator may have to fault in page by
+        page (:mod:`convlab.backend.memory`)."""
         xp = self.xp
         if xp is None or not writes_in_place(xp):
             return
+        self._grad_buffer, self._grad_slices = None, []
+        for block, _ in self.parameters():
+            block.grads, block.grad_views = {}, {}
         buffer = xp.empty((self.num_params,), dtype=self.dtype, device=self.device)
         slices, views, start = [], {}, 0
         for (block, name), shape in zip(self.parameters(), self.shapes, strict=True):

@@ -1,10 +1,19 @@
-"""Results written into existing arrays: straight in on NumPy, copied in elsewhere."""
+"""Results written into existing arrays (straight in on NumPy and torch, copied in elsewhere)
+and fused operations (exactly their array-API expression, but on torch within one rounding)."""
 
 import numpy as np
 import pytest
 
 from convlab.backend import get_namespace, to_numpy
-from convlab.backend.inplace import assign, matmul_into, writes_in_place
+from convlab.backend.inplace import (
+    add_scaled,
+    assign,
+    matmul_add,
+    matmul_into,
+    sum_into,
+    times_mask,
+    writes_in_place,
+)
 
 
 def test_numpy_product_lands_in_the_destination_slice():
@@ -41,3 +50,57 @@ def test_torch_product_lands_in_the_destination_slice():
     out = xp.reshape(flat[2:], (2, 4))
     matmul_into(a, b, out)
     np.testing.assert_array_equal(to_numpy(flat[2:]), to_numpy(a @ b).reshape(-1))
+
+
+def _exact(backend) -> bool:
+    """Whether the fused helpers must match their plain expression to the bit: everywhere
+    but torch, whose fused kernels round once instead of twice."""
+    return backend.name != "torch"
+
+
+def _close(backend, got, want, rounding):
+    got, want = to_numpy(got), to_numpy(want)
+    if _exact(backend):
+        np.testing.assert_array_equal(got, want)
+    else:  # roundings of the terms' size: a few ε times the sum of their magnitudes
+        np.testing.assert_allclose(got, want, rtol=0, atol=4 * np.finfo(got.dtype).eps * rounding)
+
+
+@pytest.mark.parametrize("per_run", [False, True])
+def test_add_scaled_is_y_plus_alpha_x(backend, per_run):
+    rng = np.random.default_rng(0)
+    x, y = (backend.asarray(rng.normal(size=(4, 3))) for _ in range(2))
+    alpha = backend.asarray(rng.normal(size=(4, 1))) if per_run else -0.37
+    want = x * alpha + y
+    scale = float(np.max(np.abs(to_numpy(x * alpha)))) + float(np.max(np.abs(to_numpy(y))))
+    _close(backend, add_scaled(y, alpha, x), want, scale)
+    owned = backend.xp.asarray(y, copy=True)
+    assert add_scaled(owned, alpha, x, into_y=True) is owned
+    _close(backend, owned, want, scale)
+    np.testing.assert_array_equal(to_numpy(add_scaled(y, alpha, x)), to_numpy(owned))
+
+
+def test_matmul_add_is_a_product_plus_a_row(backend):
+    rng = np.random.default_rng(1)
+    a, b = backend.asarray(rng.normal(size=(5, 3))), backend.asarray(rng.normal(size=(3, 2)))
+    c = backend.asarray(rng.normal(size=(2,)))
+    terms = np.abs(to_numpy(a)) @ np.abs(to_numpy(b)) + np.abs(to_numpy(c))
+    _close(backend, matmul_add(a, b, c), a @ b + c, float(np.max(terms)))
+
+
+def test_times_mask_is_the_product_with_the_mask_as_floats(backend):
+    x = backend.asarray([[-2.0, 0.5, np.nan], [np.inf, -0.0, 3.0]])
+    mask = x > 0.0
+    want = x * backend.xp.astype(mask, x.dtype)
+    np.testing.assert_array_equal(to_numpy(times_mask(x, mask)), to_numpy(want))
+    signs = np.signbit(to_numpy(times_mask(x, mask)))
+    np.testing.assert_array_equal(signs, np.signbit(to_numpy(want)))
+
+
+def test_sum_into_lands_in_the_destination(backend):
+    x = backend.asarray(np.random.default_rng(2).normal(size=(7, 3)))
+    out = backend.xp.zeros((3,), dtype=backend.xp.float64, device=backend.device)
+    want = backend.xp.sum(x, axis=0)
+    np.testing.assert_array_equal(to_numpy(sum_into(x, 0, out)), to_numpy(want))
+    np.testing.assert_array_equal(to_numpy(out), to_numpy(want))
+    np.testing.assert_array_equal(to_numpy(sum_into(x, 0, None)), to_numpy(want))

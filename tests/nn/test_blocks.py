@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 import pytest
 
@@ -235,3 +237,24 @@ def test_flat_gradient_is_written_in_place_and_new_each_pass():
     net.backward(2 * dy)
     np.testing.assert_array_equal(first, kept)
     np.testing.assert_allclose(net.flat_grad(), 2 * kept, rtol=1e-12, atol=1e-15)
+
+
+def test_the_last_flat_gradient_is_let_go_of_before_the_next_is_made(monkeypatch):
+    """When the caller no longer holds the last pass's gradient, nothing else does by the time
+    the next pass allocates its own, so the allocator can hand back the same memory."""
+    net = mlp([3, 5, 2], batchnorm=True, seed=3)
+    x, dy = RNG.normal(size=(7, 3)), RNG.normal(size=(7, 2))
+    net.forward(x)
+    net.backward(dy)
+    last = weakref.ref(net.flat_grad())
+    alive_at_allocation = []
+    empty = net.xp.empty
+
+    def watched(*args, **kwargs):
+        alive_at_allocation.append(last() is not None)
+        return empty(*args, **kwargs)
+
+    monkeypatch.setattr(net.xp, "empty", watched)
+    net.forward(x)
+    net.backward(dy)
+    assert alive_at_allocation == [False]
