@@ -68,10 +68,12 @@ def add_scaled(y: Any, alpha: Any, x: Any, *, into_y: bool = False) -> Any:
 
 
 def matmul_add(a: Any, b: Any, c: Any) -> Any:
-    """``a @ b + c`` for matrices ``a``, ``b`` and ``c`` broadcasting against the product (a
-    layer's bias): torch's ``addmm``, one pass fewer; elsewhere the product, then ``+= c``."""
-    if is_torch_array(a) and a.ndim == 2 and b.ndim == 2:
-        return sys.modules["torch"].addmm(c, a, b)
+    """``a @ b + c`` for a matrix ``b``, ``a`` a matrix or a vector and ``c`` broadcasting
+    against the product (a bias, a target): torch's ``addmm``/``addmv``, one pass fewer;
+    elsewhere the product, then ``+= c``."""
+    if is_torch_array(a) and b.ndim == 2 and a.ndim in (1, 2):
+        torch = sys.modules["torch"]
+        return torch.addmm(c, a, b) if a.ndim == 2 else torch.addmv(c, b.T, a)
     out = a @ b
     out += c
     return out

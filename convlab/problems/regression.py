@@ -19,6 +19,7 @@ import numpy as np
 
 from convlab.backend import get_namespace, resolve_dtype, take_rows, to_numpy
 from convlab.backend.checks import as_array, check_shape, count, hyper
+from convlab.backend.inplace import matmul_add
 from convlab.backend.namespace import backend_name
 from convlab.backend.parallel import blas_threads, fastest, map_blocks
 from convlab.backend.random import from_host, host_rng, orthogonal
@@ -261,7 +262,7 @@ class LinearRegression(_DataProblem):
             return self._gram_value_and_grad(x)
 
         def block(Xb, yb) -> tuple[Any, Any]:
-            r = yb - x @ Xb.T
+            r = matmul_add(-x, Xb.T, yb)  # y − Xw in one pass where the library fuses it
             return self.xp.linalg.vecdot(r, r), r @ Xb
 
         loss, grad = self._one_pass(block, x)

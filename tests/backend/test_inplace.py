@@ -80,9 +80,10 @@ def test_add_scaled_is_y_plus_alpha_x(backend, per_run):
     np.testing.assert_array_equal(to_numpy(add_scaled(y, alpha, x)), to_numpy(owned))
 
 
-def test_matmul_add_is_a_product_plus_a_row(backend):
+@pytest.mark.parametrize("rows", [(5,), ()])  # a matrix times a matrix, or a vector
+def test_matmul_add_is_a_product_plus_a_row(backend, rows):
     rng = np.random.default_rng(1)
-    a, b = backend.asarray(rng.normal(size=(5, 3))), backend.asarray(rng.normal(size=(3, 2)))
+    a, b = backend.asarray(rng.normal(size=(*rows, 3))), backend.asarray(rng.normal(size=(3, 2)))
     c = backend.asarray(rng.normal(size=(2,)))
     terms = np.abs(to_numpy(a)) @ np.abs(to_numpy(b)) + np.abs(to_numpy(c))
     _close(backend, matmul_add(a, b, c), a @ b + c, float(np.max(terms)))
