@@ -90,7 +90,7 @@ class Blocks:
         self.checked: list[_Step] = []
         # the watched runs (host indices; None: all, kept whole) — none before the first check
         self.watch: np.ndarray | None = None if self.host else np.zeros(0, dtype=np.int64)
-        self._pos = self._rows_dev = None
+        self._pos = self._gather = None
         self._replayed: tuple[int, Any, Any] | None = None
         self._previous: tuple[Any, Any] | None = None  # the last checked (loss, ‖∇f‖) row
 
@@ -108,7 +108,7 @@ class Blocks:
         if self.watch is None:
             kept = _Whole(x, state)
         elif self.watch.size:
-            kept = _Rows(self.xp.take(x, self._rows_dev, axis=0), self._pos)
+            kept = _Rows(self._gather(x), self._pos)
         else:
             kept = None
         stop = getattr(state, "stop", None)
@@ -197,7 +197,16 @@ class Blocks:
         if self.watch is not None and self.watch.size:
             self._pos = np.full(self.runs, -1, dtype=np.int64)
             self._pos[self.watch] = np.arange(self.watch.size)
-            self._rows_dev = self.xp.asarray(self.watch, device=self.last.x.device)
+            self._gather = self._rows_of(self.watch)
+
+    def _rows_of(self, rows: np.ndarray) -> Callable[[Any], Any]:
+        """A copy of rows ``rows`` of the parameters: a slice when they are consecutive (as a
+        sweep's neighbouring settings often are; half the cost of a gather), else ``take``."""
+        xp, lo, hi = self.xp, int(rows[0]), int(rows[-1]) + 1
+        if hi - lo == rows.size:
+            return lambda x: xp.asarray(x[lo:hi, ...], copy=True)
+        where = xp.asarray(rows, device=self.last.x.device)
+        return lambda x: xp.take(x, where, axis=0)
 
 
 def likely_to_finish(loss, grad_norm, before, tol, ahead: int) -> np.ndarray:

@@ -11,7 +11,6 @@ from convlab.backend.inplace import (
     matmul_add,
     matmul_into,
     sum_into,
-    times_mask,
     writes_in_place,
 )
 
@@ -87,15 +86,6 @@ def test_matmul_add_is_a_product_plus_a_row(backend, rows):
     c = backend.asarray(rng.normal(size=(2,)))
     terms = np.abs(to_numpy(a)) @ np.abs(to_numpy(b)) + np.abs(to_numpy(c))
     _close(backend, matmul_add(a, b, c), a @ b + c, float(np.max(terms)))
-
-
-def test_times_mask_is_the_product_with_the_mask_as_floats(backend):
-    x = backend.asarray([[-2.0, 0.5, np.nan], [np.inf, -0.0, 3.0]])
-    mask = x > 0.0
-    want = x * backend.xp.astype(mask, x.dtype)
-    np.testing.assert_array_equal(to_numpy(times_mask(x, mask)), to_numpy(want))
-    signs = np.signbit(to_numpy(times_mask(x, mask)))
-    np.testing.assert_array_equal(signs, np.signbit(to_numpy(want)))
 
 
 def test_sum_into_lands_in_the_destination(backend):
