@@ -48,23 +48,27 @@ def assign(out: Any | None, value: Any) -> Any:
     return out
 
 
-def add_scaled(y: Any, alpha: Any, x: Any, *, into_y: bool = False) -> Any:
+def add_scaled(y: Any, alpha: Any, x: Any, *, out: Any | None = None) -> Any:
     """``y + alpha·x``: ``alpha`` a number, or an array of ``x``'s dtype broadcasting against
-    it (per-run step sizes).  ``into_y=True`` writes the result over ``y`` (an array the
-    caller owns) and returns it.  On torch one fused pass (``add``/``addcmul``, rounding
-    once); elsewhere ``x * alpha`` then ``+ y``, rounding twice, as that expression does."""
+    it (per-run values).  ``out``: ``y`` or ``x`` (an array the caller owns) to write the
+    result over, else a new array.  On torch one fused pass (``add``/``addcmul``, rounding
+    once); elsewhere ``x * alpha`` then ``+ y`` (in place: ``y += x * alpha``, or ``x *= alpha;
+    x += y``), rounding twice, as that expression does."""
     if is_torch_array(y):
         torch = sys.modules["torch"]
         if isinstance(alpha, numbers.Real):
-            alpha = float(alpha)
-            return y.add_(x, alpha=alpha) if into_y else torch.add(y, x, alpha=alpha)
-        return y.addcmul_(x, alpha) if into_y else torch.addcmul(y, x, alpha)
-    if into_y:
+            return torch.add(y, x, alpha=float(alpha), out=out)
+        return torch.addcmul(y, x, alpha, out=out)
+    if out is y:
         y += x * alpha
         return y
-    out = x * alpha
-    out += y
-    return out
+    if out is x:
+        x *= alpha
+        x += y
+        return x
+    new = x * alpha
+    new += y
+    return new
 
 
 def matmul_add(a: Any, b: Any, c: Any) -> Any:

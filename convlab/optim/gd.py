@@ -42,5 +42,5 @@ class GD(Optimizer):
 
     def update(self, params, grad, state):
         check_grad(params, grad)
-        add_scaled(params, -lr_at(self, params, state.count), grad, into_y=True)
+        add_scaled(params, -lr_at(self, params, state.count), grad, out=params)
         return GDState(state.count + 1)

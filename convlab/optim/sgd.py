@@ -69,7 +69,7 @@ class SGD(Optimizer):
         buf = state.momentum_buffer
         if self._has_momentum():
             mu = self.momentum
-            buf = g if state.count == 0 else mu * buf + self._damped(g, params)
+            buf = g if state.count == 0 else add_scaled(self._damped(g, params), mu, buf)
             g = g + mu * buf if self.nesterov else buf
         new = add_scaled(params, -lr_at(self, params, state.count), g)  # torch.optim's update
         return new, SGDState(state.count + 1, buf)
@@ -82,11 +82,10 @@ class SGD(Optimizer):
             mu = self.momentum
             if state.count == 0:
                 buf = array_namespace(g).asarray(g, copy=True)  # owned: g may be the caller's
-            else:
-                buf *= mu
-                buf += self._damped(g, params)
+            else:  # μb + (1 − τ)g over b: one pass on torch, where torch.optim makes two
+                add_scaled(self._damped(g, params), mu, buf, out=buf)
             g = g + mu * buf if self.nesterov else buf
-        add_scaled(params, -lr_at(self, params, state.count), g, into_y=True)
+        add_scaled(params, -lr_at(self, params, state.count), g, out=params)
         return SGDState(state.count + 1, buf)
 
     def _has_momentum(self) -> bool:

@@ -73,10 +73,12 @@ def test_add_scaled_is_y_plus_alpha_x(backend, per_run):
     want = x * alpha + y
     scale = float(np.max(np.abs(to_numpy(x * alpha)))) + float(np.max(np.abs(to_numpy(y))))
     _close(backend, add_scaled(y, alpha, x), want, scale)
-    owned = backend.xp.asarray(y, copy=True)
-    assert add_scaled(owned, alpha, x, into_y=True) is owned
-    _close(backend, owned, want, scale)
-    np.testing.assert_array_equal(to_numpy(add_scaled(y, alpha, x)), to_numpy(owned))
+    new = add_scaled(y, alpha, x)
+    for into in ("y", "x"):  # written over either operand, the same numbers
+        owned = {"y": backend.xp.asarray(y, copy=True), "x": backend.xp.asarray(x, copy=True)}
+        out = owned[into]
+        assert add_scaled(owned["y"], alpha, owned["x"], out=out) is out
+        np.testing.assert_array_equal(to_numpy(out), to_numpy(new))
 
 
 @pytest.mark.parametrize("rows", [(5,), ()])  # a matrix times a matrix, or a vector
