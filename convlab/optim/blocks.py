@@ -85,7 +85,6 @@ class Blocks:
         self.runs = None if x.ndim == 1 else x.shape[0]  # None: a single run
         self.row_bytes = x.shape[-1] * getattr(x.dtype, "itemsize", 8)
         self.before = _Step(0, {}, (), None, None, _Whole(x, state))  # the step before
-        self.last = _Whole(x, state)  # the latest step's parameters and state
         self.steps: list[_Step] = []
         self.checked: list[_Step] = []
         # the watched runs (host indices; None: all, kept whole) — none before the first check
@@ -113,7 +112,6 @@ class Blocks:
             kept = None
         stop = getattr(state, "stop", None)
         self.steps.append(_Step(t, dict(counts), small, stop, batch, kept))
-        self.last = _Whole(x, state)
 
     def take(self, to_host: Callable) -> tuple[list[int], np.ndarray, np.ndarray]:
         """The block's steps, oldest first: their numbers t, their small arrays on the host
@@ -129,12 +127,12 @@ class Blocks:
         stops = np.asarray([step.stop is not None for step in self.checked])
         return [step.t for step in self.checked], host, stops
 
-    def checked_through(self, host: np.ndarray, active: np.ndarray, tol: float | None) -> None:
+    def checked_through(self, host, active, tol, x: Any, state: Any) -> None:
         """The checked block (its host numbers ``host``) needs keeping no longer: only its last
-        step is held, as the step before the next block, whose watched runs are chosen."""
+        step — parameters ``x`` and ``state`` — is held, as the step before the next block,
+        whose watched runs are chosen."""
         if self.checked:
-            last = self.checked[-1]
-            self.before = last._replace(kept=self.last)
+            self.before = self.checked[-1]._replace(kept=_Whole(x, state))
             self.checked, self._replayed = [], None
         if not self.host:
             self._choose_watch(host[:, 0], host[:, 1], active, tol)
@@ -205,7 +203,7 @@ class Blocks:
         xp, lo, hi = self.xp, int(rows[0]), int(rows[-1]) + 1
         if hi - lo == rows.size:
             return lambda x: xp.asarray(x[lo:hi, ...], copy=True)
-        where = xp.asarray(rows, device=self.last.x.device)
+        where = xp.asarray(rows, device=self.before.kept.x.device)
         return lambda x: xp.take(x, where, axis=0)
 
 

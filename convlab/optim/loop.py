@@ -215,10 +215,10 @@ class _Loop:
         self.seen: list[int] = [0]
         self._mask = None
         self.elementwise = bool(getattr(optimizer, "elementwise", False))
-        self.x_final, self.g_final = x, self.g
+        in_blocks = self.elementwise and callback is None
+        self.x_final, self.g_final = (None, None) if in_blocks else (x, self.g)
         self.finals: list[tuple[np.ndarray, Any]] = []  # block checks: (runs, their final x)
         self.batch = None  # the rows of the last step's mini-batch
-        in_blocks = self.elementwise and callback is None
         self.blocks = Blocks(x, self.state, self._redo) if in_blocks else None
         self.t_start = time.perf_counter()
         self._record(self.x, self.f, self._norm(self.g), self._dist(self.x))
@@ -252,14 +252,16 @@ class _Loop:
         return self._trace()
 
     def _block_step(self, t: int) -> None:
-        """Step ``t``, recorded as it comes; its check waits for the end of the block."""
-        x_new, state = self._step()
-        f_new, g_new = self.full.value_and_grad(x_new)
-        gn, dist = self._norm(g_new), self._dist(x_new)
-        probe = x_new @ self.ones if dist is None else dist
-        self.x, self.g, self.state = x_new, g_new, state
-        self._record(x_new, f_new, gn, dist)
-        self.blocks.add(t, x_new, state, self.oracle.counts, (f_new, gn, probe), self.batch)
+        """Step ``t``, recorded as it comes; its check waits for the end of the block.  The
+        last step's parameters and gradient are let go of before the new gradient is made, so
+        that its memory (still in cache) can be reused for it."""
+        self.x, self.state = self._step()
+        self.g = None
+        f, self.g = self.full.value_and_grad(self.x)
+        gn, dist = self._norm(self.g), self._dist(self.x)
+        probe = self.x @ self.ones if dist is None else dist
+        self._record(self.x, f, gn, dist)
+        self.blocks.add(t, self.x, self.state, self.oracle.counts, (f, gn, probe), self.batch)
 
     def _check_block(self) -> tuple[int, bool] | None:
         """Check the steps of the block in order, as :meth:`_advance` checks each step;
@@ -274,7 +276,7 @@ class _Loop:
             end = self._check_step_at(steps[i], bad[i], done[i])
             if end is not None:
                 return end
-        self.blocks.checked_through(host, self.active, self.tol)
+        self.blocks.checked_through(host, self.active, self.tol, self.x, self.state)
         return None
 
     def _check_step_at(self, t: int, bad: np.ndarray, done: np.ndarray) -> tuple | None:

@@ -8,9 +8,10 @@ Two rules keep the counts fair (each evaluation counted once, as SciPy counts th
 
 * the oracle remembers the last two results of ``value``, ``grad``, ``value_and_grad``,
   ``residual`` and ``jacobian``, keyed on the *identity* of ``x`` (the protocol never mutates
-  arrays).  A line search that evaluates at its accepted point and returns that very array
-  costs nothing more when the run loop evaluates there again; ``value(x)`` and ``grad(x)``
-  reuse a ``value_and_grad(x)`` result.
+  arrays), for as long as ``x`` lives (a weak reference: a result no one can ask for again
+  is let go of at once, and its memory reused for the next).  A line search that evaluates
+  at its accepted point and returns that very array costs nothing more when the run loop
+  evaluates there again; ``value(x)`` and ``grad(x)`` reuse a ``value_and_grad(x)`` result.
 * for a least-squares problem (one with ``residual``, ``jacobian`` and
   ``value_and_grad_from(r, J)``), ``value_and_grad`` is computed from the counted
   ``residual`` and ``jacobian`` calls — ½‖r‖² and Jᵀr — so
@@ -20,6 +21,7 @@ Two rules keep the counts fair (each evaluation counted once, as SciPy counts th
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 COUNTED = {
@@ -88,7 +90,7 @@ class CountingOracle:
     def _recall(self, name: str, x: Any) -> tuple | None:
         """``(result,)`` if ``name`` was evaluated at this very ``x`` object, else ``None``."""
         for seen, out in self._memo[name]:
-            if seen is x:
+            if seen() is x:
                 return (out,)
         if name in ("value", "grad"):
             pair = self._recall("value_and_grad", x)
@@ -97,4 +99,13 @@ class CountingOracle:
         return None
 
     def _remember(self, name: str, x: Any, out: Any) -> None:
-        self._memo[name] = [(x, out)] + self._memo[name][: MEMO_SIZE - 1]
+        try:
+            seen = weakref.ref(x, self._forget)
+        except TypeError:  # an object without weak references (a NumPy scalar): held
+            seen = lambda: x  # noqa: E731
+        self._memo[name] = [(seen, out)] + self._memo[name][: MEMO_SIZE - 1]
+
+    def _forget(self, dead: weakref.ref) -> None:
+        """Drop the results at an ``x`` that no longer exists."""
+        for name, entries in self._memo.items():
+            self._memo[name] = [entry for entry in entries if entry[0] is not dead]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gc
+import weakref
+
 import numpy as np
 import pytest
 
@@ -112,6 +115,20 @@ def test_the_accepted_point_costs_nothing_more_to_evaluate():
     assert oracle.counts == before and before["nfev"] == 1 + out.trials
     oracle.value_and_grad(out.x + 0.0)  # a new array: evaluated and counted
     assert oracle.counts["nfev"] == before["nfev"] + 1
+
+
+def test_a_remembered_result_goes_with_its_point():
+    """The oracle keys its memory on the point itself, weakly: once no one holds the point,
+    its result (a gradient as large as the parameters) is let go of too."""
+    oracle = CountingOracle(Rosenbrock())
+    x = np.array([-1.2, 1.0])
+    _, g = oracle.value_and_grad(x)
+    gone = weakref.ref(g)
+    del g
+    assert gone() is not None  # x is alive: its gradient is remembered
+    del x
+    gc.collect()
+    assert gone() is None and not oracle._memo["value_and_grad"]
 
 
 @pytest.mark.parametrize(
