@@ -89,7 +89,7 @@ class Blocks:
         self.checked: list[_Step] = []
         # the watched runs (host indices; None: all, kept whole) — none before the first check
         self.watch: np.ndarray | None = None if self.host else np.zeros(0, dtype=np.int64)
-        self._pos = self._gather = None
+        self._pos = self._gather = self._held = None  # watched rows: map, gather, buffer
         self._replayed: tuple[int, Any, Any] | None = None
         self._previous: tuple[Any, Any] | None = None  # the last checked (loss, ‖∇f‖) row
 
@@ -107,7 +107,9 @@ class Blocks:
         if self.watch is None:
             kept = _Whole(x, state)
         elif self.watch.size:
-            kept = _Rows(self._gather(x), self._pos)
+            held = self._held[len(self.steps), : self.watch.size, ...]
+            held[...] = self._gather(x)
+            kept = _Rows(held, self._pos)
         else:
             kept = None
         stop = getattr(state, "stop", None)
@@ -196,15 +198,26 @@ class Blocks:
             self._pos = np.full(self.runs, -1, dtype=np.int64)
             self._pos[self.watch] = np.arange(self.watch.size)
             self._gather = self._rows_of(self.watch)
+            self._hold(self.length(self.before.t), self.watch.size)
 
     def _rows_of(self, rows: np.ndarray) -> Callable[[Any], Any]:
-        """A copy of rows ``rows`` of the parameters: a slice when they are consecutive (as a
-        sweep's neighbouring settings often are; half the cost of a gather), else ``take``."""
+        """Rows ``rows`` of the parameters: a slice when they are consecutive (as a sweep's
+        neighbouring settings often are; no gather), else ``take``."""
         xp, lo, hi = self.xp, int(rows[0]), int(rows[-1]) + 1
         if hi - lo == rows.size:
-            return lambda x: xp.asarray(x[lo:hi, ...], copy=True)
+            return lambda x: x[lo:hi, ...]
         where = xp.asarray(rows, device=self.before.kept.x.device)
         return lambda x: xp.take(x, where, axis=0)
+
+    def _hold(self, steps: int, rows: int) -> None:
+        """A buffer for ``rows`` watched rows at each of ``steps`` steps, reused from block to
+        block while it is large enough (fresh memory each step would have to be faulted in;
+        a checked block's rows are no longer read)."""
+        x = self.before.kept.x
+        held = self._held
+        if held is None or held.shape[0] < steps or held.shape[1] < rows:
+            shape = (steps, max(rows, 0 if held is None else held.shape[1]), x.shape[-1])
+            self._held = self.xp.empty(shape, dtype=x.dtype, device=x.device)
 
 
 def likely_to_finish(loss, grad_norm, before, tol, ahead: int) -> np.ndarray:
