@@ -23,7 +23,8 @@ import numbers
 import sys
 from typing import Any
 
-from array_api_compat import is_torch_array
+import numpy as np
+from array_api_compat import is_cupy_array, is_torch_array
 
 from convlab.backend.namespace import array_namespace, backend_name
 
@@ -33,7 +34,7 @@ def matmul_into(a: Any, b: Any, out: Any | None) -> Any:
     dtype, overlapping neither input); returns the array holding the product."""
     if out is None:
         return a @ b
-    library = _library(array_namespace(a))
+    library = _library_of(a)
     if library is not None:
         return library.matmul(a, b, out=out)
     out[...] = a @ b
@@ -83,13 +84,24 @@ def matmul_add(a: Any, b: Any, c: Any) -> Any:
     return out
 
 
+def maximum_into(x: Any, value: float, out: Any) -> Any:
+    """``maximum(x, value)`` (a number ``value``) written into ``out`` — ``x`` itself, for an
+    array the caller owns: NumPy and CuPy straight in (``maximum(out=)``), torch by
+    ``clamp_min(out=)`` (the same NaN propagation), elsewhere computed and copied in."""
+    library = _library_of(x)
+    if library is None:
+        return assign(out, array_namespace(x).maximum(x, value))
+    if is_torch_array(x):
+        return library.clamp_min(x, value, out=out)
+    return library.maximum(x, value, out=out)
+
+
 def sum_into(x: Any, axis: int, out: Any | None) -> Any:
     """``sum(x, axis=axis)``, written into ``out`` when given (NumPy, CuPy, torch: straight
     in; elsewhere copied in); returns the array holding it."""
-    xp = array_namespace(x)
-    library = None if out is None else _library(xp)
+    library = None if out is None else _library_of(x)
     if library is None:
-        return assign(out, xp.sum(x, axis=axis))
+        return assign(out, array_namespace(x).sum(x, axis=axis))
     if is_torch_array(x):
         return library.sum(x, dim=axis, out=out)
     return library.sum(x, axis=axis, out=out)
@@ -98,6 +110,16 @@ def sum_into(x: Any, axis: int, out: Any | None) -> Any:
 def writes_in_place(xp: Any) -> bool:
     """Whether :func:`matmul_into` writes straight into its destination on ``xp``."""
     return _library(xp) is not None
+
+
+def _library_of(a: Any) -> Any:
+    """:func:`_library` of ``a``'s namespace, from its type alone (a call per layer per step:
+    no namespace lookup)."""
+    if type(a) is np.ndarray:
+        return np
+    if is_torch_array(a):
+        return sys.modules["torch"]
+    return _library(array_namespace(a)) if is_cupy_array(a) else None
 
 
 def _library(xp: Any) -> Any:

@@ -45,6 +45,7 @@ class BatchNorm1d(Module):
     statistics in the running ones (torch's ``momentum``, the lectures' α)."""
 
     param_names = ("weight", "bias")
+    hands_over_output = hands_over_grad = True  # both new: it keeps x̂, not its output
 
     def __init__(
         self,

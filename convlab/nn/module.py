@@ -6,6 +6,16 @@ backward needs, and :meth:`~Module.backward` turns ∂L/∂y into ∂L/∂x, sto
 attributes named in ``param_names``; buffers (BatchNorm's running statistics) are not
 parameters.
 
+**Arrays handed over.**  Inside a :class:`Sequential` the arrays passed between blocks are
+temporaries, and a block may write its result over its input instead of allocating a new
+array (the array API has in-place operators; ``ReLU`` uses them) — but only where no one else
+holds that input.  A block says so of its own results: ``hands_over_output = True`` when its
+forward returns an array it keeps no reference to (``Linear``, not ``Tanh``, whose backward
+reads its output), ``hands_over_grad = True`` likewise for backward's ∂L/∂x.  Sequential then
+calls the next block's :meth:`~Module.forward_owned` (or :meth:`~Module.backward_owned`)
+instead, which by default is the plain method.  Both flags default to False, so a block that
+does not know about them is never written over, nor its results.
+
 **How optimizers see a network.**  Every convlab optimizer works on one flat parameter array
 (``init(params)``, ``step(params, grad, state, oracle)``).  :class:`Sequential` therefore
 exposes its parameters as one vector, in torch's order (each block's parameters in
@@ -40,12 +50,23 @@ class Module:
     param_names: tuple[str, ...] = ()
     training: bool = True
     grad_views: dict[str, Any] = {}  # where Sequential wants each ∂L/∂θ written (read-only here)
+    hands_over_output = False  # forward's result is a new array the block does not keep
+    hands_over_grad = False  # backward's result is a new array the block does not keep
 
     def forward(self, x: Any) -> Any:
         raise NotImplementedError
 
     def backward(self, dy: Any) -> Any:
         raise NotImplementedError
+
+    def forward_owned(self, x: Any) -> Any:
+        """:meth:`forward` of an ``x`` handed over (no one else holds it: the block may write
+        over it).  By default the plain forward."""
+        return self.forward(x)
+
+    def backward_owned(self, dy: Any) -> Any:
+        """:meth:`backward` of a ``dy`` handed over; by default the plain backward."""
+        return self.backward(dy)
 
     def __call__(self, x: Any) -> Any:
         return self.forward(x)
@@ -88,8 +109,10 @@ class Sequential(Module):
         self._grad_buffer, self._grad_slices = None, []
 
     def forward(self, x: Any) -> Any:
+        owned = False  # the caller's x is never written over
         for block in self.blocks:
-            x = block.forward(x)
+            x = block.forward_owned(x) if owned else block.forward(x)
+            owned = block.hands_over_output
         return x
 
     def backward(self, dy: Any, *, input_grad: bool = True) -> Any:
@@ -97,12 +120,16 @@ class Sequential(Module):
         ∂L/∂x of a first Linear block (a third of its backward cost) and returns ``None``."""
         self._new_grad_buffer()
         first = self.blocks[0] if self.blocks else None
+        owned = False  # the caller's dy is never written over
         for block in reversed(self.blocks[1:]):
-            dy = block.backward(dy)
+            dy = block.backward_owned(dy) if owned else block.backward(dy)
+            owned = block.hands_over_grad
         if not input_grad and hasattr(first, "backward_params"):
             first.backward_params(dy)
             return None
-        return first.backward(dy) if first is not None else dy
+        if first is None:
+            return dy
+        return first.backward_owned(dy) if owned else first.backward(dy)
 
     def train(self, mode: bool = True) -> Sequential:
         self.training = bool(mode)

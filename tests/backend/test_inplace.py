@@ -10,6 +10,7 @@ from convlab.backend.inplace import (
     assign,
     matmul_add,
     matmul_into,
+    maximum_into,
     sum_into,
     writes_in_place,
 )
@@ -97,3 +98,10 @@ def test_sum_into_lands_in_the_destination(backend):
     np.testing.assert_array_equal(to_numpy(sum_into(x, 0, out)), to_numpy(want))
     np.testing.assert_array_equal(to_numpy(out), to_numpy(want))
     np.testing.assert_array_equal(to_numpy(sum_into(x, 0, None)), to_numpy(want))
+
+
+def test_maximum_into_writes_over_its_input(backend):
+    x = backend.asarray([[-2.0, 0.5, np.nan], [np.inf, -np.inf, 3.0]])
+    want = to_numpy(backend.xp.maximum(x, 0.0))
+    assert maximum_into(x, 0.0, x) is x
+    np.testing.assert_array_equal(to_numpy(x), want)

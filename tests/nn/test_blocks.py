@@ -7,8 +7,10 @@ import weakref
 import numpy as np
 import pytest
 
+from convlab.backend import array_namespace as backend_of
 from convlab.backend import to_numpy
 from convlab.nn import BatchNorm1d, Linear, ReLU, Sequential, Sigmoid, Tanh, mlp
+from convlab.nn.module import Module
 
 RNG = np.random.default_rng(42)
 
@@ -258,3 +260,74 @@ def test_the_last_flat_gradient_is_let_go_of_before_the_next_is_made(monkeypatch
     net.forward(x)
     net.backward(dy)
     assert alive_at_allocation == [False]
+
+
+class _KeepsItsOutput(Module):
+    """y = eˣ, a block unaware of the hand-over flags that keeps its output for backward."""
+
+    def forward(self, x):
+        self.y = backend_of(x).exp(x)
+        return self.y
+
+    def backward(self, dy):
+        return dy * self.y
+
+
+class _Doubles(Module):
+    """y = 2x, written over x and dy when they are handed over (as ReLU writes over them, but
+    changing every entry, so that a kept array written over shows in the gradient)."""
+
+    hands_over_output = hands_over_grad = True
+
+    def forward(self, x):
+        return x * 2.0
+
+    def forward_owned(self, x):
+        x *= 2.0
+        return x
+
+    def backward(self, dy):
+        return dy * 2.0
+
+    def backward_owned(self, dy):
+        dy *= 2.0
+        return dy
+
+
+def _lin(n_in, n_out, place):
+    return Linear(n_in, n_out, seed=n_in, **place)
+
+
+@pytest.mark.parametrize(
+    "blocks",
+    [
+        lambda p: [ReLU(), _lin(4, 5, p), ReLU(), _lin(5, 3, p), ReLU()],
+        lambda p: [_lin(4, 5, p), BatchNorm1d(5, **p), ReLU(), _lin(5, 3, p)],
+        lambda p: [_lin(4, 5, p), Tanh(), _Doubles(), ReLU(), _lin(5, 3, p)],
+        lambda p: [_lin(4, 5, p), _KeepsItsOutput(), _Doubles(), Sigmoid(), _Doubles()],
+    ],
+)
+def test_arrays_handed_over_give_the_numbers_of_blocks_run_one_by_one(backend, blocks):
+    """Sequential writes over the temporaries it owns (ReLU in place); the result is that of the
+    same blocks run one after another by hand, and the caller's x and dy are left untouched —
+    as is a block's kept output (Tanh's, or that of a block that never declared hand-overs)."""
+    place = {"backend": backend.xp, "device": backend.device}
+    x_host, net, alone = RNG.normal(size=(6, 4)), Sequential(*blocks(place)), blocks(place)
+    x = backend.asarray(x_host.copy())
+    y = net.forward(x)
+    dy_host = RNG.normal(size=tuple(y.shape))
+    dy = backend.asarray(dy_host.copy())
+    dx = net.backward(dy)
+    ref = backend.asarray(x_host.copy())
+    for block in alone:
+        ref = block.forward(ref)
+    ref_dx = backend.asarray(dy_host.copy())
+    for block in reversed(alone):
+        ref_dx = block.backward(ref_dx)
+    np.testing.assert_array_equal(to_numpy(y), to_numpy(ref))
+    np.testing.assert_array_equal(to_numpy(dx), to_numpy(ref_dx))
+    for ours, theirs in zip(net.blocks, alone, strict=True):
+        for name in ours.param_names:
+            np.testing.assert_array_equal(to_numpy(ours.grads[name]), to_numpy(theirs.grads[name]))
+    np.testing.assert_array_equal(to_numpy(x), x_host)
+    np.testing.assert_array_equal(to_numpy(dy), dy_host)
