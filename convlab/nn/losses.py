@@ -35,15 +35,23 @@ class CrossEntropyLoss:
                 "labels", f"one label per row of the logits, shape ({logits.shape[0]},)", labels
             )
         xp = array_namespace(logits)
-        shifted = logits - xp.max(logits, axis=1, keepdims=True)
-        logp = shifted - xp.log(xp.sum(xp.exp(shifted), axis=1, keepdims=True))
-        classes = xp.arange(logits.shape[1], device=logits.device)
-        self.onehot = xp.astype(labels[:, None] == classes, logits.dtype)
+        logp = logits - xp.max(logits, axis=1, keepdims=True)  # shifted, then (in place) log p
+        logp -= xp.log(xp.sum(xp.exp(logp), axis=1, keepdims=True))
+        self.onehot = xp.astype(labels[:, None] == self._classes(xp, logits), logits.dtype)
         self.prob = xp.exp(logp)
-        return -xp.sum(self.onehot * logp) / logits.shape[0]
+        return xp.sum(self.onehot * logp) / -logits.shape[0]
 
     def backward(self) -> Any:
-        return (self.prob - self.onehot) / self.prob.shape[0]
+        d = self.prob - self.onehot
+        d /= self.prob.shape[0]
+        return d
+
+    def _classes(self, xp: Any, logits: Any) -> Any:
+        """``arange(C)`` on the logits' device, made once per width and device."""
+        key = (logits.shape[1], logits.device, xp)
+        if getattr(self, "_arange", (None,))[0] != key:
+            self._arange = (key, xp.arange(logits.shape[1], device=logits.device))
+        return self._arange[1]
 
 
 class MSELoss:
