@@ -214,13 +214,13 @@ def _slopes(err, rows, start, stop, model) -> np.ndarray:
     each run's window, from the centred normal equations (one small solve per run).  The
     (T+1, R) work arrays are made once and centred in place: each is a pass over memory."""
     inside = (rows >= start) & (rows < stop)
-    outside = ~inside
     count = inside.sum(axis=0)
     n = np.maximum(count, 1)
     with np.errstate(all="ignore"):
-        y = _centred(np.log(np.where(inside, err, 1.0)), n, outside)  # log 1 = 0 outside
+        y = np.where(inside, err, 1.0)
+        y = _centred(np.log(y, out=y), n, inside)  # log 1 = 0 outside
         t = rows.astype(np.float64)  # the model's columns, as one column each, then per run
-        centred = [_centred(np.where(inside, c, 0.0), n, outside) for c in FIT_MODELS[model](t)]
+        centred = [_centred(np.where(inside, c, 0.0), n, inside) for c in FIT_MODELS[model](t)]
         product = np.empty_like(y)
         gram = np.stack(
             [[np.multiply(a, b, out=product).sum(axis=0) for b in centred] for a in centred]
@@ -232,11 +232,12 @@ def _slopes(err, rows, start, stop, model) -> np.ndarray:
         return np.where(enough, np.exp(coef[:, -1, 0]), np.nan)
 
 
-def _centred(c: np.ndarray, n: np.ndarray, outside: np.ndarray) -> np.ndarray:
-    """``c`` (zero outside each column's window) minus its window mean, still zero outside;
-    in place."""
+def _centred(c: np.ndarray, n: np.ndarray, inside: np.ndarray) -> np.ndarray:
+    """``c`` (zero outside each column's window) minus its window mean, zero outside — by a
+    product with the window mask, in place: −mean·0 is a zero (of either sign, which no sum
+    sees), unless the mean is not finite, and then the column's fit is NaN either way."""
     c -= c.sum(axis=0) / n
-    c[outside] = 0.0
+    c *= inside
     return c
 
 
