@@ -218,6 +218,7 @@ class _Loop:
         in_blocks = self.elementwise and callback is None
         self.x_final, self.g_final = (None, None) if in_blocks else (x, self.g)
         self.finals: list[tuple[np.ndarray, Any]] = []  # block checks: (runs, their final x)
+        self.host_rows: list[np.ndarray] = []  # block checks: (k, 3, *runs) per block
         self.batch = None  # the rows of the last step's mini-batch
         self.blocks = Blocks(x, self.state, self._redo) if in_blocks else None
         self.t_start = time.perf_counter()
@@ -260,7 +261,9 @@ class _Loop:
         f, self.g = self.full.value_and_grad(self.x)
         gn, dist = self._norm(self.g), self._dist(self.x)
         probe = self.x @ self.ones if dist is None else dist
-        self._record(self.x, f, gn, dist)
+        self.times.append(time.perf_counter() - self.t_start)  # f, ‖g‖, dist: with the block
+        if self.keep_params:
+            self.hist["params"].append(self.x)
         self.blocks.add(t, self.x, self.state, self.oracle.counts, (f, gn, probe), self.batch)
 
     def _check_block(self) -> tuple[int, bool] | None:
@@ -270,6 +273,7 @@ class _Loop:
         steps, host, stops = self.blocks.take(self._to_host)
         if not steps:
             return None
+        self.host_rows.append(host)  # the histories' rows, already on the host
         bad = ~np.isfinite(host).all(axis=1) | diverged(host[:, 0], self.f0, self.limit)
         done = np.zeros_like(bad) if self.tol is None else host[:, 1] <= self.tol
         for i in _event_rows(bad | done, self.active, stops):
@@ -517,20 +521,28 @@ class _Loop:
         """The histories on the host (loss, ‖∇f‖ and dist in one transfer), each finished
         run's rows after its last step set to that step's (the block check records every
         step as it comes; the per-step check has frozen them already — the same values)."""
-        xp, names = self.xp, [k for k in ("loss", "grad_norm", "dist") if self.hist[k]]
-        if len({self.hist[k][0].dtype for k in names}) == 1:
-            # one stack, one transfer (a loss may come in its own dtype: then one each)
-            every = to_numpy(xp.stack([a for k in names for a in self.hist[k]]))
-            every = np.reshape(every, (len(names), -1, *every.shape[1:]))
-            hist = dict(zip(names, every, strict=True))
-        else:
-            hist = {k: to_numpy(xp.stack(self.hist[k])) for k in names}
+        names = [k for k in ("loss", "grad_norm", "dist") if self.hist[k]]
+        hist = self._on_host({k: self.hist[k] for k in names})
+        if self.host_rows:  # in blocks, rows 1.. came to the host with the checks
+            later = np.concatenate(self.host_rows)[: len(self.times) - 1]
+            for k in names:  # the numbers checked: loss, ‖∇f‖ and dist (the probe, if recorded)
+                rows = later[:, ("loss", "grad_norm", "dist").index(k)]
+                hist[k] = np.concatenate([hist[k], rows.astype(hist[k].dtype, copy=False)])
         hist["dist"] = hist.get("dist")
         params = self.hist["params"]
-        hist["params"] = to_numpy(xp.stack(params)) if params else None
+        hist["params"] = to_numpy(self.xp.stack(params)) if params else None
         if self.n_steps.ndim == 1:
             _hold_after_end(hist, self.n_steps, len(self.times))
         return hist
+
+    def _on_host(self, lists: dict[str, list]) -> dict[str, np.ndarray]:
+        """Lists of per-step arrays, stacked and copied to the host in one transfer (one each
+        when a loss comes in its own dtype)."""
+        xp, names = self.xp, list(lists)
+        if len({lists[k][0].dtype for k in names}) > 1:
+            return {k: to_numpy(xp.stack(lists[k])) for k in names}
+        every = to_numpy(xp.stack([a for k in names for a in lists[k]]))
+        return dict(zip(names, np.reshape(every, (len(names), -1, *every.shape[1:])), strict=True))
 
 
 def _hold_after_end(hist: dict, n_steps: np.ndarray, rows: int) -> None:
