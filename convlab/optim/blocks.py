@@ -17,11 +17,12 @@ CPU ran about 1.4× slower for it).  So a block keeps:
   again — steps are pure, so the same inputs give the same bits (:meth:`Blocks.replay`; a
   mini-batch step is remade on the batch it drew, which the block keeps);
 * at every step, the rows of the *watched* runs: those likely to finish in the block, going
-  by the block before it — their loss ended it above its lowest, or their ‖∇f‖, falling at
-  twice the rate seen, would reach ``tol`` within the block.  A watched run's final point needs no
-  replay.  When every active run is watched (a single run, or the last few of a sweep, near
-  their end) the whole parameters and state are kept at every step instead, as the last run
-  to finish needs the state too.
+  by the block before it — their loss, rising twice as fast as it last did, or their ‖∇f‖,
+  falling at twice the rate seen, would cross the divergence ceiling or ``tol`` within it
+  (:func:`likely_to_finish`).  A watched run's final point needs no replay.  When every
+  active run is watched (a single run, or the last few of a sweep, near their end) the whole
+  parameters and state are kept at every step instead, as the last run to finish needs the
+  state too.
 
 The guess decides only what is kept, never a result: a run that finishes unwatched costs a
 replay of part of the block.
@@ -76,12 +77,13 @@ class Blocks:
     """The steps made since the last check, what is kept of them, and the schedule of checks.
 
     ``redo(x, state, batch)`` makes one step again from ``(x, state)`` on the given batch, as
-    the loop made it (nothing counted); it serves :meth:`replay`.
+    the loop made it (nothing counted); it serves :meth:`replay`.  ``ceiling``: the loss per
+    run above which the loop calls it diverged (for :func:`likely_to_finish`).
     """
 
-    def __init__(self, x: Any, state: Any, redo: Callable[[Any, Any, Any], tuple]) -> None:
+    def __init__(self, x: Any, state: Any, redo: Callable, ceiling: Any) -> None:
         self.host = isinstance(x, np.ndarray)
-        self.xp, self.redo = array_namespace(x), redo
+        self.xp, self.redo, self.ceiling = array_namespace(x), redo, ceiling
         self.runs = None if x.ndim == 1 else x.shape[0]  # None: a single run
         self.row_bytes = x.shape[-1] * getattr(x.dtype, "itemsize", 8)
         self.before = _Step(0, {}, (), None, None, _Whole(x, state))  # the step before
@@ -189,7 +191,7 @@ class Blocks:
         (kept whole) when that is every active run."""
         before, self._previous = self._previous, (loss[-1], grad_norm[-1])
         ahead = max(FIRST, self.before.t // GROWTH)  # the next block's length, uncapped
-        watch = likely_to_finish(loss, grad_norm, before, tol, ahead) & active
+        watch = likely_to_finish(loss, grad_norm, before, tol, ahead, self.ceiling) & active
         if self.runs is None or np.array_equal(watch, active):
             self.watch = None if watch.any() else np.zeros(0, dtype=np.int64)
         else:
@@ -220,18 +222,31 @@ class Blocks:
             self._held = self.xp.empty(shape, dtype=x.dtype, device=x.device)
 
 
-def likely_to_finish(loss, grad_norm, before, tol, ahead: int) -> np.ndarray:
-    """Host bool per run: the runs whose loss ends the checked block (host rows ``loss``,
-    ``grad_norm`` of shape ``(k, *runs)``; ``before``: the row before it, or None) above its
-    lowest — it rose, as a diverging run's does — or whose ‖∇f‖ would reach ``tol`` within
-    ``ahead`` steps falling ``RATE_MARGIN`` times as fast as in the block.  A guess: it
-    decides what a block keeps, not any result."""
+def likely_to_finish(loss, grad_norm, before, tol, ahead: int, ceiling) -> np.ndarray:
+    """Host bool per run: the runs likely to finish within the next ``ahead`` steps, going by
+    the checked block (host rows ``loss``, ``grad_norm`` of shape ``(k, *runs)``; ``before``:
+    the row before it, or None).  A loss that rose above its lowest, growing ``RATE_MARGIN``
+    times as fast (per step, geometrically) as over its last step, would pass ``ceiling``
+    (where the loop calls a run diverged); or ‖∇f‖, falling ``RATE_MARGIN`` times as fast as
+    over the block, would reach ``tol``.  A guess: it decides what a block keeps, not any
+    result."""
     steps = loss.shape[0]
     with np.errstate(all="ignore"):
-        lowest = loss.min(axis=0)
-        watch = loss[-1] > (lowest if before is None else np.minimum(lowest, before[0]))
+        lowest = loss.min(axis=0) if before is None else np.minimum(loss.min(axis=0), before[0])
+        previous = loss[-2] if steps > 1 else (lowest if before is None else before[0])
+        rise, growth = loss[-1] - lowest, (loss[-1] - lowest) / (previous - lowest)
+        watch = (rise > 0) & ~(loss[-1] + rise * growth ** (RATE_MARGIN * ahead) <= ceiling)
         if tol is not None and (before is not None or steps > 1):
             g0, seen = (grad_norm[0], steps - 1) if before is None else (before[1], steps)
             rate = np.log(g0 / grad_norm[-1]) / seen  # the log-decay per step seen
             watch |= np.log(grad_norm[-1] / tol) <= RATE_MARGIN * ahead * rate
     return watch
+
+
+def event_rows(event: np.ndarray, active: np.ndarray, stops: np.ndarray) -> np.ndarray:
+    """The rows (steps of a block, in order) where a run active at the block's start meets its
+    first event (a divergence or ``tol``: it finishes there, so its later rows cannot
+    matter), and the rows with an optimizer's own stopping test."""
+    event = (event & active).reshape((event.shape[0], -1))
+    first = event.argmax(axis=0)[event.any(axis=0)]
+    return np.union1d(first, np.flatnonzero(stops))

@@ -35,8 +35,6 @@ the host once, at the end.
 
 from __future__ import annotations
 
-import inspect
-import numbers
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -45,16 +43,14 @@ import numpy as np
 
 from convlab.backend import array_namespace, to_numpy
 from convlab.backend.checks import count, hyper
-from convlab.backend.sampling import BatchSampler
 from convlab.errors import ArgumentError, ArgumentTypeError
 from convlab.optim.base import OptimizerProtocol, check_optimizer
-from convlab.optim.blocks import Blocks
+from convlab.optim.blocks import Blocks, event_rows
 from convlab.optim.divergence import diverged, growth_limit
 from convlab.optim.hyperparams import for_runs
 from convlab.optim.oracle import CountingOracle
-from convlab.optim.trace import BatchedTrace, Status, Trace
-
-RECORDABLE = ("loss", "grad_norm", "dist", "params")
+from convlab.optim.run_input import batch_sampler, check_callback, check_problem, record_names
+from convlab.optim.trace import BatchedTrace, Status, Trace, hold_after_end
 
 
 def run(
@@ -89,10 +85,10 @@ def run(
     tol = None if tol is None else hyper("tol", tol, low=0.0, high=None)
     check_optimizer(optimizer)
     x = start(problem, x0)
-    record = _record(problem, record)
+    record = record_names(problem, record)
     if callback is not None:
-        _check_callback(callback)
-    sampler = None if batch_size is None else _sampler(problem, batch_size, seed, labels)
+        check_callback(callback)
+    sampler = None if batch_size is None else batch_sampler(problem, batch_size, seed, labels)
     optimizer = for_runs(optimizer, x)
     with np.errstate(all="ignore"):
         return _Loop(problem, optimizer, x, tol, record, callback, sampler).go(steps)
@@ -102,90 +98,8 @@ def start(problem, x0: Any = None) -> Any:
     """The checked start of a run: ``x0``, or the problem's default ``x0``, through
     ``problem.start`` (so a default given as a list is checked and converted as ``x0`` is),
     after checking that ``problem`` has what the loop reads."""
-    _check_problem(problem)
+    check_problem(problem)
     return problem.start(problem.x0 if x0 is None else x0)
-
-
-def _check_problem(problem) -> None:
-    """The attributes the loop reads: ``dim``, ``x0``, ``start`` and ``value_and_grad``."""
-    dim = getattr(problem, "dim", None)
-    if isinstance(dim, bool) or not isinstance(dim, numbers.Integral):
-        raise ArgumentTypeError(
-            "problem",
-            f"a problem with an integer `dim` (its number of parameters); "
-            f"{type(problem).__name__}.dim is {dim!r} (set dim, xp, dtype and x0 as "
-            "convlab.problems.Problem describes)",
-            type(problem),  # not the problem: its repr may need dim
-        )
-    lacks = [a for a in ("start", "value_and_grad") if not callable(getattr(problem, a, None))]
-    if lacks or not hasattr(problem, "x0"):
-        raise ArgumentTypeError(
-            "problem",
-            f"a problem with x0, start(x0) and value_and_grad(x); "
-            f"{type(problem).__name__} lacks {', '.join(lacks) or 'x0'}",
-            type(problem),
-        )
-
-
-def _record(problem, record: str | Sequence[str] | None) -> tuple[str, ...]:
-    """``record`` as a tuple of names, checked against what ``problem`` can give."""
-    known = getattr(problem, "minimizer", None) is not None
-    if record is None:
-        return ("loss", "grad_norm", "dist") if known else ("loss", "grad_norm")
-    names = (record,) if isinstance(record, str) else record
-    if not isinstance(names, Sequence) or not all(isinstance(n, str) for n in names):
-        raise ArgumentTypeError("record", f"a name or names from {RECORDABLE}", record)
-    unknown = set(names) - set(RECORDABLE)
-    if unknown:
-        raise ArgumentError("record", f"names from {RECORDABLE}", sorted(unknown))
-    if "dist" in names and not known:
-        raise ArgumentError(
-            "record",
-            f"'dist' only for a problem with a known minimizer "
-            f"({type(problem).__name__}.minimizer is None)",
-            tuple(names),
-        )
-    return tuple(names)
-
-
-def _check_callback(callback: Any) -> None:
-    """``callback`` must accept ``(t, x, loss, grad)``, checked before the first step."""
-    if not callable(callback):
-        raise ArgumentTypeError("callback", "a callable callback(t, x, loss, grad)", callback)
-    try:
-        signature = inspect.signature(callback)
-    except (TypeError, ValueError):  # a builtin without a signature: trust it
-        return
-    try:
-        signature.bind(0, None, None, None)
-    except TypeError as exc:
-        raise ArgumentTypeError(
-            "callback",
-            f"a callable accepting four positional arguments (t, x, loss, grad); "
-            f"{getattr(callback, '__qualname__', callback)}{signature} does not ({exc})",
-            callback,
-        ) from None
-
-
-def _sampler(problem, batch_size: int, seed: int, labels: Any) -> BatchSampler:
-    """The mini-batch sampler for ``problem``, after checking it can be cut into batches."""
-    if not (hasattr(problem, "n_samples") and hasattr(problem, "batch")):
-        raise ArgumentError(
-            "batch_size", "None for a problem without n_samples and batch(idx)", batch_size
-        )
-    n = int(problem.n_samples)
-    hyper("batch_size", batch_size, low=1, high=n, high_open=False)
-    labels = None if labels is None else to_numpy(labels)
-    return BatchSampler(n, int(batch_size), seed=seed, labels=labels)
-
-
-def _event_rows(event: np.ndarray, active: np.ndarray, stops: np.ndarray) -> np.ndarray:
-    """The rows (steps of a block, in order) where a run active at the block's start meets its
-    first event (a divergence or ``tol``: it finishes there, so its later rows cannot
-    matter), and the rows with an optimizer's own stopping test."""
-    event = (event & active).reshape((event.shape[0], -1))
-    first = event.argmax(axis=0)[event.any(axis=0)]
-    return np.union1d(first, np.flatnonzero(stops))
 
 
 class _Loop:
@@ -220,7 +134,8 @@ class _Loop:
         self.finals: list[tuple[np.ndarray, Any]] = []  # block checks: (runs, their final x)
         self.host_rows: list[np.ndarray] = []  # block checks: (k, 3, *runs) per block
         self.batch = None  # the rows of the last step's mini-batch
-        self.blocks = Blocks(x, self.state, self._redo) if in_blocks else None
+        ceiling = self.f0 + self.limit  # where a loss is called diverged (a guess's bound)
+        self.blocks = Blocks(x, self.state, self._redo, ceiling) if in_blocks else None
         self.t_start = time.perf_counter()
         self._record(self.x, self.f, self._norm(self.g), self._dist(self.x))
 
@@ -276,7 +191,7 @@ class _Loop:
         self.host_rows.append(host)  # the histories' rows, already on the host
         bad = ~np.isfinite(host).all(axis=1) | diverged(host[:, 0], self.f0, self.limit)
         done = np.zeros_like(bad) if self.tol is None else host[:, 1] <= self.tol
-        for i in _event_rows(bad | done, self.active, stops):
+        for i in event_rows(bad | done, self.active, stops):
             end = self._check_step_at(steps[i], bad[i], done[i])
             if end is not None:
                 return end
@@ -532,7 +447,7 @@ class _Loop:
         params = self.hist["params"]
         hist["params"] = to_numpy(self.xp.stack(params)) if params else None
         if self.n_steps.ndim == 1:
-            _hold_after_end(hist, self.n_steps, len(self.times))
+            hold_after_end(hist, self.n_steps, len(self.times))
         return hist
 
     def _on_host(self, lists: dict[str, list]) -> dict[str, np.ndarray]:
@@ -543,18 +458,3 @@ class _Loop:
             return {k: to_numpy(xp.stack(lists[k])) for k in names}
         every = to_numpy(xp.stack([a for k in names for a in lists[k]]))
         return dict(zip(names, np.reshape(every, (len(names), -1, *every.shape[1:])), strict=True))
-
-
-def _hold_after_end(hist: dict, n_steps: np.ndarray, rows: int) -> None:
-    """Set, in place, each finished run's history rows after its last step to that step's."""
-    runs = np.flatnonzero(n_steps < rows - 1)
-    if not runs.size:
-        return
-    last = n_steps[runs]
-    after = np.arange(rows)[:, None] > last
-    for v in hist.values():
-        if v is not None:
-            part = v[:, runs]
-            mask = after.reshape(after.shape + (1,) * (v.ndim - 2))
-            np.copyto(part, part[last, np.arange(runs.size)][None], where=mask)
-            v[:, runs] = part

@@ -162,6 +162,23 @@ class BatchedTrace(_History):
         )
 
 
+def hold_after_end(hist: dict, n_steps: np.ndarray, rows: int) -> None:
+    """Set, in place, each finished run's history rows after its last step (``n_steps``) to
+    that step's, as a :class:`BatchedTrace` shows a run that stopped early; ``rows``: the
+    histories' length."""
+    runs = np.flatnonzero(n_steps < rows - 1)
+    if not runs.size:
+        return
+    last = n_steps[runs]
+    after = np.arange(rows)[:, None] > last
+    for v in hist.values():
+        if v is not None:
+            part = v[:, runs]
+            mask = after.reshape(after.shape + (1,) * (v.ndim - 2))
+            np.copyto(part, part[last, np.arange(runs.size)][None], where=mask)
+            v[:, runs] = part
+
+
 def fit_rate(err, *, model="exp", floor=None, window=None, dtype_eps=None) -> RateFit:
     """:func:`fit_rates` of one error series ``err`` of shape ``(T+1,)``."""
     err = np.asarray(err, dtype=np.float64)[:, None]
