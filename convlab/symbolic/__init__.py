@@ -21,9 +21,11 @@ from convlab.symbolic.momentum import heavy_ball, heavy_ball_rate, nesterov, nes
 from convlab.symbolic.quadratic import gd_quadratic, gd_quadratic_matrix, gd_rate, quadratic_model
 from convlab.symbolic.regression import centring_and_scaling, linear_regression, whitening
 from convlab.symbolic.result import Derivation
+from convlab.symbolic.scale_invariance import bn_scale_invariance
 from convlab.symbolic.second_order import (
     conjugate_gradient_bound,
     levenberg_shrinkage,
+    newton_affine_invariance,
     newton_family,
 )
 from convlab.symbolic.splitting import gauss_seidel, jacobi
@@ -49,6 +51,7 @@ __all__ = [
     "Derivation",
     "adam_bias_correction",
     "adam_step_bound",
+    "bn_scale_invariance",
     "centring_and_scaling",
     "classify_critical_points",
     "conjugate_gradient_bound",
@@ -72,6 +75,7 @@ __all__ = [
     "minibatch_standard_error",
     "nesterov",
     "nesterov_rate",
+    "newton_affine_invariance",
     "newton_family",
     "quadratic_model",
     "robbins_monro",

@@ -30,9 +30,11 @@ from convlab.symbolic.notation import T
 from convlab.symbolic.quadratic import gd_quadratic, quadratic_model
 from convlab.symbolic.regression import centring_and_scaling, linear_regression, whitening
 from convlab.symbolic.result import Derivation
+from convlab.symbolic.scale_invariance import bn_scale_invariance
 from convlab.symbolic.second_order import (
     conjugate_gradient_bound,
     levenberg_shrinkage,
+    newton_affine_invariance,
     newton_family,
 )
 from convlab.symbolic.splitting import gauss_seidel, jacobi
@@ -104,6 +106,7 @@ TOPICS: dict[str, Callable[[], Derivation]] = {
     "long-term": _long_term_example,
     "cg": conjugate_gradient_bound,
     "newton-family": newton_family,
+    "newton-affine": newton_affine_invariance,
     "lm": levenberg_shrinkage,
     "accelerated-convex": accelerated_convex_bound,
     "adam-scale": adam_scale_invariance,
@@ -111,6 +114,7 @@ TOPICS: dict[str, Callable[[], Derivation]] = {
     "diagonal-conditioning": diagonal_conditioning,
     "gradient-growth": gradient_norm_growth,
     "iteration-costs": iteration_costs,
+    "bn-scale-invariance": bn_scale_invariance,
 }
 
 

@@ -201,6 +201,12 @@ TOPIC_PAGES: dict[str, TopicPage] = {
         "07_second_order",
         "lm-interpolates",
     ),
+    "newton-affine": TopicPage(
+        "Newton's method is affine invariant: on f(Ay) from A⁻¹x₀ its iterates are A⁻¹xₜ, so "
+        "its step count does not depend on κ(A), where gradient descent's grows with κ.",
+        None,
+        None,
+    ),
     "lm": TopicPage(
         "Levenberg's damping keeps the fraction σᵢ²/(σᵢ² + λ) of the Gauss–Newton step along "
         "each right singular vector.",
@@ -241,6 +247,12 @@ TOPIC_PAGES: dict[str, TopicPage] = {
         "Flops per iteration: Newton O(n³), BFGS O(n²), L-BFGS O(mn).",
         None,
         "second-order-cost-exponents",
+    ),
+    "bn-scale-invariance": TopicPage(
+        "A linear layer followed by BatchNorm makes the loss invariant to the scale of its "
+        "weights: ∇L ⟂ W, ∇L(cW) = ∇L(W)/c, and gradient descent grows ‖W‖² by η²‖∇L‖² a step.",
+        None,
+        None,
     ),
 }
 
