@@ -205,7 +205,7 @@ TOPIC_PAGES: dict[str, TopicPage] = {
         "Newton's method is affine invariant: on f(Ay) from A⁻¹x₀ its iterates are A⁻¹xₜ, so "
         "its step count does not depend on κ(A), where gradient descent's grows with κ.",
         None,
-        None,
+        "newton-affine-invariance",
     ),
     "lm": TopicPage(
         "Levenberg's damping keeps the fraction σᵢ²/(σᵢ² + λ) of the Gauss–Newton step along "
@@ -252,7 +252,7 @@ TOPIC_PAGES: dict[str, TopicPage] = {
         "A linear layer followed by BatchNorm makes the loss invariant to the scale of its "
         "weights: ∇L ⟂ W, ∇L(cW) = ∇L(W)/c, and gradient descent grows ‖W‖² by η²‖∇L‖² a step.",
         None,
-        None,
+        "bn-scale-invariance",
     ),
 }
 

@@ -19,6 +19,7 @@ MODULES = (
     "long_term",
     "dynamics",
     "training",
+    "invariance",
     "costs",
 )
 
