@@ -12,6 +12,7 @@ from convlab.symbolic.dynamics import (
     diagonal_conditioning,
     saddle_escape,
 )
+from convlab.symbolic.gauss_newton import gauss_newton_rate
 from convlab.symbolic.gradient_growth import gradient_norm_growth
 from convlab.symbolic.initialization import he, variance_propagation, xavier
 from convlab.symbolic.linear_iteration import linear_iteration, spectral_radius
@@ -53,6 +54,7 @@ __all__ = [
     "classify_critical_points",
     "conjugate_gradient_bound",
     "derive",
+    "gauss_newton_rate",
     "gauss_seidel",
     "gd_convex_rate",
     "gd_quadratic",

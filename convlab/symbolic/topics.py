@@ -21,6 +21,7 @@ from convlab.symbolic.dynamics import (
     diagonal_conditioning,
     saddle_escape,
 )
+from convlab.symbolic.gauss_newton import gauss_newton_rate
 from convlab.symbolic.gradient_growth import gradient_norm_growth
 from convlab.symbolic.initialization import he, variance_propagation, xavier
 from convlab.symbolic.long_term import long_term_dynamics
@@ -111,6 +112,7 @@ TOPICS: dict[str, Callable[[], Derivation]] = {
     "diagonal-conditioning": diagonal_conditioning,
     "gradient-growth": gradient_norm_growth,
     "iteration-costs": iteration_costs,
+    "gauss-newton-rate": gauss_newton_rate,
 }
 
 

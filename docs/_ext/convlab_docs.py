@@ -242,6 +242,12 @@ TOPIC_PAGES: dict[str, TopicPage] = {
         None,
         "second-order-cost-exponents",
     ),
+    "gauss-newton-rate": TopicPage(
+        "Gauss–Newton's map has derivative −(JᵀJ)⁻¹S at x*, S = Σ rᵢ∇²rᵢ: quadratic "
+        "convergence at a zero residual, a linear rate ρ((JᵀJ)⁻¹S) otherwise.",
+        None,
+        "gn-residual-rate",
+    ),
 }
 
 

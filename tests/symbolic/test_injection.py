@@ -61,6 +61,7 @@ NO_ARGUMENTS = {
     "adam_step_bound",
     "conjugate_gradient_bound",
     "diagonal_conditioning",
+    "gauss_newton_rate",
     "gd_convex_rate",
     "gradient_norm_growth",
     "he",

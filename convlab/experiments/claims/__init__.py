@@ -20,6 +20,7 @@ MODULES = (
     "dynamics",
     "training",
     "costs",
+    "gauss_newton",
 )
 
 for _name in MODULES:
