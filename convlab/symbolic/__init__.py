@@ -4,6 +4,7 @@ Every public function returns a :class:`Derivation`; its ``evaluate`` / ``lambdi
 derived expressions for NumPy or CuPy, the single source of the predictions convlab measures.
 """
 
+from convlab.symbolic.adam_epsilon import adam_large_epsilon
 from convlab.symbolic.convex_rates import gd_convex_rate, sgd_convex_rate
 from convlab.symbolic.costs import iteration_costs
 from convlab.symbolic.dynamics import (
@@ -49,6 +50,7 @@ __all__ = [
     "CriticalPoint",
     "Derivation",
     "adam_bias_correction",
+    "adam_large_epsilon",
     "adam_step_bound",
     "centring_and_scaling",
     "classify_critical_points",

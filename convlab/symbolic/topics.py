@@ -13,6 +13,7 @@ from collections.abc import Callable
 import sympy as sp
 
 from convlab.errors import ArgumentError, ArgumentTypeError
+from convlab.symbolic.adam_epsilon import adam_large_epsilon
 from convlab.symbolic.convex_rates import gd_convex_rate, sgd_convex_rate
 from convlab.symbolic.costs import iteration_costs
 from convlab.symbolic.dynamics import (
@@ -113,6 +114,7 @@ TOPICS: dict[str, Callable[[], Derivation]] = {
     "gradient-growth": gradient_norm_growth,
     "iteration-costs": iteration_costs,
     "gauss-newton-rate": gauss_newton_rate,
+    "adam-eps": adam_large_epsilon,
 }
 
 

@@ -57,6 +57,7 @@ TEXT_PARAMETERS = {("linear_iteration", "name")}
 NO_ARGUMENTS = {
     "accelerated_convex_bound",
     "adam_bias_correction",
+    "adam_large_epsilon",
     "adam_scale_invariance",
     "adam_step_bound",
     "conjugate_gradient_bound",

@@ -21,6 +21,7 @@ MODULES = (
     "training",
     "costs",
     "gauss_newton",
+    "adam_epsilon",
 )
 
 for _name in MODULES:
