@@ -4,6 +4,7 @@ Every public function returns a :class:`Derivation`; its ``evaluate`` / ``lambdi
 derived expressions for NumPy or CuPy, the single source of the predictions convlab measures.
 """
 
+from convlab.symbolic.adam_epsilon import adam_large_epsilon
 from convlab.symbolic.convex_rates import gd_convex_rate, sgd_convex_rate
 from convlab.symbolic.costs import iteration_costs
 from convlab.symbolic.dynamics import (
@@ -12,6 +13,7 @@ from convlab.symbolic.dynamics import (
     diagonal_conditioning,
     saddle_escape,
 )
+from convlab.symbolic.gauss_newton import gauss_newton_rate
 from convlab.symbolic.gradient_growth import gradient_norm_growth
 from convlab.symbolic.initialization import he, variance_propagation, xavier
 from convlab.symbolic.linear_iteration import linear_iteration, spectral_radius
@@ -50,12 +52,14 @@ __all__ = [
     "CriticalPoint",
     "Derivation",
     "adam_bias_correction",
+    "adam_large_epsilon",
     "adam_step_bound",
     "bn_scale_invariance",
     "centring_and_scaling",
     "classify_critical_points",
     "conjugate_gradient_bound",
     "derive",
+    "gauss_newton_rate",
     "gauss_seidel",
     "gd_convex_rate",
     "gd_quadratic",

@@ -13,6 +13,7 @@ from collections.abc import Callable
 import sympy as sp
 
 from convlab.errors import ArgumentError, ArgumentTypeError
+from convlab.symbolic.adam_epsilon import adam_large_epsilon
 from convlab.symbolic.convex_rates import gd_convex_rate, sgd_convex_rate
 from convlab.symbolic.costs import iteration_costs
 from convlab.symbolic.dynamics import (
@@ -21,6 +22,7 @@ from convlab.symbolic.dynamics import (
     diagonal_conditioning,
     saddle_escape,
 )
+from convlab.symbolic.gauss_newton import gauss_newton_rate
 from convlab.symbolic.gradient_growth import gradient_norm_growth
 from convlab.symbolic.initialization import he, variance_propagation, xavier
 from convlab.symbolic.long_term import long_term_dynamics
@@ -115,6 +117,8 @@ TOPICS: dict[str, Callable[[], Derivation]] = {
     "gradient-growth": gradient_norm_growth,
     "iteration-costs": iteration_costs,
     "bn-scale-invariance": bn_scale_invariance,
+    "gauss-newton-rate": gauss_newton_rate,
+    "adam-eps": adam_large_epsilon,
 }
 
 

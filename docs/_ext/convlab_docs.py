@@ -254,6 +254,18 @@ TOPIC_PAGES: dict[str, TopicPage] = {
         None,
         "bn-scale-invariance",
     ),
+    "gauss-newton-rate": TopicPage(
+        "Gauss–Newton's map has derivative −(JᵀJ)⁻¹S at x*, S = Σ rᵢ∇²rᵢ: quadratic "
+        "convergence at a zero residual, a linear rate ρ((JᵀJ)⁻¹S) otherwise.",
+        None,
+        "gn-residual-rate",
+    ),
+    "adam-eps": TopicPage(
+        "For ε ≫ √v̂ Adam's step is (η/ε)·m̂(1 − √v̂/ε + …): momentum SGD with step η/ε, "
+        "torch's SGD(momentum β₁, dampening 0) at lr (η/ε)(1 − β₁)/(1 − β₁ᵗ).",
+        None,
+        "adam-large-eps",
+    ),
 }
 
 

@@ -57,11 +57,13 @@ TEXT_PARAMETERS = {("linear_iteration", "name")}
 NO_ARGUMENTS = {
     "accelerated_convex_bound",
     "adam_bias_correction",
+    "adam_large_epsilon",
     "adam_scale_invariance",
     "adam_step_bound",
     "bn_scale_invariance",
     "conjugate_gradient_bound",
     "diagonal_conditioning",
+    "gauss_newton_rate",
     "gd_convex_rate",
     "gradient_norm_growth",
     "he",

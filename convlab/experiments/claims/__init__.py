@@ -21,6 +21,8 @@ MODULES = (
     "training",
     "invariance",
     "costs",
+    "gauss_newton",
+    "adam_epsilon",
 )
 
 for _name in MODULES:
