@@ -36,6 +36,7 @@ from convlab.symbolic.second_order import (
     newton_family,
 )
 from convlab.symbolic.splitting import gauss_seidel, jacobi
+from convlab.symbolic.stable_step import largest_stable_step
 from convlab.symbolic.stochastic import (
     adam_bias_correction,
     adam_step_bound,
@@ -111,6 +112,7 @@ TOPICS: dict[str, Callable[[], Derivation]] = {
     "diagonal-conditioning": diagonal_conditioning,
     "gradient-growth": gradient_norm_growth,
     "iteration-costs": iteration_costs,
+    "stable-step": largest_stable_step,
 }
 
 
