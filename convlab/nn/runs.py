@@ -72,8 +72,7 @@ class NetworkRuns:
         for k, layer in reversed(list(enumerate(self.layers))):
             dy, grads = layer.backward(dy, need_input=k > 0)
             pieces = grads + pieces
-        flat = [xp.reshape(p, (runs.shape[0], -1)) for p in pieces]
-        grad = xp.concat(flat, axis=1) if flat else xp.zeros_like(runs)
+        grad = xp.concat([xp.reshape(p, (runs.shape[0], -1)) for p in pieces], axis=1)
         return (value[0], grad[0, :]) if theta.ndim == 1 else (value, grad)
 
     def value(self, theta: Any) -> Any:
