@@ -31,6 +31,7 @@ from convlab.symbolic.second_order import (
     newton_family,
 )
 from convlab.symbolic.splitting import gauss_seidel, jacobi
+from convlab.symbolic.stable_step import largest_stable_step
 from convlab.symbolic.stochastic import (
     adam_bias_correction,
     adam_step_bound,
@@ -71,6 +72,7 @@ __all__ = [
     "heavy_ball_rate",
     "iteration_costs",
     "jacobi",
+    "largest_stable_step",
     "levenberg_shrinkage",
     "linear_iteration",
     "linear_regression",

@@ -40,6 +40,7 @@ from convlab.symbolic.second_order import (
     newton_family,
 )
 from convlab.symbolic.splitting import gauss_seidel, jacobi
+from convlab.symbolic.stable_step import largest_stable_step
 from convlab.symbolic.stochastic import (
     adam_bias_correction,
     adam_step_bound,
@@ -119,6 +120,7 @@ TOPICS: dict[str, Callable[[], Derivation]] = {
     "bn-scale-invariance": bn_scale_invariance,
     "gauss-newton-rate": gauss_newton_rate,
     "adam-eps": adam_large_epsilon,
+    "stable-step": largest_stable_step,
 }
 
 

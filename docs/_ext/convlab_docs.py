@@ -266,6 +266,12 @@ TOPIC_PAGES: dict[str, TopicPage] = {
         None,
         "adam-large-eps",
     ),
+    "stable-step": TopicPage(
+        "GD on a loss's local quadratic model is stable for η < 2/λ_max, so a network to which "
+        "BatchNorm gives a smaller top Hessian eigenvalue takes a proportionally larger step.",
+        None,
+        "bn-larger-lr",
+    ),
 }
 
 

@@ -68,6 +68,7 @@ NO_ARGUMENTS = {
     "gradient_norm_growth",
     "he",
     "iteration_costs",
+    "largest_stable_step",
     "levenberg_shrinkage",
     "minibatch_standard_error",
     "newton_affine_invariance",

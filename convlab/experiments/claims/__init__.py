@@ -13,6 +13,7 @@ MODULES = (
     "convex",
     "adaptive",
     "batchnorm",
+    "bn_step",
     "second_order",
     "basins",
     "linear_systems",
