@@ -23,6 +23,7 @@ from convlab.symbolic.dynamics import (
 )
 from convlab.symbolic.gradient_growth import gradient_norm_growth
 from convlab.symbolic.initialization import he, variance_propagation, xavier
+from convlab.symbolic.linearised_network import linearised_gd
 from convlab.symbolic.long_term import long_term_dynamics
 from convlab.symbolic.losses import mean_squared_error, softmax_cross_entropy, softmax_jacobian
 from convlab.symbolic.momentum import heavy_ball, nesterov
@@ -111,6 +112,7 @@ TOPICS: dict[str, Callable[[], Derivation]] = {
     "diagonal-conditioning": diagonal_conditioning,
     "gradient-growth": gradient_norm_growth,
     "iteration-costs": iteration_costs,
+    "linearised-gd": linearised_gd,
 }
 
 

@@ -66,6 +66,7 @@ NO_ARGUMENTS = {
     "he",
     "iteration_costs",
     "levenberg_shrinkage",
+    "linearised_gd",
     "minibatch_standard_error",
     "newton_family",
     "saddle_escape",
