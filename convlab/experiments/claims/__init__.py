@@ -20,6 +20,7 @@ MODULES = (
     "dynamics",
     "training",
     "costs",
+    "input_normalisation",
 )
 
 for _name in MODULES:
