@@ -72,14 +72,9 @@ def linearised_gd() -> Derivation:
     mode_loss = mode**2 / N
     step = 1 / LAM_M
     stiffest = (1 - ETA * LAM).subs({ETA: step, LAM: LAM_M})
-    log_share = sp.expand_log(
-        sp.log((mode_loss / mode_loss.subs(T, 0)).subs(ETA, step)), force=True
-    )
-    per_step = sp.diff(log_share, T)  # log_share is linear in t: solve log_share = log ε
-    if sp.expand(log_share - per_step * T) != 0:  # pragma: no cover
-        raise ArithmeticError("the log of a mode's loss share is not proportional to t")
-    mode_steps = sp.log(EPS) / per_step
+    mode_steps = _steps_to_shrink(mode_loss.subs(ETA, step) / mode_loss.subs(T, 0))
     slow_limit = sp.limit(mode_steps * LAM / LAM_M, LAM, 0)
+    first_layer = _first_layer_kernel()
     speed_up = STEPS_RAW / STEPS_STD
     rival = speed_up.subs(STEPS_RAW, STEPS_STD)
     steps = (
@@ -90,7 +85,7 @@ def linearised_gd() -> Derivation:
         ("at eta = 1/lambda_M the stiffest mode's factor is", stiffest),
         ("steps for a mode's loss to shrink by epsilon", mode_steps),
         ("slow modes: steps * lambda/lambda_M -> as lambda -> 0", slow_limit),
-        ("(w, b) block of J_n J_m^T for one hidden unit a phi(w.x + b)", _first_layer_kernel()),
+        ("(w, b) block of J_n J_m^T for one hidden unit a phi(w.x + b)", first_layer),
         ("speed-up of standardising", speed_up),
         ("rival: the count does not depend on the inputs (T_raw = T_std)", rival),
     )
@@ -100,7 +95,7 @@ def linearised_gd() -> Derivation:
         "mode_loss": mode_loss,
         "step": step,
         "mode_steps": mode_steps,
-        "first_layer_kernel": _first_layer_kernel(),
+        "first_layer_kernel": first_layer,
         "speed_up": speed_up,
         "rival_speed_up": rival,
     }
@@ -114,6 +109,15 @@ def linearised_gd() -> Derivation:
     )
 
 
+def _steps_to_shrink(share: sp.Expr) -> sp.Expr:
+    """The t at which a mode's loss share (a power of t) equals ε: its log is linear in t."""
+    log_share = sp.expand_log(sp.log(share), force=True)
+    per_step = sp.diff(log_share, T)
+    if sp.expand(log_share - per_step * T) != 0:  # pragma: no cover
+        raise ArithmeticError("the log of a mode's loss share is not proportional to t")
+    return sp.log(EPS) / per_step
+
+
 def _mode_solution() -> sp.Expr:
     """c₀(1 − ηλ)^t, checked to satisfy c_{t+1} = (1 − ηλ)c_t and c(0) = c₀ (the geometric
     solution of a first-order linear recurrence, verified rather than searched for)."""
@@ -125,18 +129,20 @@ def _mode_solution() -> sp.Expr:
     return mode
 
 
-def _linearised_step() -> tuple[sp.Matrix, sp.Matrix]:
-    """One GD step on the linearised loss, 2 samples and 2 parameters: the new residual minus
-    (I − ηK̂)r (zero), and the Gauss–Newton matrix's trace and determinant minus K̂'s (zero)."""
-    J = sp.Matrix(2, 2, lambda i, k: sp.Symbol(f"j_{i + 1}{k + 1}", real=True))
-    theta = sp.Matrix(sp.symbols("theta_1:3", real=True))
-    f0, y = sp.Matrix(sp.symbols("f_1:3", real=True)), sp.Matrix(sp.symbols("y_1:3", real=True))
-    residual = lambda th: f0 + J * th - y  # noqa: E731  (θ₀ = 0)
-    r = residual(theta)
-    loss = (r.T * r)[0] / 2
+def _linearised_step(n: int = 2) -> tuple[sp.Matrix, sp.Matrix]:
+    """One GD step on the linearised loss (1/n)‖f₀ + Jθ − y‖², n samples and n parameters:
+    the new residual minus (I − ηK̂)r, and the Gauss–Newton matrix's trace and determinant
+    minus K̂'s (both zero)."""
+    J = sp.Matrix(n, n, lambda i, k: sp.Symbol(f"j_{i + 1}{k + 1}", real=True))
+    theta = sp.Matrix(sp.symbols(f"theta_1:{n + 1}", real=True))
+    f0 = sp.Matrix(sp.symbols(f"f_1:{n + 1}", real=True))
+    y = sp.Matrix(sp.symbols(f"y_1:{n + 1}", real=True))
+    r = f0 + J * theta - y  # the start θ₀ = 0
+    loss = (r.T * r)[0] / n
     gradient = sp.Matrix([loss]).jacobian(theta).T
-    kernel = 2 * J * J.T / 2
-    moved = residual(theta - ETA * gradient) - (sp.eye(2) - ETA * kernel) * r
+    kernel = 2 * J * J.T / n
+    moved = r.subs(dict(zip(theta, theta - ETA * gradient, strict=True)), simultaneous=True)
+    moved -= (sp.eye(n) - ETA * kernel) * r
     gauss_newton = sp.hessian(loss, list(theta))
     invariants = sp.Matrix(
         [gauss_newton.trace() - kernel.trace(), gauss_newton.det() - kernel.det()]
