@@ -17,6 +17,7 @@ from convlab.symbolic.gauss_newton import gauss_newton_rate
 from convlab.symbolic.gradient_growth import gradient_norm_growth
 from convlab.symbolic.initialization import he, variance_propagation, xavier
 from convlab.symbolic.linear_iteration import linear_iteration, spectral_radius
+from convlab.symbolic.linearised_network import linearised_gd
 from convlab.symbolic.long_term import long_term_dynamics
 from convlab.symbolic.losses import mean_squared_error, softmax_cross_entropy, softmax_jacobian
 from convlab.symbolic.momentum import heavy_ball, heavy_ball_rate, nesterov, nesterov_rate
@@ -76,6 +77,7 @@ __all__ = [
     "levenberg_shrinkage",
     "linear_iteration",
     "linear_regression",
+    "linearised_gd",
     "long_term_dynamics",
     "mean_squared_error",
     "minibatch_standard_error",

@@ -25,6 +25,7 @@ from convlab.symbolic.dynamics import (
 from convlab.symbolic.gauss_newton import gauss_newton_rate
 from convlab.symbolic.gradient_growth import gradient_norm_growth
 from convlab.symbolic.initialization import he, variance_propagation, xavier
+from convlab.symbolic.linearised_network import linearised_gd
 from convlab.symbolic.long_term import long_term_dynamics
 from convlab.symbolic.losses import mean_squared_error, softmax_cross_entropy, softmax_jacobian
 from convlab.symbolic.momentum import heavy_ball, nesterov
@@ -121,6 +122,7 @@ TOPICS: dict[str, Callable[[], Derivation]] = {
     "gauss-newton-rate": gauss_newton_rate,
     "adam-eps": adam_large_epsilon,
     "stable-step": largest_stable_step,
+    "linearised-gd": linearised_gd,
 }
 
 

@@ -272,6 +272,13 @@ TOPIC_PAGES: dict[str, TopicPage] = {
         None,
         "bn-larger-lr",
     ),
+    "linearised-gd": TopicPage(
+        "GD on a network linearised at init contracts each mode of its tangent kernel by "
+        "1 − ηλ: the steps to a loss follow from the modes that must be fitted, and raw "
+        "inputs' large mean sets λ_M, so standardising them speeds a nonlinear MLP up too.",
+        None,
+        "input-normalisation-mlp",
+    ),
 }
 
 

@@ -70,6 +70,7 @@ NO_ARGUMENTS = {
     "iteration_costs",
     "largest_stable_step",
     "levenberg_shrinkage",
+    "linearised_gd",
     "minibatch_standard_error",
     "newton_affine_invariance",
     "newton_family",

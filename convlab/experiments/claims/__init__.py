@@ -24,6 +24,7 @@ MODULES = (
     "costs",
     "gauss_newton",
     "adam_epsilon",
+    "input_normalisation",
 )
 
 for _name in MODULES:
