@@ -311,6 +311,58 @@ def test_a_nan_trial_residual_is_a_rejected_step():
     assert tr.extra["state"].n_rejected > 0
 
 
+def _twice_exp(xp, y: float):
+    """r(x) = (eˣ − y, eˣ − y) and its Jacobian: r lies in range(J), so a Gauss–Newton step
+    predicts the whole of f, and e^x of a long step overflows both entries."""
+
+    def residual(x):
+        e = xp.exp(x[..., 0:1])
+        return xp.concat([e - y, e - y], axis=-1)
+
+    def jacobian(x):
+        e = xp.exp(x[..., 0:1])
+        return xp.stack([e, e], axis=-2)
+
+    return residual, jacobian
+
+
+def test_an_overflowing_trial_shrinks_the_radius_by_lmders_quadratic_rule(backend):
+    # From x0 = −8 with y = 1/4 the first trial is the Gauss–Newton step h1 = y·e⁸ − 1 ≈ 744
+    # (it fits Δ0 = 100‖D x0‖), where e^{x0+h1} overflows.  lmder then takes actred = −1 and
+    # μ = s/(2s − 1) with s = −‖Jh‖²/‖r‖² = −1: Δ ← ‖D h1‖/3, and the next trial is the step
+    # of length Δ (to lmpar's |‖D h‖ − Δ| ≤ 0.1Δ).  That one is finite with f ≥ 100 f(x0): a
+    # measured blow-up, cut tenfold (μ = 0.1).  SciPy's method="lm" makes the same trials.
+    xp = backend.xp
+    residual, jacobian = _twice_exp(xp, 0.25)
+    trials = []
+
+    def recorded(x):
+        trials.append(float(to_numpy(x)[0]))
+        return residual(x)
+
+    x0 = backend.asarray([-8.0])
+    prob = LeastSquares(recorded, jacobian, x0)
+    trials.clear()  # the problem's own check of the start
+    with np.errstate(over="ignore", invalid="ignore"):
+        tr = least_squares(prob, "lm")
+    h1, h2, h3 = (t - (-8.0) for t in trials[1:4])  # trials[0]: the run's f(x0)
+    rounding = 16 * np.finfo(np.float64).eps  # the same sums in another order: a few roundings
+    assert h1 == pytest.approx(0.25 * np.exp(8.0) - 1.0, rel=rounding)
+    assert h2 / h1 == pytest.approx(1 / 3, rel=0.1)  # not the tenfold cut of a blow-up
+    assert h3 / h2 == pytest.approx(0.1, rel=0.1)
+    assert tr.status == "converged"
+    assert float(to_numpy(tr.x)[0]) == pytest.approx(np.log(0.25), rel=1e-8)
+
+    r_np, j_np = _twice_exp(np, 0.25)
+    seen = []
+    with np.errstate(over="ignore", invalid="ignore"):
+        ref = scipy_least_squares(
+            lambda x: seen.append(x[0]) or r_np(x), np.array([-8.0]), jac=j_np, method="lm"
+        )
+    np.testing.assert_allclose(trials[1:4], seen[1:4], rtol=rounding)
+    assert tr.counts["nfev"] == ref.nfev
+
+
 @pytest.mark.parametrize("kappa", [1e3, 1e12])  # CholeskyQR2, then its Householder fallback
 def test_tall_qr_matches_householder(backend, kappa):
     rng = np.random.default_rng(4)
