@@ -154,6 +154,46 @@ def test_batched_lm_matches_single_runs(backend):
     assert batch.status == ("converged",) * 3
 
 
+def test_the_gauss_newton_rank_is_that_of_j_with_unit_columns(backend):
+    # Two runs with a second column 1e-35 of its scaling D₂ (a running maximum set when the
+    # column was larger): run 0's column is no multiple of the first (rank 2: kept, though
+    # σ₂/σ₁ of J D⁻¹ is ~1e-35), run 1's is 1e-35 times the first (rank 1: dropped).
+    x = np.array([1.0, 2.0, 3.0, 5.0, 7.0, 10.0])
+    tiny = 1e-35 * np.exp(-80.0 * (x - 1.0))  # BoxBOD's ∂r/∂b2 at b2 ≈ 80, scaled
+    J = np.stack([np.stack([np.ones(6), tiny], -1), np.stack([np.ones(6), 1e-35 * np.ones(6)], -1)])
+    D = np.array([[np.sqrt(6.0), 0.06], [np.sqrt(6.0), 0.06]])
+    r = np.array([[1.0, -2.0, 0.5, 0.0, 1.0, -0.5]] * 2)
+    rcond = 6 * float(np.finfo(np.float64).eps)  # max(m, d)·ε, as LM sets it
+    model = DampedModel(backend.asarray(J), backend.asarray(r), backend.asarray(D), rcond)
+    np.testing.assert_array_equal(to_numpy(model.kept), [[True, True], [True, False]])
+
+
+def test_boxbod_does_not_stop_where_a_rate_has_gone_to_infinity():
+    # NIST BoxBOD, y = b1·(1 − exp(−b2·x)), from b = (25, 5): the second step sends b2 to
+    # ≈ 75, where ∂r/∂b2 = b1·x·exp(−b2·x) is ~1e-33 of D₂ but far from a multiple of
+    # ∂r/∂b1 ≈ 1.  Ranked on J D⁻¹ the column was dropped: the Gauss–Newton step ignored b2
+    # and the run stopped as "converged" on the plateau b1 = mean(y) = 172.5.  MINPACK (SciPy's
+    # method="lm") steps on to NIST's certified values, and so does LM now.
+    rec = nist_problem("BoxBOD")
+    x, y, certified = (np.asarray(v) for v in (rec.x, rec.y, rec.certified))
+
+    def residual(b):
+        return b[0] * (1.0 - np.exp(-b[1] * x)) - y
+
+    def jacobian(b):
+        e = np.exp(-b[1] * x)
+        return np.stack([1.0 - e, b[0] * x * e], axis=-1)
+
+    tol = dict(ftol=1e-10, xtol=1e-10, gtol=1e-10)
+    start = np.array([25.0, 5.0])
+    with np.errstate(over="ignore"):
+        tr = least_squares(LeastSquares(residual, jacobian, start), "lm", **tol)
+        ref = scipy_least_squares(residual, start, jac=jacobian, method="lm", **tol)
+    np.testing.assert_allclose(to_numpy(tr.x), certified, rtol=1e-6)  # NIST's LRE ≥ 6
+    np.testing.assert_allclose(to_numpy(tr.x), ref.x, rtol=1e-6)
+    assert tr.status == "converged" and tr.counts["nfev"] <= ref.nfev
+
+
 # ---- multi-start ---------------------------------------------------------------------------
 # DanWood (NIST StRD): y = b1·x^b2, 6 observations; starts up to a decade off in each parameter,
 # from which GN converges or diverges and the damped methods converge.
