@@ -120,6 +120,8 @@ class GaussNewton(Optimizer):
     :class:`LevenbergMarquardt` there.
     """
 
+    per_run_fields = ("rank",)
+
     def __init__(
         self,
         *,
@@ -391,6 +393,7 @@ class LevenbergMarquardt(_Damped):
 
     title = "Levenberg–Marquardt"
     SCALINGS = ("marquardt", "levenberg")
+    per_run_fields = ("lam", "radius", "scale", "fresh", "done")
 
     def __init__(
         self,
@@ -478,6 +481,7 @@ class Levenberg(_Damped):
     """
 
     title = "Levenberg"
+    per_run_fields = ("lam", "nu", "done")
 
     def __init__(
         self,
