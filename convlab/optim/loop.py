@@ -31,6 +31,11 @@ the host at the end.  On NumPy, where a "transfer" costs nothing, k = 1.  Other 
 (line searches, second-order methods: they decide on the host each step anyway) and runs
 with a callback are checked after every step, with one transfer.  Histories are copied to
 the host once, at the end.
+
+Compaction.  An optimizer of the second kind that names its per-run state (``per_run_fields``:
+the least-squares methods) has its batch shed the runs that finish, parked until the end
+(:mod:`convlab.optim.compact`): a multi-start run's steps cost what its unfinished starts
+need.  Not with a callback (it sees every run), mini-batches or per-run hyper-parameters.
 """
 
 from __future__ import annotations
@@ -49,6 +54,7 @@ from convlab.backend.sampling import BatchSampler
 from convlab.errors import ArgumentError, ArgumentTypeError
 from convlab.optim.base import OptimizerProtocol, check_optimizer
 from convlab.optim.blocks import Blocks
+from convlab.optim.compact import Compaction
 from convlab.optim.divergence import diverged
 from convlab.optim.hyperparams import for_runs
 from convlab.optim.oracle import CountingOracle
@@ -93,9 +99,12 @@ def run(
     if callback is not None:
         _check_callback(callback)
     sampler = None if batch_size is None else _sampler(problem, batch_size, seed, labels)
-    optimizer = for_runs(optimizer, x)
+    view = for_runs(optimizer, x)
     with np.errstate(all="ignore"):
-        return _Loop(problem, optimizer, x, tol, record, callback, sampler).go(steps)
+        loop = _Loop(problem, view, x, tol, record, callback, sampler)
+        if view is optimizer and loop.blocks is None and callback is None and sampler is None:
+            loop.compaction = Compaction.of(optimizer, x, loop.x_star)
+        return loop.go(steps)
 
 
 def start(problem, x0: Any = None) -> Any:
@@ -216,6 +225,7 @@ class _Loop:
         self.elementwise = bool(getattr(optimizer, "elementwise", False))
         self.x_final, self.g_final = x, self.g
         self.blocks = Blocks(x, self.state) if self.elementwise and callback is None else None
+        self.compaction: Compaction | None = None  # set by run() where it applies
         self.t_start = time.perf_counter()
         self._record(self.x, self.f, self._norm(self.g), self._dist(self.x))
 
@@ -228,8 +238,23 @@ class _Loop:
                 self._finish(self.active, Status.STOPPED, f"stopped by the callback at step {t}", t)
             if not self.active.any():
                 break
+            if self.compaction is not None and t < steps and self.compaction.due(self.active):
+                self._compact()
         self._finish(self.active, Status.MAX_STEPS, f"reached the step limit ({steps})", steps)
         return self._trace()
+
+    def _compact(self) -> None:
+        """The batch cut to the runs still going (:mod:`convlab.optim.compact`)."""
+        arrays = (self.x, self.g, self.f, *self.last)
+        host = (self.status, self.message, self.n_steps, self.f0, self.active)
+        record = len(self.times)
+        arrays, self.state, host = self.compaction.shrink(
+            self.active, record, arrays, self.state, host, self.oracle
+        )
+        self.x, self.g, self.f, *last = arrays
+        self.last = tuple(last)
+        self.status, self.message, self.n_steps, self.f0, self.active = host
+        self._mask = None
 
     def _go_in_blocks(self, steps: int) -> Trace:
         """:meth:`go` with the statuses decided every few steps (see the module docstring)."""
@@ -378,8 +403,8 @@ class _Loop:
         if not self.elementwise:
             x, g = xp.where(keep, x, self.x), xp.where(keep, g, self.g)
         small = keep[..., 0]
-        f, gn = xp.where(small, f, self.f), xp.where(small, gn, self.hist["grad_norm"][-1])
-        dist = None if dist is None else xp.where(small, dist, self.hist["dist"][-1])
+        f, gn = xp.where(small, f, self.f), xp.where(small, gn, self.last[0])
+        dist = None if dist is None else xp.where(small, dist, self.last[1])
         return x, g, f, gn, dist
 
     def _to_host(self, *arrays) -> np.ndarray:
@@ -442,6 +467,7 @@ class _Loop:
         self._mask = None
 
     def _record(self, x, f, gn, dist) -> None:
+        self.last = (gn, dist)  # what :meth:`_freeze` keeps for the finished runs
         self.hist["loss"].append(f)
         self.hist["grad_norm"].append(gn)
         if dist is not None:
@@ -451,18 +477,23 @@ class _Loop:
         self.times.append(time.perf_counter() - self.t_start)
 
     def _trace(self) -> Trace | BatchedTrace:
+        x, state = self._frozen_x_g()[0], self.state
+        if self.compaction is not None:  # every run back in its place
+            host = (self.status, self.message, self.n_steps)
+            x, state, host = self.compaction.runs(x, state, host)
+            self.status, self.message, self.n_steps = host
         hist = self._histories()
         rows = len(self.times)
         epochs = None
         if self.sampler is not None:
             epochs = np.asarray(self.seen[:rows], dtype=np.float64) / self.sampler.n
         common = dict(
-            x=self._frozen_x_g()[0],
+            x=x,
             time=np.asarray(self.times),
             counts=dict(self.oracle.counts),
             iterations=np.arange(rows),
             epochs=epochs,
-            extra={"state": self.state},
+            extra={"state": state},
             **hist,
         )
         if self.active.ndim == 0:
@@ -484,13 +515,16 @@ class _Loop:
         run's rows after its last step set to that step's (the block check records every
         step as it comes; the per-step check has frozen them already — the same values)."""
         xp, names = self.xp, [k for k in ("loss", "grad_norm", "dist") if self.hist[k]]
-        rows = [xp.stack(self.hist[k]) for k in names]
-        if len({r.dtype for r in rows}) == 1:  # one transfer (a loss may come in its own dtype)
-            rows = list(to_numpy(xp.stack(rows)))
-        hist = {k: to_numpy(r) for k, r in zip(names, rows, strict=True)}
+        if self.compaction is not None:  # records of several batch layouts
+            hist = self.compaction.histories(xp, {k: self.hist[k] for k in (*names, "params")})
+        else:
+            rows = [xp.stack(self.hist[k]) for k in names]
+            if len({r.dtype for r in rows}) == 1:  # one transfer (a loss may have its own dtype)
+                rows = list(to_numpy(xp.stack(rows)))
+            hist = {k: to_numpy(r) for k, r in zip(names, rows, strict=True)}
+            params = self.hist["params"]
+            hist["params"] = to_numpy(xp.stack(params)) if params else None
         hist["dist"] = hist.get("dist")
-        params = self.hist["params"]
-        hist["params"] = to_numpy(xp.stack(params)) if params else None
         if self.n_steps.ndim == 1:
             last = np.minimum(np.arange(len(self.times))[:, None], self.n_steps[None, :])
             for k, v in hist.items():
