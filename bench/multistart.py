@@ -11,6 +11,12 @@ time and convlab all at once).  A start counts as solved when the end point has 
 relative error LRE = −log₁₀ maxⱼ |bⱼ − b*ⱼ|/|b*ⱼ| ≥ 6.  Times are the best of ``--repeat``
 (wall clock, after one warm-up run of each).  The header names the BLAS kernel and its threads
 (``threadpoolctl``), which set the speed of the batched SVDs.
+
+The batch sheds its finished starts as it goes (``convlab.optim.compact``), so its late steps
+cost what the slow starts need; what is left of them is Python's per-step overhead.  BoxBOD's
+slowest starts (5 of 1,024 at seed 0) slide along the valley b₁ → −∞, b₂ → 0⁻, where the
+model tends to the line b₁b₂·x and Σr² falls towards that line's 25055.8 without reaching
+it: both solvers spend their whole budget there (SciPy its 200 evaluations).
 """
 
 from __future__ import annotations

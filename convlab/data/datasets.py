@@ -21,6 +21,8 @@ sees the same numbers.
 
 from __future__ import annotations
 
+import importlib.util
+from pathlib import Path
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -47,11 +49,23 @@ def _place(X: np.ndarray, y: np.ndarray, backend, dtype, device) -> Dataset:
 
 
 def digits(*, backend=None, dtype=None, device=None) -> Dataset:
-    """The 1,797 × 64 digits of scikit-learn (pixel values 0…16), labels 0…9."""
-    from sklearn.datasets import load_digits
+    """The 1,797 × 64 digits of scikit-learn (pixel values 0…16), labels 0…9.
 
-    X, y = load_digits(return_X_y=True)
-    return _place(X, y, backend, dtype, device)
+    Read from the file scikit-learn ships, ``sklearn/datasets/data/digits.csv.gz`` (64 pixels
+    and the label per row, what ``load_digits`` reads), without importing scikit-learn, whose
+    import takes most of a second — longer than a quick claim on the digits."""
+    data = np.loadtxt(_bundled_with_sklearn("digits.csv.gz"), delimiter=",")
+    return _place(data[:, :-1], data[:, -1].astype(np.int64), backend, dtype, device)
+
+
+def _bundled_with_sklearn(name: str) -> Path:
+    """The path of a data file in scikit-learn's ``datasets/data`` (not imported)."""
+    spec = importlib.util.find_spec("sklearn")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError(
+            "digits() reads scikit-learn's bundled data: install scikit-learn"
+        )
+    return Path(spec.submodule_search_locations[0], "datasets", "data", name)
 
 
 def breast_cancer(*, backend=None, dtype=None, device=None) -> Dataset:

@@ -30,7 +30,11 @@ nothing else.
 **Optional attributes**: ``elementwise = True`` promises that each run's update reads only its
 own row and tolerates non-finite rows (the run loop then need not mask finished runs);
 ``in_place = True`` promises ``update``; ``aliases`` maps other accepted argument names to the
-constructor's (``HeavyBall.aliases == {"momentum": "beta"}``, torch's name for β).
+constructor's (``HeavyBall.aliases == {"momentum": "beta"}``, torch's name for β);
+``per_run_fields`` names the fields of the state (a NamedTuple) that hold one row per run,
+the others being shared, and promises that each run's step reads only its own rows, so that
+:func:`convlab.run` may step the unfinished runs of a batch as a smaller one
+(:mod:`convlab.optim.compact`).
 
 Any object with ``init`` and ``step`` (:class:`OptimizerProtocol`) may be run or swept.
 Subclassing :class:`Optimizer` adds what the framework enforces: both methods must be defined
@@ -85,6 +89,7 @@ class Optimizer(metaclass=_Immutable):
     elementwise: ClassVar[bool] = False  # True: each run's update reads only its own row
     in_place: ClassVar[bool] = False  # True where update(params, grad, state) is implemented
     aliases: ClassVar[Mapping[str, str]] = {}  # another accepted name → the constructor's name
+    per_run_fields: ClassVar[tuple[str, ...] | None] = None  # state fields with a row per run
 
     @abstractmethod
     def init(self, params: Any) -> Any:

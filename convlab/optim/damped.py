@@ -11,10 +11,16 @@ with c = Uᵀb,
     p = D h(λ) = −V a(λ),   a_i(λ) = σ_i c_i / (σ_i² + λ),
 
 so ‖D h‖ = ‖a‖, ‖J h‖² = Σ σ_i² a_i², and each λ tried costs O(d) instead of a QR of
-[R; √λ D] (Moré 1977, §3).  At λ = 0 directions with σ_i ≤ rcond·σ_1 are dropped (the
-minimum-norm Gauss–Newton step), so a rank-deficient J is handled.  :func:`lmpar` finds the
-λ whose step has ‖D h‖ ≈ Δ (Moré 1977, §5–7).  Everything is batched over a leading runs
-axis.
+[R; √λ D] (Moré 1977, §3).  At λ = 0 only the k largest σ_i are kept (the minimum-norm
+Gauss–Newton step), k the numerical rank of J, so a rank-deficient J is handled.  k is
+decided on J with unit columns (singular values > rcond·σ_1 there) as well as on B D⁻¹ (the
+larger count is kept): each column of an analytic J is accurate to rounding *of its own
+norm*, while D, a running maximum, can lie far above a column's present norm.  An
+exponential rate gone to +∞ (NIST BoxBOD from b₂ ≈ 5) leaves its column 10⁻³⁵ of D yet far
+from dependent on the others; dropping it would make the Gauss–Newton step ignore the
+direction that carries most of r, and the run stop on the plateau as "converged", where
+``lmder`` (which drops only exact zeros) steps on along it.  :func:`lmpar` finds the λ
+whose step has ‖D h‖ ≈ Δ (Moré 1977, §5–7).  Everything is batched over a leading runs axis.
 
 Reference: J. J. Moré, "The Levenberg–Marquardt algorithm: implementation and theory",
 Numerical Analysis, Lecture Notes in Mathematics 630 (1978), 105–116; MINPACK's ``lmpar``.
@@ -54,7 +60,8 @@ def reduced_problem(J, r):
 class DampedModel:
     """The Gauss–Newton model at x in the SVD basis of B D⁻¹ (module docstring).
 
-    ``rcond``: at λ = 0, directions with σ_i ≤ rcond·σ_1 are dropped.  Besides a(λ) and h,
+    ``rcond``: at λ = 0, the directions beyond J's numerical rank (:func:`kept_directions`)
+    are dropped.  Besides a(λ) and h,
     it gives what a step is judged by: ‖D h‖², and ‖J h‖², from which the model predicts the
     reduction L(0) − L(h) = ½‖J h‖² + λ‖D h‖² (MINPACK's ``prered``·½‖r‖²).
     """
@@ -64,7 +71,7 @@ class DampedModel:
         U, s, self.Vt = xp.linalg.svd(B / D[..., None, :], full_matrices=False)
         self.D, self.s2 = D, s * s
         self.sc = s * xp.matmul(b[..., None, :], U)[..., 0, :]  # D⁻¹Jᵀr = V(σ∘c)
-        self.kept = s > rcond * s[..., :1]
+        self.kept = kept_directions(B, s, rcond)
         self.s2_gn = xp.where(self.kept, self.s2, xp.inf)  # a_i(0) = σ_i c_i/σ_i² or 0
 
     def coef(self, lam):
@@ -80,6 +87,23 @@ class DampedModel:
         xp, a2 = self.xp, a * a
         h = -xp.matmul(a[..., None, :], self.Vt)[..., 0, :] / self.D
         return h, xp.sum(a2, axis=-1), xp.vecdot(a2, self.s2)
+
+
+def kept_directions(B, s, rcond: float):
+    """Which σ_i = ``s`` of B D⁻¹ the Gauss–Newton step keeps, per run: the k largest (and
+    nonzero), k the numerical rank of B E⁻¹, E the column norms of B (module docstring), or
+    of B D⁻¹ where that is larger.  B E⁻¹'s singular values are computed from B itself
+    (through B D⁻¹'s factors, D/E ≫ 1 would scale up their rounding), and only when some
+    run has a σ_i ≤ rcond·σ_1; a run's result does not depend on the others'."""
+    xp = array_namespace(s)
+    kept = s > rcond * s[..., :1]
+    if bool(xp.all(kept[..., -1])):
+        return kept
+    E = xp.sqrt(xp.vecdot(B, B, axis=-2))
+    se = xp.linalg.svdvals(B / xp.where(E > 0, E, 1.0)[..., None, :])
+    rank = xp.sum(xp.astype(se > rcond * se[..., :1], xp.int64), axis=-1)
+    order = xp.arange(s.shape[-1], device=s.device)
+    return kept | ((order < rank[..., None]) & (s > 0))
 
 
 def lmpar(model: DampedModel, radius, lam):
@@ -105,6 +129,7 @@ def lmpar(model: DampedModel, radius, lam):
     full_rank = xp.all(model.kept, axis=-1) & (a.shape[-1] == model.D.shape[-1])
     w0 = xp.vecdot(a * a, 1.0 / model.s2_gn)  # −φ′(0)·‖p(0)‖
     lower = xp.where(full_rank & (w0 > 0), fp / radius * pn * pn / w0, 0.0)
+    lower = xp.where(xp.isfinite(lower), lower, 0.0)  # a(0) overflowed: σ_i ≪ c_i
     gnorm = row_norm(xp, model.sc)
     upper = gnorm / radius
     upper = xp.where(upper > 0, upper, tiny / xp.minimum(radius, 0.1))

@@ -120,6 +120,8 @@ class GaussNewton(Optimizer):
     :class:`LevenbergMarquardt` there.
     """
 
+    per_run_fields = ("rank",)
+
     def __init__(
         self,
         *,
@@ -194,18 +196,20 @@ class _Trial(NamedTuple):
     step_norm: Any  # ‖D h‖
     x_norm: Any  # ‖D x‖
     trial_norm: Any  # ‖D (x + h)‖
-    actual: Any  # 1 − f(x+h)/f(x), or −1 when f(x+h) ≥ 100 f(x) (or is not finite)
-    blowup: Any  # f(x+h) ≥ 100 f(x) (or is not finite)
+    actual: Any  # 1 − f(x+h)/f(x), or −1 when f(x+h) ≥ 100 f(x) or is not finite
+    blowup: Any  # a measured rise: f(x+h) finite and ≥ 100 f(x)
     predicted: Any  # (½‖Jh‖² + λ‖Dh‖²)/f(x): the model's relative reduction
     slope: Any  # −(‖Jh‖² + λ‖Dh‖²)/(2f(x)): the model's relative derivative along h
     ratio: Any  # the gain ratio ρ = actual / predicted (0 when nothing is predicted)
 
 
 def _measure(xp, f, f_new, lam, dh2, jh2, x_norm, trial_norm) -> _Trial:
-    """The trial's reductions (a run with f = 0 has met gtol and takes no trial; a NaN
-    f(x + h) counts as a blow-up)."""
-    blowup = ~(f_new < 100.0 * f)
-    actual = xp.where(blowup, -1.0, 1.0 - f_new / f)
+    """The trial's reductions (a run with f = 0 has met gtol and takes no trial).  A trial
+    whose f(x + h) overflowed (or is NaN) has actual = −1, like a blow-up, but is not one:
+    :meth:`LevenbergMarquardt._judge` shrinks Δ by the quadratic rule there."""
+    finite = xp.isfinite(f_new)
+    blowup = finite & (f_new >= 100.0 * f)
+    actual = xp.where(blowup | ~finite, -1.0, 1.0 - f_new / f)
     predicted = (0.5 * jh2 + lam * dh2) / f
     ratio = xp.where(predicted > 0, actual / predicted, 0.0)
     slope = -(jh2 + lam * dh2) / (2.0 * f)
@@ -352,10 +356,22 @@ class LevenbergMarquardt(_Damped):
     model — through a trust radius Δ on ‖D h‖.  Each trial finds λ ≥ 0 with ‖D h(λ)‖ ≈ Δ by
     Moré's safeguarded Newton iteration (:func:`~convlab.optim.damped.lmpar`; λ = 0, the
     Gauss–Newton step, when that step fits).  Then ρ ≤ ¼ shrinks Δ ← μ·min(Δ, 10‖D h‖) and
-    λ ← λ/μ, with μ = ½, or the minimiser of the quadratic through f along h when f grew,
-    kept in [0.1, ½]; ρ ≥ ¾ (or λ = 0) sets Δ ← 2‖D h‖, λ ← λ/2.  The step is taken when
-    ρ ≥ 10⁻⁴, else a new trial is solved at the same x.  Because Δ bounds the step's length,
-    not λ, a long step along a curved valley (NIST MGH10) is not damped away.
+    λ ← λ/μ, with μ = ½ when f did not grow, else the minimiser of the quadratic through
+    f(x), its slope s = −(‖Jh‖² + λ‖Dh‖²)/‖r‖² along h and f(x+h): in ``lmder``'s relative
+    terms μ = s/(2s + a), a = 1 − f(x+h)/f(x) the actual reduction, kept in [0.1, ½];
+    μ = 0.1 after a blow-up, f(x+h) ≥ 100 f(x).  ρ ≥ ¾ (or λ = 0) sets Δ ← 2‖D h‖,
+    λ ← λ/2.  The step is taken when ρ ≥ 10⁻⁴, else a new trial is solved at the same x.
+    Because Δ bounds the step's length, not λ, a long step along a curved valley (NIST MGH10)
+    is not damped away.
+
+    A trial whose residual overflows (f(x+h) = ∞ or NaN, e.g. exp of a long step) measures
+    no rise, only that h is too long for the model: it is rejected with a = −1, as
+    ``lmder`` sets its actual reduction whenever ‖r(x+h)‖ < 10‖r(x)‖ is not shown, and Δ
+    shrinks by the quadratic rule, μ = s/(2s − 1) ∈ [0.1, ⅓] (⅓ for a Gauss–Newton step
+    that fits the linear model, s = −1).  This is what ``lmder`` does with the NaN its
+    norm ``enorm`` returns for a vector with more than one infinite entry (its tenfold-cut
+    test ‖r(x+h)‖ ≥ 10‖r(x)‖ is then false too); the tenfold cut is kept for a rise that
+    was measured.
     Δ₀ = ``factor``·‖D x₀‖ (``factor`` if that is 0; default 100, as SciPy), clipped to ‖D h‖
     until a step is accepted; λ₀ = 0.
 
@@ -377,6 +393,7 @@ class LevenbergMarquardt(_Damped):
 
     title = "Levenberg–Marquardt"
     SCALINGS = ("marquardt", "levenberg")
+    per_run_fields = ("lam", "radius", "scale", "fresh", "done")
 
     def __init__(
         self,
@@ -423,11 +440,12 @@ class LevenbergMarquardt(_Damped):
         return lmpar(model, ctl[1], ctl[0])
 
     def _judge(self, xp, ctl, t: _Trial):
-        """``lmder``'s update of Δ and λ from ρ; accept ρ ≥ 10⁻⁴; xtol: Δ ≤ xtol·‖D x‖."""
+        """``lmder``'s update of Δ and λ from ρ; accept ρ ≥ 10⁻⁴; xtol: Δ ≤ xtol·‖D x‖.
+        μ below 0.1, or not a number (f(x) itself not finite), is 0.1."""
         _, radius, fresh = ctl
         radius = xp.where(fresh, xp.minimum(radius, t.step_norm), radius)
         mu = xp.where(t.actual >= 0, 0.5, t.slope / (2.0 * t.slope + t.actual))
-        mu = xp.where(t.blowup, 0.1, xp.maximum(mu, 0.1))
+        mu = xp.where(t.blowup | ~(mu > 0.1), 0.1, mu)
         shrink = t.ratio <= 0.25
         grow = ~shrink & ((t.lam == 0) | (t.ratio >= 0.75))
         # shrink: Δ ← μ·min(Δ, 10‖Dh‖), λ ← λ/μ;  grow: Δ ← 2‖Dh‖, λ ← λ/2;  else: as they are
@@ -463,6 +481,7 @@ class Levenberg(_Damped):
     """
 
     title = "Levenberg"
+    per_run_fields = ("lam", "nu", "done")
 
     def __init__(
         self,

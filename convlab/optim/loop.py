@@ -31,6 +31,11 @@ the host at the end.  On NumPy, where a "transfer" costs nothing, k = 1.  Other 
 (line searches, second-order methods: they decide on the host each step anyway) and runs
 with a callback are checked after every step, with one transfer.  Histories are copied to
 the host once, at the end.
+
+Compaction.  An optimizer of the second kind that names its per-run state (``per_run_fields``:
+the least-squares methods) has its batch shed the runs that finish, parked until the end
+(:mod:`convlab.optim.compact`): a multi-start run's steps cost what its unfinished starts
+need.  Not with a callback (it sees every run), mini-batches or per-run hyper-parameters.
 """
 
 from __future__ import annotations
@@ -46,6 +51,7 @@ from convlab.backend.checks import count, hyper
 from convlab.errors import ArgumentError, ArgumentTypeError
 from convlab.optim.base import OptimizerProtocol, check_optimizer
 from convlab.optim.blocks import Blocks, event_rows
+from convlab.optim.compact import Compaction
 from convlab.optim.divergence import diverged, growth_limit
 from convlab.optim.hyperparams import for_runs
 from convlab.optim.oracle import CountingOracle
@@ -89,9 +95,12 @@ def run(
     if callback is not None:
         check_callback(callback)
     sampler = None if batch_size is None else batch_sampler(problem, batch_size, seed, labels)
-    optimizer = for_runs(optimizer, x)
+    view = for_runs(optimizer, x)
     with np.errstate(all="ignore"):
-        return _Loop(problem, optimizer, x, tol, record, callback, sampler).go(steps)
+        loop = _Loop(problem, view, x, tol, record, callback, sampler)
+        if view is optimizer and loop.blocks is None and callback is None and sampler is None:
+            loop.compaction = Compaction.of(optimizer, x, loop.x_star)
+        return loop.go(steps)
 
 
 def start(problem, x0: Any = None) -> Any:
@@ -123,7 +132,7 @@ class _Loop:
         self.message = np.full(shape, "", dtype=object)
         self.n_steps = np.zeros(shape, dtype=int)
         self.f0 = to_numpy(self.f).astype(np.float64)
-        self.limit = growth_limit(self.f0)
+        self.limit = growth_limit(self.f0)  # for the block checks (a compacted batch: not)
         self.hist: dict[str, list] = {"loss": [], "grad_norm": [], "dist": [], "params": []}
         self.times: list[float] = []
         self.seen: list[int] = [0]
@@ -136,6 +145,7 @@ class _Loop:
         self.batch = None  # the rows of the last step's mini-batch
         ceiling = self.f0 + self.limit  # where a loss is called diverged (a guess's bound)
         self.blocks = Blocks(x, self.state, self._redo, ceiling) if in_blocks else None
+        self.compaction: Compaction | None = None  # set by run() where it applies
         self.t_start = time.perf_counter()
         self._record(self.x, self.f, self._norm(self.g), self._dist(self.x))
 
@@ -148,8 +158,23 @@ class _Loop:
                 self._finish(self.active, Status.STOPPED, f"stopped by the callback at step {t}", t)
             if not self.active.any():
                 break
+            if self.compaction is not None and t < steps and self.compaction.due(self.active):
+                self._compact()
         self._finish(self.active, Status.MAX_STEPS, f"reached the step limit ({steps})", steps)
         return self._trace()
+
+    def _compact(self) -> None:
+        """The batch cut to the runs still going (:mod:`convlab.optim.compact`)."""
+        arrays = (self.x, self.g, self.f, *self.last)
+        host = (self.status, self.message, self.n_steps, self.f0, self.active)
+        record = len(self.times)
+        arrays, self.state, host = self.compaction.shrink(
+            self.active, record, arrays, self.state, host, self.oracle
+        )
+        self.x, self.g, self.f, *last = arrays
+        self.last = tuple(last)
+        self.status, self.message, self.n_steps, self.f0, self.active = host
+        self._mask = None
 
     def _go_in_blocks(self, steps: int) -> Trace:
         """:meth:`go` with the statuses decided every few steps (see the module docstring)."""
@@ -268,7 +293,7 @@ class _Loop:
         gn, dist = self._norm(g_new), self._dist(x_new)
         probe = x_new @ self.ones if dist is None else dist  # Σx by BLAS, not a slow reduce
         host = self._to_host(f_new, gn, probe)
-        bad = ~np.all(np.isfinite(host), axis=0) | diverged(host[0], self.f0, self.limit)
+        bad = ~np.all(np.isfinite(host), axis=0) | diverged(host[0], self.f0)
         gone = self.active & bad
         if gone.any():
             self._finish(
@@ -311,8 +336,8 @@ class _Loop:
         if not self.elementwise:
             x, g = xp.where(keep, x, self.x), xp.where(keep, g, self.g)
         small = keep[..., 0]
-        f, gn = xp.where(small, f, self.f), xp.where(small, gn, self.hist["grad_norm"][-1])
-        dist = None if dist is None else xp.where(small, dist, self.hist["dist"][-1])
+        f, gn = xp.where(small, f, self.f), xp.where(small, gn, self.last[0])
+        dist = None if dist is None else xp.where(small, dist, self.last[1])
         return x, g, f, gn, dist
 
     def _to_host(self, *arrays) -> np.ndarray:
@@ -395,6 +420,7 @@ class _Loop:
         return xp.where(xp.asarray(done[:, None], device=device), full, self.x)
 
     def _record(self, x, f, gn, dist) -> None:
+        self.last = (gn, dist)  # what :meth:`_freeze` keeps for the finished runs
         self.hist["loss"].append(f)
         self.hist["grad_norm"].append(gn)
         if dist is not None:
@@ -404,18 +430,23 @@ class _Loop:
         self.times.append(time.perf_counter() - self.t_start)
 
     def _trace(self) -> Trace | BatchedTrace:
+        x, state = self._frozen_x_g()[0], self.state
+        if self.compaction is not None:  # every run back in its place
+            host = (self.status, self.message, self.n_steps)
+            x, state, host = self.compaction.runs(x, state, host)
+            self.status, self.message, self.n_steps = host
         hist = self._histories()
         rows = len(self.times)
         epochs = None
         if self.sampler is not None:
             epochs = np.asarray(self.seen[:rows], dtype=np.float64) / self.sampler.n
         common = dict(
-            x=self._frozen_x_g()[0],
+            x=x,
             time=np.asarray(self.times),
             counts=dict(self.oracle.counts),
             iterations=np.arange(rows),
             epochs=epochs,
-            extra={"state": self.state},
+            extra={"state": state},
             **hist,
         )
         if self.active.ndim == 0:
@@ -437,15 +468,19 @@ class _Loop:
         run's rows after its last step set to that step's (the block check records every
         step as it comes; the per-step check has frozen them already — the same values)."""
         names = [k for k in ("loss", "grad_norm", "dist") if self.hist[k]]
-        hist = self._on_host({k: self.hist[k] for k in names})
+        if self.compaction is not None:  # records of several batch layouts
+            lists = {k: self.hist[k] for k in (*names, "params")}
+            hist = self.compaction.histories(self.xp, lists)
+        else:
+            hist = self._on_host({k: self.hist[k] for k in names})
+            params = self.hist["params"]
+            hist["params"] = to_numpy(self.xp.stack(params)) if params else None
         if self.host_rows:  # in blocks, rows 1.. came to the host with the checks
             later = np.concatenate(self.host_rows)[: len(self.times) - 1]
             for k in names:  # the numbers checked: loss, ‖∇f‖ and dist (the probe, if recorded)
                 rows = later[:, ("loss", "grad_norm", "dist").index(k)]
                 hist[k] = np.concatenate([hist[k], rows.astype(hist[k].dtype, copy=False)])
         hist["dist"] = hist.get("dist")
-        params = self.hist["params"]
-        hist["params"] = to_numpy(self.xp.stack(params)) if params else None
         if self.n_steps.ndim == 1:
             hold_after_end(hist, self.n_steps, len(self.times))
         return hist

@@ -87,6 +87,16 @@ class CountingOracle:
         self._remember("value_and_grad", x, out)
         return out
 
+    def carry(self, old: Any, new: Any, cut) -> None:
+        """What was remembered at ``old`` is remembered at ``new`` too, each result (or each
+        item of a pair) passed through ``cut``: ``new`` holds some of ``old``'s runs (a batch
+        that shed its finished runs), whose values are known without a new evaluation."""
+        for name, memo in self._memo.items():
+            for seen, out in list(memo):
+                if seen() is old:
+                    kept = tuple(map(cut, out)) if isinstance(out, tuple) else cut(out)
+                    self._remember(name, new, kept)
+
     def _recall(self, name: str, x: Any) -> tuple | None:
         """``(result,)`` if ``name`` was evaluated at this very ``x`` object, else ``None``."""
         for seen, out in self._memo[name]:

@@ -1,6 +1,7 @@
 """Objectives with exact derivatives, batched over a leading runs axis."""
 
 from convlab.problems.base import Problem
+from convlab.problems.change_of_variables import ChangeOfVariables
 from convlab.problems.least_squares import ExponentialDecay, LeastSquares
 from convlab.problems.objective import Objective
 from convlab.problems.quadratic import Quadratic
@@ -9,6 +10,7 @@ from convlab.problems.surfaces import Beale, Cliff, Ellipse, Rosenbrock, Saddle,
 
 __all__ = [
     "Beale",
+    "ChangeOfVariables",
     "Cliff",
     "Ellipse",
     "ExponentialDecay",

@@ -14,6 +14,7 @@ convlab installed.  Dask is imported only when a scheduler is given.
 
 from __future__ import annotations
 
+import os
 import pickle
 import sys
 from collections.abc import Iterator
@@ -24,6 +25,7 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
+from threadpoolctl import threadpool_limits
 from tqdm import tqdm
 
 from convlab.errors import ArgumentError
@@ -59,7 +61,12 @@ def run_all(
                 done.append(run_one(c, ctx, folder))
                 bar.update()
         else:
-            pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context())
+            pool = ProcessPoolExecutor(
+                max_workers=workers,
+                mp_context=get_context(),
+                initializer=share_cores,
+                initargs=(workers,),
+            )
             try:
                 futures = [pool.submit(run_one, item, ctx, folder) for item in work]
                 for f in as_completed(futures):
@@ -69,6 +76,19 @@ def run_all(
                 pool.shutdown(wait=True, cancel_futures=True)
     order = {c.id: i for i, c in enumerate(claims)}
     return sorted(done, key=lambda o: order[o.id])
+
+
+_BLAS_LIMIT: list = []  # the worker's threadpoolctl limit, kept alive for the worker's life
+
+
+def share_cores(workers: int) -> None:
+    """In a worker process: BLAS gets this worker's share of the cores, ⌊cores/workers⌋ ≥ 1.
+
+    Each worker's BLAS would otherwise start a thread per core, and ``workers`` processes
+    then run workers × cores threads on the cores: small matrix products, most of a claim's
+    work, wait on each other (a claim 10× slower on 2 cores with 2 workers)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    _BLAS_LIMIT.append(threadpool_limits(max(1, (cores or 1) // workers), user_api="blas"))
 
 
 def _work(claim: Claim) -> str | Claim:

@@ -10,8 +10,20 @@ Levenberg–Marquardt family for least squares :math:`\tfrac12\|r(x)\|^2` with J
   Gauss–Newton step times :math:`\sigma_i^2/(\sigma_i^2+\lambda)`: shrunk by
   :math:`\lambda/(\sigma_i^2+\lambda)`.
 
+* Affine invariance of Newton's method: for :math:`g(y) = f(Ay)` with A invertible,
+  :math:`\nabla g = A^\top\nabla f(Ay)` and :math:`\nabla^2 g = A^\top\nabla^2 f(Ay)\,A`, so
+  Newton's step on g is :math:`A^{-1}` times its step on f at x = Ay; from
+  :math:`y_0 = A^{-1}x_0` the iterates are :math:`y_t = A^{-1}x_t`, and every affine-invariant
+  test (the gap :math:`g(y_t) - g^* = f(x_t) - f^*`, the Newton decrement) stops at the same t
+  whatever κ(A).  Gradient descent's step :math:`-\eta A^\top\nabla f` is
+  :math:`-\eta AA^\top\nabla f` in x: it changes with A, and at its best fixed step it needs
+  :math:`\log(1/e)/(2\log\tfrac{\kappa+1}{\kappa-1})` steps to shrink the gap of its slowest
+  local mode by e, a count that grows as κ of :math:`\nabla^2 g(y^*)`.
+
 Sources: Hestenes & Stiefel (1952); Shewchuk, "An Introduction to the Conjugate Gradient Method
-Without the Agonizing Pain" (1994), §9.2; Nocedal & Wright (2006), §10.3; Moré (1977).
+Without the Agonizing Pain" (1994), §9.2; Nocedal & Wright (2006), §10.3; Moré (1977); Boyd &
+Vandenberghe, *Convex Optimization* (2004), §9.5.1 (affine invariance of the Newton step and
+decrement).
 """
 
 from __future__ import annotations
@@ -20,7 +32,8 @@ from functools import cache
 
 import sympy as sp
 
-from convlab.symbolic.notation import KAPPA, T
+from convlab.symbolic.notation import ETA, KAPPA, T
+from convlab.symbolic.quadratic import gd_quadratic
 from convlab.symbolic.result import Derivation
 
 _DAMPING = sp.Symbol("lambda", positive=True)
@@ -126,4 +139,74 @@ def levenberg_shrinkage() -> Derivation:
         {"ratio": ratio, "shrink": shrink},
         steps=steps,
         source="Nocedal & Wright 2006, §10.3; Moré 1977",
+    )
+
+
+def _chain_rule(A: sp.Matrix, x: sp.Matrix, y: sp.Matrix) -> tuple:
+    """∇g − Aᵀ∇f(Ay) for a generic f, and ∇²g − Aᵀ∇²f(Ay)A for a generic gradient field
+    F = ∇f (∇²g is the Jacobian of ∇g = AᵀF(Ay)): both zero."""
+    at = dict(zip(x, A * y, strict=True))
+    f = sp.Function("f")(*x)
+    grad_f = sp.Matrix([sp.diff(f, v) for v in x])
+    grad_g = sp.Matrix([sp.diff(f.subs(at), v) for v in y])
+    F = sp.Matrix([sp.Function(f"f_{i}")(*x) for i in (1, 2)])
+    hess_g = (A.T * F.subs(at)).jacobian(y)
+    return (
+        sp.expand(grad_g - A.T * grad_f.subs(at)),
+        sp.expand(hess_g - A.T * F.jacobian(x).subs(at) * A),
+    )
+
+
+@cache
+def newton_affine_invariance() -> Derivation:
+    r"""Parts ``step_map`` (:math:`Ap_y - p_x`, Newton's step on g mapped back minus its step on
+    f: 0), ``decrement_gap`` (:math:`\lambda_g^2 - \lambda_f^2`, the Newton decrements: 0),
+    ``count_ratio`` (Newton's steps to an affine-invariant tolerance on g over those on f: 1),
+    ``gd_step_map`` (:math:`Ap^{GD}_y - p^{GD}_x = -\eta(AA^\top - I)\nabla f`: not 0),
+    ``gd_steps`` (:math:`\log(1/e)/(2\log\frac{\kappa+1}{\kappa-1})`: the steps gradient
+    descent at its best fixed step needs to shrink its slowest local mode's share of the gap
+    by e) and ``rival_count_ratio`` (``gd_steps`` at κ over ``gd_steps`` at ``kappa_ref``: the
+    rival's growth of Newton's count), for g(y) = f(Ay), derived with a generic 2×2 A, a generic
+    f and a generic symmetric Hessian.  Sources: Boyd & Vandenberghe 2004, §9.5.1; Nocedal &
+    Wright 2006, §3.3 (GD's rate).
+    """
+    A = sp.Matrix(2, 2, sp.symbols("a_11 a_12 a_21 a_22", real=True))
+    x, y = sp.Matrix(sp.symbols("x_1:3", real=True)), sp.Matrix(sp.symbols("y_1:3", real=True))
+    grad_gap, hess_gap = _chain_rule(A, x, y)
+    h11, h12, h22 = sp.symbols("h_11 h_12 h_22", real=True)
+    H, g = sp.Matrix([[h11, h12], [h12, h22]]), sp.Matrix(sp.symbols("g_1:3", real=True))
+    p_x, p_y = -H.inv() * g, -(A.T * H * A).inv() * (A.T * g)
+    step_map = (A * p_y - p_x).applyfunc(sp.cancel)
+    decrement = sp.cancel(-(g.T * p_x)[0] + ((A.T * g).T * p_y)[0])
+    gd_map = -ETA * (A * A.T - sp.eye(2)) * g
+    gd_gap = sp.expand(A * (-ETA * A.T * g) - (-ETA * g) - gd_map)
+    e, ref = sp.Symbol("e", positive=True), sp.Symbol("kappa_ref", positive=True)
+    rho = gd_quadratic()["optimal_rate"]
+    gd_steps = sp.log(1 / e) / (2 * sp.log(1 / rho))
+    ratio = sp.simplify(gd_steps / gd_steps.subs(KAPPA, ref))
+    steps = (
+        ("grad g(y) - A^T grad f(Ay), g(y) = f(Ay), f generic", grad_gap),
+        ("Hess g(y) - A^T Hess f(Ay) A", hess_gap),
+        ("A p_y - p_x: Newton's step on g, mapped by A, minus its step on f", step_map),
+        ("so A y_{t+1} = A y_t + p_x(A y_t): y_t = A^-1 x_t from y_0 = A^-1 x_0; decrements' gap",
+         decrement),
+        ("gradient descent: A p_y - p_x + eta (A A^T - I) grad f", gd_gap),
+        ("GD at its best fixed step: slowest mode's gap shrinks by rho^2 per step, rho =", rho),
+        ("steps to shrink it by e", gd_steps),
+        ("rival: Newton's count grows as GD's, by the ratio", ratio),
+    )  # fmt: skip
+    return Derivation(
+        "affine invariance of Newton's method",
+        {
+            "step_map": step_map,
+            "decrement_gap": decrement,
+            "count_ratio": sp.Integer(1),
+            "gd_step_map": gd_map,
+            "gd_steps": gd_steps,
+            "rival_count_ratio": ratio,
+        },
+        steps=steps,
+        source="Boyd & Vandenberghe 2004, §9.5.1; Nocedal & Wright 2006, §3.3",
+        conclusion="Newton's iterates on f(Ay) are A^-1 times those on f: its step count does not "
+        "depend on A; gradient descent's step changes with A and its count grows with kappa",
     )

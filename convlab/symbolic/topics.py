@@ -13,6 +13,7 @@ from collections.abc import Callable
 import sympy as sp
 
 from convlab.errors import ArgumentError, ArgumentTypeError
+from convlab.symbolic.adam_epsilon import adam_large_epsilon
 from convlab.symbolic.convex_rates import gd_convex_rate, sgd_convex_rate
 from convlab.symbolic.costs import iteration_costs
 from convlab.symbolic.dynamics import (
@@ -21,8 +22,10 @@ from convlab.symbolic.dynamics import (
     diagonal_conditioning,
     saddle_escape,
 )
+from convlab.symbolic.gauss_newton import gauss_newton_rate
 from convlab.symbolic.gradient_growth import gradient_norm_growth
 from convlab.symbolic.initialization import he, variance_propagation, xavier
+from convlab.symbolic.linearised_network import linearised_gd
 from convlab.symbolic.long_term import long_term_dynamics
 from convlab.symbolic.losses import mean_squared_error, softmax_cross_entropy, softmax_jacobian
 from convlab.symbolic.momentum import heavy_ball, nesterov
@@ -30,12 +33,15 @@ from convlab.symbolic.notation import T
 from convlab.symbolic.quadratic import gd_quadratic, quadratic_model
 from convlab.symbolic.regression import centring_and_scaling, linear_regression, whitening
 from convlab.symbolic.result import Derivation
+from convlab.symbolic.scale_invariance import bn_scale_invariance
 from convlab.symbolic.second_order import (
     conjugate_gradient_bound,
     levenberg_shrinkage,
+    newton_affine_invariance,
     newton_family,
 )
 from convlab.symbolic.splitting import gauss_seidel, jacobi
+from convlab.symbolic.stable_step import largest_stable_step
 from convlab.symbolic.stochastic import (
     adam_bias_correction,
     adam_step_bound,
@@ -104,6 +110,7 @@ TOPICS: dict[str, Callable[[], Derivation]] = {
     "long-term": _long_term_example,
     "cg": conjugate_gradient_bound,
     "newton-family": newton_family,
+    "newton-affine": newton_affine_invariance,
     "lm": levenberg_shrinkage,
     "accelerated-convex": accelerated_convex_bound,
     "adam-scale": adam_scale_invariance,
@@ -111,6 +118,11 @@ TOPICS: dict[str, Callable[[], Derivation]] = {
     "diagonal-conditioning": diagonal_conditioning,
     "gradient-growth": gradient_norm_growth,
     "iteration-costs": iteration_costs,
+    "bn-scale-invariance": bn_scale_invariance,
+    "gauss-newton-rate": gauss_newton_rate,
+    "adam-eps": adam_large_epsilon,
+    "stable-step": largest_stable_step,
+    "linearised-gd": linearised_gd,
 }
 
 

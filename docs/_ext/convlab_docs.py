@@ -201,6 +201,12 @@ TOPIC_PAGES: dict[str, TopicPage] = {
         "07_second_order",
         "lm-interpolates",
     ),
+    "newton-affine": TopicPage(
+        "Newton's method is affine invariant: on f(Ay) from A⁻¹x₀ its iterates are A⁻¹xₜ, so "
+        "its step count does not depend on κ(A), where gradient descent's grows with κ.",
+        None,
+        "newton-affine-invariance",
+    ),
     "lm": TopicPage(
         "Levenberg's damping keeps the fraction σᵢ²/(σᵢ² + λ) of the Gauss–Newton step along "
         "each right singular vector.",
@@ -241,6 +247,37 @@ TOPIC_PAGES: dict[str, TopicPage] = {
         "Flops per iteration: Newton O(n³), BFGS O(n²), L-BFGS O(mn).",
         None,
         "second-order-cost-exponents",
+    ),
+    "bn-scale-invariance": TopicPage(
+        "A linear layer followed by BatchNorm makes the loss invariant to the scale of its "
+        "weights: ∇L ⟂ W, ∇L(cW) = ∇L(W)/c, and gradient descent grows ‖W‖² by η²‖∇L‖² a step.",
+        None,
+        "bn-scale-invariance",
+    ),
+    "gauss-newton-rate": TopicPage(
+        "Gauss–Newton's map has derivative −(JᵀJ)⁻¹S at x*, S = Σ rᵢ∇²rᵢ: quadratic "
+        "convergence at a zero residual, a linear rate ρ((JᵀJ)⁻¹S) otherwise.",
+        None,
+        "gn-residual-rate",
+    ),
+    "adam-eps": TopicPage(
+        "For ε ≫ √v̂ Adam's step is (η/ε)·m̂(1 − √v̂/ε + …): momentum SGD with step η/ε, "
+        "torch's SGD(momentum β₁, dampening 0) at lr (η/ε)(1 − β₁)/(1 − β₁ᵗ).",
+        None,
+        "adam-large-eps",
+    ),
+    "stable-step": TopicPage(
+        "GD on a loss's local quadratic model is stable for η < 2/λ_max, so a network to which "
+        "BatchNorm gives a smaller top Hessian eigenvalue takes a proportionally larger step.",
+        None,
+        "bn-larger-lr",
+    ),
+    "linearised-gd": TopicPage(
+        "GD on a network linearised at init contracts each mode of its tangent kernel by "
+        "1 − ηλ: the steps to a loss follow from the modes that must be fitted, and raw "
+        "inputs' large mean sets λ_M, so standardising them speeds a nonlinear MLP up too.",
+        None,
+        "input-normalisation-mlp",
     ),
 }
 

@@ -28,6 +28,16 @@ def test_digits_and_breast_cancer_shapes_on_the_device(backend):
     assert b.X.shape == (569, 30) and int(to_numpy(b.y).sum()) == 357  # 357 benign (sklearn)
 
 
+def test_digits_are_scikit_learns_load_digits():
+    """Read from scikit-learn's bundled file without importing it: the same pixels and labels."""
+    from sklearn.datasets import load_digits
+
+    X, y = load_digits(return_X_y=True)
+    d = digits()
+    np.testing.assert_array_equal(d.X, X)
+    np.testing.assert_array_equal(d.y, y)
+
+
 @pytest.mark.parametrize("name", ["blobs", "two_moons", "teacher_student"])
 def test_synthetic_sets_are_seeded_and_backend_independent(name, backend):
     a = DATASETS[name](seed=3, backend=backend.xp, device=backend.device)

@@ -154,6 +154,46 @@ def test_batched_lm_matches_single_runs(backend):
     assert batch.status == ("converged",) * 3
 
 
+def test_the_gauss_newton_rank_is_that_of_j_with_unit_columns(backend):
+    # Two runs with a second column 1e-35 of its scaling D₂ (a running maximum set when the
+    # column was larger): run 0's column is no multiple of the first (rank 2: kept, though
+    # σ₂/σ₁ of J D⁻¹ is ~1e-35), run 1's is 1e-35 times the first (rank 1: dropped).
+    x = np.array([1.0, 2.0, 3.0, 5.0, 7.0, 10.0])
+    tiny = 1e-35 * np.exp(-80.0 * (x - 1.0))  # BoxBOD's ∂r/∂b2 at b2 ≈ 80, scaled
+    J = np.stack([np.stack([np.ones(6), tiny], -1), np.stack([np.ones(6), 1e-35 * np.ones(6)], -1)])
+    D = np.array([[np.sqrt(6.0), 0.06], [np.sqrt(6.0), 0.06]])
+    r = np.array([[1.0, -2.0, 0.5, 0.0, 1.0, -0.5]] * 2)
+    rcond = 6 * float(np.finfo(np.float64).eps)  # max(m, d)·ε, as LM sets it
+    model = DampedModel(backend.asarray(J), backend.asarray(r), backend.asarray(D), rcond)
+    np.testing.assert_array_equal(to_numpy(model.kept), [[True, True], [True, False]])
+
+
+def test_boxbod_does_not_stop_where_a_rate_has_gone_to_infinity():
+    # NIST BoxBOD, y = b1·(1 − exp(−b2·x)), from b = (25, 5): the second step sends b2 to
+    # ≈ 75, where ∂r/∂b2 = b1·x·exp(−b2·x) is ~1e-33 of D₂ but far from a multiple of
+    # ∂r/∂b1 ≈ 1.  Ranked on J D⁻¹ the column was dropped: the Gauss–Newton step ignored b2
+    # and the run stopped as "converged" on the plateau b1 = mean(y) = 172.5.  MINPACK (SciPy's
+    # method="lm") steps on to NIST's certified values, and so does LM now.
+    rec = nist_problem("BoxBOD")
+    x, y, certified = (np.asarray(v) for v in (rec.x, rec.y, rec.certified))
+
+    def residual(b):
+        return b[0] * (1.0 - np.exp(-b[1] * x)) - y
+
+    def jacobian(b):
+        e = np.exp(-b[1] * x)
+        return np.stack([1.0 - e, b[0] * x * e], axis=-1)
+
+    tol = dict(ftol=1e-10, xtol=1e-10, gtol=1e-10)
+    start = np.array([25.0, 5.0])
+    with np.errstate(over="ignore"):
+        tr = least_squares(LeastSquares(residual, jacobian, start), "lm", **tol)
+        ref = scipy_least_squares(residual, start, jac=jacobian, method="lm", **tol)
+    np.testing.assert_allclose(to_numpy(tr.x), certified, rtol=1e-6)  # NIST's LRE ≥ 6
+    np.testing.assert_allclose(to_numpy(tr.x), ref.x, rtol=1e-6)
+    assert tr.status == "converged" and tr.counts["nfev"] <= ref.nfev
+
+
 # ---- multi-start ---------------------------------------------------------------------------
 # DanWood (NIST StRD): y = b1·x^b2, 6 observations; starts up to a decade off in each parameter,
 # from which GN converges or diverges and the damped methods converge.
@@ -309,6 +349,58 @@ def test_a_nan_trial_residual_is_a_rejected_step():
     tr = least_squares(prob, "lm", steps=60)
     assert np.all(np.isfinite(to_numpy(tr.x))) and to_numpy(tr.x)[0] < 2.0
     assert tr.extra["state"].n_rejected > 0
+
+
+def _twice_exp(xp, y: float):
+    """r(x) = (eˣ − y, eˣ − y) and its Jacobian: r lies in range(J), so a Gauss–Newton step
+    predicts the whole of f, and e^x of a long step overflows both entries."""
+
+    def residual(x):
+        e = xp.exp(x[..., 0:1])
+        return xp.concat([e - y, e - y], axis=-1)
+
+    def jacobian(x):
+        e = xp.exp(x[..., 0:1])
+        return xp.stack([e, e], axis=-2)
+
+    return residual, jacobian
+
+
+def test_an_overflowing_trial_shrinks_the_radius_by_lmders_quadratic_rule(backend):
+    # From x0 = −8 with y = 1/4 the first trial is the Gauss–Newton step h1 = y·e⁸ − 1 ≈ 744
+    # (it fits Δ0 = 100‖D x0‖), where e^{x0+h1} overflows.  lmder then takes actred = −1 and
+    # μ = s/(2s − 1) with s = −‖Jh‖²/‖r‖² = −1: Δ ← ‖D h1‖/3, and the next trial is the step
+    # of length Δ (to lmpar's |‖D h‖ − Δ| ≤ 0.1Δ).  That one is finite with f ≥ 100 f(x0): a
+    # measured blow-up, cut tenfold (μ = 0.1).  SciPy's method="lm" makes the same trials.
+    xp = backend.xp
+    residual, jacobian = _twice_exp(xp, 0.25)
+    trials = []
+
+    def recorded(x):
+        trials.append(float(to_numpy(x)[0]))
+        return residual(x)
+
+    x0 = backend.asarray([-8.0])
+    prob = LeastSquares(recorded, jacobian, x0)
+    trials.clear()  # the problem's own check of the start
+    with np.errstate(over="ignore", invalid="ignore"):
+        tr = least_squares(prob, "lm")
+    h1, h2, h3 = (t - (-8.0) for t in trials[1:4])  # trials[0]: the run's f(x0)
+    rounding = 16 * np.finfo(np.float64).eps  # the same sums in another order: a few roundings
+    assert h1 == pytest.approx(0.25 * np.exp(8.0) - 1.0, rel=rounding)
+    assert h2 / h1 == pytest.approx(1 / 3, rel=0.1)  # not the tenfold cut of a blow-up
+    assert h3 / h2 == pytest.approx(0.1, rel=0.1)
+    assert tr.status == "converged"
+    assert float(to_numpy(tr.x)[0]) == pytest.approx(np.log(0.25), rel=1e-8)
+
+    r_np, j_np = _twice_exp(np, 0.25)
+    seen = []
+    with np.errstate(over="ignore", invalid="ignore"):
+        ref = scipy_least_squares(
+            lambda x: seen.append(x[0]) or r_np(x), np.array([-8.0]), jac=j_np, method="lm"
+        )
+    np.testing.assert_allclose(trials[1:4], seen[1:4], rtol=rounding)
+    assert tr.counts["nfev"] == ref.nfev
 
 
 @pytest.mark.parametrize("kappa", [1e3, 1e12])  # CholeskyQR2, then its Householder fallback

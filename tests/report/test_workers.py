@@ -57,3 +57,23 @@ def test_an_unpicklable_unregistered_claim_with_jobs_above_1_is_refused_before_r
 def test_jobs_must_be_a_positive_integer(tmp_path, jobs, error):
     with pytest.raises(error, match=r"jobs: expected a positive integer"):
         build([], Context(), tmp_path / "rep", jobs=jobs)
+
+
+def _blas_threads_in_worker(workers: int) -> list[int]:
+    from threadpoolctl import threadpool_info
+
+    run_module.share_cores(workers)
+    return [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"]
+
+
+@pytest.mark.parametrize("workers", [2, 64])
+def test_a_worker_gives_blas_its_share_of_the_cores(workers):
+    """workers × cores BLAS threads on the cores make small products wait on each other."""
+    import os
+
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    ctx = multiprocessing.get_context("spawn")
+    with ctx.Pool(1) as pool:  # a fresh process, as a report's worker: this one's BLAS untouched
+        threads = pool.apply(_blas_threads_in_worker, (workers,))
+    share = max(1, cores // workers)  # BLAS may cap its threads lower still, never higher
+    assert threads and all(1 <= t <= share for t in threads)

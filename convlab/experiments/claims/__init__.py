@@ -13,13 +13,18 @@ MODULES = (
     "convex",
     "adaptive",
     "batchnorm",
+    "bn_step",
     "second_order",
     "basins",
     "linear_systems",
     "long_term",
     "dynamics",
     "training",
+    "invariance",
     "costs",
+    "gauss_newton",
+    "adam_epsilon",
+    "input_normalisation",
 )
 
 for _name in MODULES:
