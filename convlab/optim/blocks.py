@@ -11,7 +11,7 @@ A step-by-step check also needs, of a past step t, the parameters of the runs th
 there (their final point) and, where the last run finishes, the optimizer state.  Keeping the
 parameters of every step of the block for that costs more than it saves: each step then
 writes its parameters to fresh memory, out of the caches (a 1,024-run × 100 GD sweep on a
-CPU ran about 1.4× slower for it).  So a block keeps:
+CPU ran about 1.3× slower for it).  So a block keeps:
 
 * the step before it (parameters and state), from which any step of the block can be made
   again — steps are pure, so the same inputs give the same bits (:meth:`Blocks.replay`; a
@@ -46,7 +46,8 @@ FIRST = 16  # the first block's length
 GROWTH = 4  # later blocks: a quarter of the steps made
 LONGEST = 4096
 HELD_BYTES = 64 * 2**20  # the parameters kept for one block
-RATE_MARGIN = 2.0  # a run is watched if ‖∇f‖ falling this much faster than seen reaches tol
+RATE_MARGIN = 2.0  # watched: a run whose loss or ‖∇f‖, changing this much faster than seen,
+# would end it within the next block (likely_to_finish)
 
 
 class _Whole(NamedTuple):
@@ -65,6 +66,8 @@ class _Rows(NamedTuple):
 
 
 class _Step(NamedTuple):
+    """What a block keeps of one step."""
+
     t: int
     counts: dict
     small: tuple  # the per-run arrays checked on the host (loss, ‖∇f‖, probe)
@@ -215,11 +218,9 @@ class Blocks:
         """A buffer for ``rows`` watched rows at each of ``steps`` steps, reused from block to
         block while it is large enough (fresh memory each step would have to be faulted in;
         a checked block's rows are no longer read)."""
-        x = self.before.kept.x
-        held = self._held
+        x, held = self.before.kept.x, self._held
         if held is None or held.shape[0] < steps or held.shape[1] < rows:
-            shape = (steps, max(rows, 0 if held is None else held.shape[1]), x.shape[-1])
-            self._held = self.xp.empty(shape, dtype=x.dtype, device=x.device)
+            self._held = self.xp.empty((steps, rows, x.shape[-1]), dtype=x.dtype, device=x.device)
 
 
 def likely_to_finish(loss, grad_norm, before, tol, ahead: int, ceiling) -> np.ndarray:

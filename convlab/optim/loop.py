@@ -30,7 +30,7 @@ the step where it finished), and each finished run's rows are its last state's, 
 the host at the end.  On NumPy, where a "transfer" costs nothing, k = 1.  Other optimizers
 (line searches, second-order methods: they decide on the host each step anyway) and runs
 with a callback are checked after every step, with one transfer.  Histories are copied to
-the host once, at the end.
+the host once, at the end (in blocks, they came with the checks).
 
 Compaction.  An optimizer of the second kind that names its per-run state (``per_run_fields``:
 the least-squares methods) has its batch shed the runs that finish, parked until the end

@@ -33,7 +33,9 @@ class SGD(Optimizer):
     Textbook mapping: ``HeavyBall(η, β)`` ≡ ``SGD(lr=η, momentum=β)``; ``Nesterov(η, β)``
     ≡ ``SGD(lr=η, momentum=β, nesterov=True)`` seen at the look-ahead point.
     Deliberate differences from torch: momentum must lie in [0, 1) (torch accepts any
-    momentum ≥ 0) and dampening in [0, 1]; ``maximize``/``foreach``/``fused`` are absent.
+    momentum ≥ 0) and dampening in [0, 1]; ``maximize``/``foreach``/``fused`` are absent; on
+    torch the buffer update μb + (1 − τ)g is one fused pass, rounding once where torch.optim's
+    ``mul_``/``add_`` round twice (:func:`~convlab.backend.inplace.add_scaled`).
     Every numeric hyper-parameter may be a per-run array; ``lr`` may be a schedule.
     """
 
