@@ -94,8 +94,12 @@ def at_x0():
 # the end turns on rounding the two take different paths.  Powell singular, alone and
 # extended: x* = 0 is a singular minimizer, so neither ftol nor xtol can end the run; both end
 # on gtol, which holds only once rounding zeroes the linear residuals (each step halves x).
-# Biggs EXP6: a long non-convex path (MINPACK itself stops short in some processes).
-EXTRA_EVALUATIONS = {"powell_singular": 25, "extended_powell": 25, "biggs_exp6": 8}
+EXTRA_EVALUATIONS = {"powell_singular": 25, "extended_powell": 25}
+# Where SciPy's own run is no reference: Biggs EXP6 from x₀ (f* = 0 on a non-convex path),
+# whose MINPACK run differs between processes on one machine and one BLAS (seen: stopped
+# short after 3 evaluations at Σr² = 0.647, or f* after 24 or after 44).  convlab's run is
+# the same in every process (46 evaluations, SkylakeX and Prescott kernels): it must reach f*.
+SCIPY_NOT_REPRODUCIBLE = {"biggs_exp6"}
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -103,6 +107,9 @@ def test_lm_ends_where_scipy_does_with_no_more_evaluations(name, at_x0):
     ours, ref = at_x0[name, "convlab LM"], at_x0[name, "SciPy LM"]
     problem = PROBLEMS[name]
     assert ours.status == "converged"
+    if name in SCIPY_NOT_REPRODUCIBLE:
+        assert problem.reaches(ours.f), ours
+        return
     assert problem.reaches(ours.f) >= problem.reaches(ref.f)
     if problem.reaches(ref.f) or ref.f > 1e-10:
         assert ours.f == pytest.approx(ref.f, rel=1e-6, abs=1e-10)
