@@ -26,6 +26,7 @@ from convlab.experiments.claims._common import host
 from convlab.experiments.figure import Figure, Panel, Series
 from convlab.nn import TrainingObjective, mlp
 from convlab.optim import GD, run
+from convlab.problems.curvature import hessian_vector_product
 from convlab.symbolic import gradient_norm_growth
 
 GROWTH_NEEDS_FLOAT64 = (
@@ -44,15 +45,9 @@ def _moons_objective(ctx: Context) -> TrainingObjective:
 
 
 def _hvp(objective: TrainingObjective, theta: np.ndarray, v: np.ndarray) -> np.ndarray:
-    """H(θ)v by central differences of gradients, step ε^(1/3)·max(1, ‖θ‖) along v/‖v‖."""
-    norm = float(np.linalg.norm(v))
-    h = np.finfo(theta.dtype).eps ** (1 / 3) * max(1.0, float(np.linalg.norm(theta)))
-    u = v / norm
-    return (_grad(objective, theta + h * u) - _grad(objective, theta - h * u)) * norm / (2 * h)
-
-
-def _grad(objective: TrainingObjective, theta: np.ndarray) -> np.ndarray:
-    return host(objective.grad(from_host(theta, objective.xp, objective.dtype, objective.device)))
+    """H(θ)v by central differences of gradients (:func:`hessian_vector_product`), on the host."""
+    on_device = (from_host(a, objective.xp, objective.dtype, objective.device) for a in (theta, v))
+    return host(hessian_vector_product(objective, *on_device))
 
 
 def _model_ratios(objective, thetas: np.ndarray, grads: np.ndarray, steps: np.ndarray):
