@@ -18,7 +18,7 @@ from typing import Any
 from convlab.backend import array_namespace as _xp
 from convlab.backend import from_host, get_namespace, host_rng, resolve_dtype
 from convlab.backend.checks import count
-from convlab.backend.inplace import matmul_into, maximum_into, sum_into
+from convlab.backend.inplace import matmul_into, maximum_into, positive_mask, sum_into
 from convlab.errors import ArgumentError, ShapeError
 from convlab.nn.init import INITS
 from convlab.nn.module import Module
@@ -83,20 +83,23 @@ class ReLU(Module):
 
     The mask [x > 0] is kept in x's float dtype, so backward is one multiplication (on NumPy
     ``where`` with a scalar is ~15× slower than a product; on the CPU torch multiplies by a
-    boolean mask ~5× slower than by a float one — as slow as making the float mask).
+    boolean mask ~5× slower than by a float one — as slow as making the float mask).  It is
+    read off the output y (:func:`~convlab.backend.inplace.positive_mask`: y > 0 exactly
+    where x > 0).
     """
 
     hands_over_output = hands_over_grad = True  # it keeps only the mask
 
     def forward(self, x: Any) -> Any:
-        xp = _xp(x)
-        self.mask = xp.astype(x > 0, x.dtype)
-        return xp.maximum(x, 0.0)
+        y = _xp(x).maximum(x, 0.0)
+        self.mask = positive_mask(y)
+        return y
 
     def forward_owned(self, x: Any) -> Any:
         """max(x, 0) written over ``x`` (handed over by a Sequential): no new array."""
-        self.mask = _xp(x).astype(x > 0, x.dtype)
-        return maximum_into(x, 0.0, x)
+        y = maximum_into(x, 0.0, x)
+        self.mask = positive_mask(y)
+        return y
 
     def backward(self, dy: Any) -> Any:
         return dy * self.mask

@@ -11,6 +11,7 @@ from convlab.backend.inplace import (
     matmul_add,
     matmul_into,
     maximum_into,
+    positive_mask,
     sum_into,
     writes_in_place,
 )
@@ -105,3 +106,10 @@ def test_maximum_into_writes_over_its_input(backend):
     want = to_numpy(backend.xp.maximum(x, 0.0))
     assert maximum_into(x, 0.0, x) is x
     np.testing.assert_array_equal(to_numpy(x), want)
+
+
+def test_positive_mask_is_relus_derivative_read_off_its_output(backend):
+    x = backend.asarray([[-2.0, 0.0, 1e-300], [np.inf, -np.inf, 3.0]])
+    mask = positive_mask(backend.xp.maximum(x, 0.0))
+    assert mask.dtype == x.dtype
+    np.testing.assert_array_equal(to_numpy(mask), [[0.0, 0.0, 1.0], [1.0, 0.0, 1.0]])
