@@ -3,10 +3,14 @@
 Every error a user can trigger with bad input is a subclass of :class:`ValueError` or
 :class:`TypeError`, so ``except ValueError`` keeps working, and its message names the
 argument, what was expected and what arrived.  This module imports nothing from convlab,
-so every layer may use it.
+so every layer may use it, and so it also holds :func:`count`, the one check of an integer
+setting that SymPy derivations and array code share.
 """
 
 from __future__ import annotations
+
+import numbers
+from typing import Any
 
 
 class ConvlabError(Exception):
@@ -51,3 +55,20 @@ def _show(value: object) -> str:
         return f"an array of shape {tuple(shape)} and dtype {dtype}"
     text = repr(value)
     return text if len(text) <= 80 else text[:77] + "..."
+
+
+def count(name: str, value: Any, *, low: int = 1, high: int | None = None) -> int:
+    """An integer setting (a number of steps, epochs, iterations, a width) in [low, high].
+
+    Python and NumPy integers only: ``2.5`` or ``1e3`` is refused rather than truncated, and a
+    bool is not a count.
+    """
+    if low == 1 and high is None:
+        expected = "a positive integer"
+    else:
+        expected = f"an integer in [{low}, {'inf)' if high is None else f'{high}]'}"
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise ArgumentTypeError(name, expected, value)
+    if value < low or (high is not None and value > high):
+        raise ArgumentError(name, expected, int(value))
+    return int(value)

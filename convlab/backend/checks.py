@@ -8,7 +8,6 @@ Hyper-parameters may be scalars or per-run arrays; they are checked on the host.
 
 from __future__ import annotations
 
-import numbers
 from typing import Any
 
 import numpy as np
@@ -95,23 +94,6 @@ def check_positive_definite(name: str, eigenvalues: Any) -> None:
             "a positive-definite matrix (all eigenvalues > 0)",
             f"smallest eigenvalue {lo:.3g}",
         )
-
-
-def count(name: str, value: Any, *, low: int = 1, high: int | None = None) -> int:
-    """An integer setting (a number of steps, epochs, iterations, a width) in [low, high].
-
-    Python and NumPy integers only: ``2.5`` or ``1e3`` is refused rather than truncated, and a
-    bool is not a count.
-    """
-    if low == 1 and high is None:
-        expected = "a positive integer"
-    else:
-        expected = f"an integer in [{low}, {'inf)' if high is None else f'{high}]'}"
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise ArgumentTypeError(name, expected, value)
-    if value < low or (high is not None and value > high):
-        raise ArgumentError(name, expected, int(value))
-    return int(value)
 
 
 def hyper(name: str, value: Any, *, low=None, high=None, low_open=False, high_open=True) -> Any:

@@ -19,10 +19,9 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from convlab.backend.checks import count
 from convlab.backend.namespace import array_namespace
 from convlab.backend.random import host_rng
-from convlab.errors import ArgumentError, ShapeError
+from convlab.errors import ArgumentError, ShapeError, count
 
 
 class Batch(NamedTuple):

@@ -28,7 +28,8 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from convlab.backend import from_host, get_namespace, host_rng
-from convlab.backend.checks import count, hyper
+from convlab.backend.checks import hyper
+from convlab.errors import count
 
 
 class Dataset(NamedTuple):

@@ -13,10 +13,9 @@ from convlab.backend.checks import (
     check_shape,
     check_square,
     check_symmetric,
-    count,
     hyper,
 )
-from convlab.errors import ShapeError
+from convlab.errors import ShapeError, count
 
 STATUSES = ("converged", "max_iter", "breakdown", "diverged", "direct")
 

@@ -33,9 +33,9 @@ from contextlib import contextmanager
 from typing import Any
 
 from convlab.backend import array_namespace, get_namespace, resolve_dtype
-from convlab.backend.checks import count, hyper
+from convlab.backend.checks import hyper
 from convlab.backend.inplace import assign
-from convlab.errors import ArgumentError, ShapeError
+from convlab.errors import ArgumentError, ShapeError, count
 from convlab.nn.module import Module
 
 

@@ -17,9 +17,8 @@ from typing import Any
 
 from convlab.backend import array_namespace as _xp
 from convlab.backend import from_host, get_namespace, host_rng, resolve_dtype
-from convlab.backend.checks import count
 from convlab.backend.inplace import matmul_into, maximum_into, positive_mask, sum_into
-from convlab.errors import ArgumentError, ShapeError
+from convlab.errors import ArgumentError, ShapeError, count
 from convlab.nn.init import INITS
 from convlab.nn.module import Module
 

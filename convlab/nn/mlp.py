@@ -15,8 +15,7 @@ from typing import Any
 import numpy as np
 
 from convlab.backend import host_rng
-from convlab.backend.checks import count
-from convlab.errors import ArgumentError, ArgumentTypeError
+from convlab.errors import ArgumentError, ArgumentTypeError, count
 from convlab.nn.batchnorm import BatchNorm1d
 from convlab.nn.layers import ACTIVATIONS, Linear
 from convlab.nn.module import Module, Sequential

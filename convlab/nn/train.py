@@ -38,9 +38,9 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from convlab.backend import BatchSampler, take_rows, to_numpy
-from convlab.backend.checks import count, hyper
+from convlab.backend.checks import hyper
 from convlab.backend.random import host_rng
-from convlab.errors import ArgumentError, ArgumentTypeError
+from convlab.errors import ArgumentError, ArgumentTypeError, count
 from convlab.nn.batchnorm import (
     has_unset_statistics,
     restore_statistics,

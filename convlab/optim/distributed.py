@@ -46,8 +46,7 @@ from threadpoolctl import threadpool_limits
 from tqdm import tqdm
 
 from convlab.backend import array_namespace, is_array
-from convlab.backend.checks import count
-from convlab.errors import ArgumentError, ArgumentTypeError, ConvlabError
+from convlab.errors import ArgumentError, ArgumentTypeError, ConvlabError, count
 from convlab.optim.loop import run
 from convlab.optim.trace import BatchedTrace
 

@@ -33,8 +33,8 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from convlab.backend import array_namespace, to_numpy
-from convlab.backend.checks import count, hyper
-from convlab.errors import ArgumentError, ShapeError
+from convlab.backend.checks import hyper
+from convlab.errors import ArgumentError, ShapeError, count
 from convlab.optim.base import Optimizer
 from convlab.optim.damped import DampedModel, any_run, lmpar, reduced_problem, row_norm
 from convlab.optim.line_search import make_line_search

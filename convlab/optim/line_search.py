@@ -21,8 +21,8 @@ from __future__ import annotations
 import math
 
 from convlab.backend import array_namespace, to_numpy
-from convlab.backend.checks import count, hyper
-from convlab.errors import ArgumentError, ShapeError
+from convlab.backend.checks import hyper
+from convlab.errors import ArgumentError, ShapeError, count
 from convlab.optim.more_thuente import MoreThuente
 from convlab.optim.search_result import LineSearchResult, directional
 

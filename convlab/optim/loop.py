@@ -47,8 +47,8 @@ from typing import Any
 import numpy as np
 
 from convlab.backend import array_namespace, to_numpy
-from convlab.backend.checks import count, hyper
-from convlab.errors import ArgumentError, ArgumentTypeError
+from convlab.backend.checks import hyper
+from convlab.errors import ArgumentError, ArgumentTypeError, count
 from convlab.optim.base import OptimizerProtocol, check_optimizer
 from convlab.optim.blocks import Blocks, event_rows
 from convlab.optim.compact import Compaction

@@ -25,8 +25,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from convlab.backend.checks import count, hyper
-from convlab.errors import ShapeError
+from convlab.backend.checks import hyper
+from convlab.errors import ShapeError, count
 from convlab.optim.search_result import LineSearchResult, directional
 
 EXTRAPOLATE = (1.1, 4.0)  # bounds on the next trial, in units of α_t − α_l, before a bracket

@@ -17,9 +17,9 @@ import math
 from typing import Any, NamedTuple
 
 from convlab.backend import array_namespace
-from convlab.backend.checks import count, hyper
+from convlab.backend.checks import hyper
 from convlab.backend.dtypes import eps
-from convlab.errors import ShapeError
+from convlab.errors import ShapeError, count
 from convlab.optim.base import Optimizer, check_grad
 from convlab.optim.line_search import Backtracking, make_line_search
 from convlab.optim.stopping import Stop

@@ -30,8 +30,8 @@ from typing import Any
 import numpy as np
 
 from convlab.backend import is_array, to_numpy
-from convlab.backend.checks import count, hyper
-from convlab.errors import ArgumentError, ArgumentTypeError
+from convlab.backend.checks import hyper
+from convlab.errors import ArgumentError, ArgumentTypeError, count
 
 
 def _positive(name: str, value: Any) -> Any:

@@ -23,8 +23,8 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 from convlab.backend import array_namespace, eps, from_host, host_rng
-from convlab.backend.checks import count, hyper
-from convlab.errors import ShapeError
+from convlab.backend.checks import hyper
+from convlab.errors import ShapeError, count
 
 
 class Sharpness(NamedTuple):

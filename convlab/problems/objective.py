@@ -17,8 +17,14 @@ from typing import Any
 import numpy as np
 
 from convlab.backend import array_namespace, get_namespace, is_array, resolve_dtype, to_numpy
-from convlab.backend.checks import as_array, check_shape, count
-from convlab.errors import ArgumentError, ArgumentTypeError, MissingCapabilityError, ShapeError
+from convlab.backend.checks import as_array, check_shape
+from convlab.errors import (
+    ArgumentError,
+    ArgumentTypeError,
+    MissingCapabilityError,
+    ShapeError,
+    count,
+)
 from convlab.problems.base import Problem
 
 

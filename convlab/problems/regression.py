@@ -18,12 +18,12 @@ from typing import Any
 import numpy as np
 
 from convlab.backend import get_namespace, resolve_dtype, take_rows, to_numpy
-from convlab.backend.checks import as_array, check_shape, count, hyper
+from convlab.backend.checks import as_array, check_shape, hyper
 from convlab.backend.inplace import matmul_add
 from convlab.backend.namespace import backend_name
 from convlab.backend.parallel import blas_threads, fastest, map_blocks
 from convlab.backend.random import from_host, host_rng, orthogonal
-from convlab.errors import ArgumentError, ArgumentTypeError
+from convlab.errors import ArgumentError, ArgumentTypeError, count
 from convlab.problems.base import Problem
 from convlab.problems.quadratic import quadratic_value_and_grad
 

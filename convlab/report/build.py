@@ -14,8 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from convlab import __version__
-from convlab.backend.checks import count
-from convlab.errors import ArgumentError
+from convlab.errors import ArgumentError, count
 from convlab.experiments.claim import Claim, Context
 from convlab.experiments.outcome import Outcome
 from convlab.report.folder import check_out, staged

@@ -19,8 +19,8 @@ from functools import cache
 
 import sympy as sp
 
+from convlab.errors import count
 from convlab.symbolic.result import Derivation
-from convlab.symbolic.user_input import as_count
 
 _SOURCE = "Bishop 2006, §4.3.4; Goodfellow, Bengio & Courville 2016, §6.2.2"
 
@@ -50,7 +50,7 @@ def softmax_jacobian(n_classes: int = 3) -> Derivation:
     :math:`\operatorname{diag}(f) - ff^\top` (part ``jacobian``, in the
     symbols :math:`f_i`). Source: Bishop 2006, eq. (4.106).
     """
-    return _softmax_jacobian(as_count("n_classes", n_classes, minimum=2))
+    return _softmax_jacobian(count("n_classes", n_classes, low=2))
 
 
 @cache
@@ -79,7 +79,7 @@ def softmax_cross_entropy(n_classes: int = 3) -> Derivation:
     :math:`\sum_i f_i(v_i - \bar v)^2` (equal when :math:`\sum f = 1`), ``nll`` of the categorical
     model. Source: Bishop 2006, §4.3.4; Goodfellow et al. 2016, §6.2.2.3.
     """
-    return _softmax_cross_entropy(as_count("n_classes", n_classes, minimum=2))
+    return _softmax_cross_entropy(count("n_classes", n_classes, low=2))
 
 
 @cache
@@ -124,7 +124,7 @@ def mean_squared_error(n_outputs: int = 2) -> Derivation:
     :math:`\|y-f\|^2/(2\sigma^2) + \tfrac d2\log(2\pi\sigma^2)` and its gradient
     :math:`(f - y)/\sigma^2`. Source: Bishop 2006, §3.1.1.
     """
-    return _mean_squared_error(as_count("n_outputs", n_outputs))
+    return _mean_squared_error(count("n_outputs", n_outputs))
 
 
 @cache

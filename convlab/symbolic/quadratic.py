@@ -17,13 +17,12 @@ from typing import Any
 
 import sympy as sp
 
-from convlab.errors import ArgumentError, ShapeError
+from convlab.errors import ArgumentError, ShapeError, count
 from convlab.symbolic.notation import ETA, LAM, LAM_1, LAM_M
 from convlab.symbolic.numeric import array_module, as_real_array
 from convlab.symbolic.result import Derivation
 from convlab.symbolic.spectra import all_positive, smallest_and_largest, tidy
 from convlab.symbolic.update_rule import update_rule
-from convlab.symbolic.user_input import as_count
 from convlab.symbolic.validation import as_symmetric_matrix, eigenvalue_bounds
 
 _SOURCE_GD = "Nocedal & Wright 2006, §3.3; Goh 2017, 'Why Momentum Really Works', Distill"
@@ -36,7 +35,7 @@ def quadratic_model(dim: int = 2) -> Derivation:
     calculus (SymPy ``MatrixSymbol``); the minimizer by solving :math:`\nabla f = 0` with an
     explicit ``dim``-dimensional symmetric ``A``. Source: Nocedal & Wright 2006, §2.1 and §5.1.
     """
-    return _quadratic_model(as_count("dim", dim))
+    return _quadratic_model(count("dim", dim))
 
 
 @cache

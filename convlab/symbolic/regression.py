@@ -16,9 +16,9 @@ from functools import cache
 
 import sympy as sp
 
+from convlab.errors import count
 from convlab.symbolic.notation import ETA
 from convlab.symbolic.result import Derivation
-from convlab.symbolic.user_input import as_count
 
 _SOURCE = "LeCun, Bottou, Orr & Müller 1998, 'Efficient BackProp', §4.3, §5"
 
@@ -28,7 +28,7 @@ def linear_regression(n_samples: int = 3, n_features: int = 2) -> Derivation:
     Newton's step equal to the normal-equations solution, for explicit sizes.
     Source: LeCun et al. 1998, §5.
     """
-    return _linear_regression(as_count("n_samples", n_samples), as_count("n_features", n_features))
+    return _linear_regression(count("n_samples", n_samples), count("n_features", n_features))
 
 
 @cache
@@ -68,7 +68,7 @@ def centring_and_scaling(n_samples: int = 3) -> Derivation:
     \bar x & 1\end{pmatrix}`; centring makes it block-diagonal, scaling to unit variance makes it
     :math:`I`. Source: LeCun et al. 1998, §4.3 ("normalizing the inputs").
     """
-    return _centring_and_scaling(as_count("n_samples", n_samples))
+    return _centring_and_scaling(count("n_samples", n_samples))
 
 
 @cache

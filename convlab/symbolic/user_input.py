@@ -8,7 +8,8 @@ executes a string it did not read with its own rules:
 
 * :func:`as_expr` takes numbers and SymPy expressions and refuses text (and everything else);
 * :func:`as_matrix` checks every entry with :func:`as_expr` before a matrix is built;
-* :func:`as_symbol`, :func:`as_symbols` and :func:`as_count` take symbols and sizes as they are;
+* :func:`as_symbol` and :func:`as_symbols` take symbols as they are (sizes go through
+  :func:`convlab.errors.count`);
 * :func:`parse_text` reads a formula with Python's :mod:`ast` (which only parses) and builds the
   expression node by node from a whitelist: numbers, names, ``+ - * / **``, parentheses and calls
   of the functions the caller lists.
@@ -110,15 +111,6 @@ def as_matrix(name: str, value: Any, *, square: bool = False) -> sp.ImmutableMat
         for i, row in enumerate(rows)
     ]
     return sp.ImmutableMatrix(entries)
-
-
-def as_count(name: str, value: Any, *, minimum: int = 1) -> int:
-    """A Python or NumPy integer (not a bool) of at least ``minimum``, as an ``int``."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise ArgumentTypeError(name, f"an integer >= {minimum}", value)
-    if value < minimum:
-        raise ArgumentError(name, f"an integer >= {minimum}", value)
-    return int(value)
 
 
 def as_symbol(name: str, value: Any) -> sp.Symbol:

@@ -1,4 +1,4 @@
-"""as_expr, as_matrix, as_count: numbers and SymPy objects pass; text and other types do not."""
+"""as_expr, as_matrix, count: numbers and SymPy objects pass; text and other types do not."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from convlab.errors import ArgumentError, ArgumentTypeError, ShapeError
-from convlab.symbolic.user_input import as_count, as_expr, as_matrix
+from convlab.errors import ArgumentError, ArgumentTypeError, ShapeError, count
+from convlab.symbolic.user_input import as_expr, as_matrix
 
 x = sp.Symbol("x", real=True)
 
@@ -125,9 +125,11 @@ def test_a_matrix_given_as_anything_else_is_refused(value):
 
 
 def test_counts_are_integers_above_a_minimum():
-    assert as_count("dim", 3) == 3 and type(as_count("dim", np.int64(3))) is int
+    assert count("dim", 3) == 3 and type(count("dim", np.int64(3))) is int
     for wrong in ("3", 3.0, True, [3], None):
-        with pytest.raises(ArgumentTypeError, match=r"^dim: expected an integer >= 2"):
-            as_count("dim", wrong, minimum=2)
-    with pytest.raises(ArgumentError, match=r"^dim: expected an integer >= 2, got 1"):
-        as_count("dim", 1, minimum=2)
+        with pytest.raises(ArgumentTypeError, match=r"^dim: expected an integer in \[2, inf\)"):
+            count("dim", wrong, low=2)
+    with pytest.raises(ArgumentError, match=r"^dim: expected an integer in \[2, inf\), got 1"):
+        count("dim", 1, low=2)
+    with pytest.raises(ArgumentError, match=r"^dim: expected a positive integer, got 0"):
+        count("dim", 0)
