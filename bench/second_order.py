@@ -193,14 +193,17 @@ ENDINGS = (
 )
 # Where the reason read from the ending is not the whole story: (problem, start, solver).
 NOTES = {
-    ("gaussian", 100, "convlab LM"): "both take the same first trials in x₁, x₂ (overflowing "
-    "ones included), but x₃ — 0 at the start and at f* by the data's symmetry t ↦ −t, and "
-    "kept 0 by exact arithmetic — leaves 0 by rounding alone (MINPACK's QR puts it at ~1e-18 "
-    "after step 1, convlab's SVD at ~1e-46) and each step multiplies it by 1e3–1e7, so the "
-    "paths leave the plane x₃ = 0 at different points; convlab's ends in the flat valley "
-    "Σr² = 0.405 (a spike fitting only y at t = 0), where SciPy's BFGS ends too.  Nearby "
-    "(seed 9): from 60 starts moved 1e-12–1e-4 (relative) in x₁, x₂ SciPy solves 25, convlab "
-    "19; with x₃ moved off 0 by as little, each solves 2 of 40",
+    ("gaussian", 100, "convlab LM"): "the trust-region rules move x the same on both sides "
+    "(with x₃(0) = 1e-20 or 1e-12 the accepted points agree to 3 digits; kept in the plane "
+    "x₃ = 0, both reach f*), but x₃ — 0 at x₀ and at f* by the data's symmetry t ↦ −t — leaves 0 "
+    "by rounding alone and the plane repels (×1e3–1e7 a step): MINPACK's qrfac pivots on row j "
+    "(t = 3.5, 3), so the sum over the odd pair t = ±½ keeps one rounding, (Qᵀr)₃ = 2.5e-17 and "
+    "x₃ = 1.6e-18 after step 1, where the SVD cancels the pair exactly, (Uᵀr)₃ = 1e-44 and "
+    "x₃ = −6e-46; MINPACK leaves the plane 5 steps earlier, into f*'s basin, convlab into the "
+    "valley Σr² = 0.405 (a spike fitting only y at t = 0).  Which basin is rounding's choice: "
+    "SciPy / convlab solve 208 / 134 of 400 starts with x₁, x₂ moved 1e-12–1e-4, 3 / 0 with the "
+    "residuals centre first, 64 / 43 of 400 random residual orders at 100x₀ "
+    "(bench/mgh_gaussian.py)",
 }
 STATIONARY = "it met its tolerances away from f* (a local minimizer, or a flat stretch)"
 
