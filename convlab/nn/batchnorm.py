@@ -150,6 +150,12 @@ def _batchnorms(model: Module) -> list[BatchNorm1d]:
     return [b for b in getattr(model, "blocks", [model]) if isinstance(b, BatchNorm1d)]
 
 
+def updates_statistics(model: Module) -> bool:
+    """True when a forward pass of ``model`` moves some BatchNorm1d's running statistics (one
+    in training mode)."""
+    return any(b.training for b in _batchnorms(model))
+
+
 def has_unset_statistics(model: Module) -> bool:
     """True when some BatchNorm1d of ``model`` has not seen a training batch yet."""
     return any(b.num_batches_tracked == 0 for b in _batchnorms(model))

@@ -9,7 +9,9 @@ network (:meth:`set_flat`, no copy), runs forward and backward, and returns ``(L
 ``batch(idx)``.
 
 Only single runs are supported (θ of shape ``(d,)``): one network holds one set of weights.
-Evaluating in train mode updates BatchNorm's running statistics, as a forward pass would.
+Evaluating in train mode updates BatchNorm's running statistics, as a forward pass would; the
+objective is then not ``pure`` (:mod:`convlab.problems.base`), so a run evaluates the network
+at exactly the points it steps through, on every backend.
 :func:`check_data` validates data once, where it enters.
 """
 
@@ -22,6 +24,7 @@ import numpy as np
 from convlab.backend import is_array, take_rows, to_numpy
 from convlab.backend.checks import as_array, check_finite
 from convlab.errors import ArgumentError, ArgumentTypeError, ShapeError
+from convlab.nn.batchnorm import updates_statistics
 from convlab.nn.losses import LOSSES, CrossEntropyLoss
 from convlab.nn.module import Sequential
 
@@ -38,6 +41,11 @@ class TrainingObjective:
         self.dim, self.n_samples = model.num_params, self.X.shape[0]
         self.x0 = model.get_flat()
         self.minimizer = self.min_value = None
+
+    @property
+    def pure(self) -> bool:
+        """False while an evaluation moves BatchNorm's running statistics (train mode)."""
+        return not updates_statistics(self.model)
 
     def value_and_grad(self, theta: Any) -> tuple[Any, Any]:
         self._load(theta)

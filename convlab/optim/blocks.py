@@ -15,7 +15,9 @@ CPU ran about 1.3× slower for it).  So a block keeps:
 
 * the step before it (parameters and state), from which any step of the block can be made
   again — steps are pure, so the same inputs give the same bits (:meth:`Blocks.replay`; a
-  mini-batch step is remade on the batch it drew, which the block keeps);
+  mini-batch step is remade on the batch it drew, which the block keeps).  A problem whose
+  evaluations change state (``pure = False``: BatchNorm in training mode) is never run in
+  blocks, as the steps made ahead and the replays would change it;
 * at every step, the rows of the *watched* runs: those likely to finish in the block, going
   by the block before it — their loss, rising twice as fast as it last did, or their ‖∇f‖,
   falling at twice the rate seen, would cross the divergence ceiling or ``tol`` within it

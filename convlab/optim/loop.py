@@ -20,7 +20,8 @@ and ``counts`` are the optimizer's evaluations of mini-batches.
 Host transfers.  An optimizer whose class sets ``elementwise = True`` (each run's update
 reads only its own row and tolerates non-finite rows: all of convlab's first-order methods)
 lets finished runs go on computing unseen instead of being masked each step, so its steps do
-not depend on the statuses: without a callback the loop then decides the statuses in blocks
+not depend on the statuses: without a callback, and on a problem whose evaluations leave no
+trace (``pure``, :mod:`convlab.problems.base`), the loop then decides the statuses in blocks
 (:mod:`convlab.optim.blocks`).  Each step's loss, ‖∇f‖ and divergence probe stay on the device;
 every k steps (k = 16, growing to a quarter of the steps made, so a run of T steps makes
 O(log T) checks) they come to the host in one transfer and are checked step by step, as if
@@ -138,7 +139,7 @@ class _Loop:
         self.seen: list[int] = [0]
         self._mask = None
         self.elementwise = bool(getattr(optimizer, "elementwise", False))
-        in_blocks = self.elementwise and callback is None
+        in_blocks = self.elementwise and callback is None and getattr(problem, "pure", True)
         self.x_final, self.g_final = (None, None) if in_blocks else (x, self.g)
         self.finals: list[tuple[np.ndarray, Any]] = []  # block checks: (runs, their final x)
         self.host_rows: list[np.ndarray] = []  # block checks: (k, 3, *runs) per block

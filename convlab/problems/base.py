@@ -10,7 +10,11 @@ that a sweep is one array program — to
 * ``value_and_grad(x)``: both, sharing work where the maths allows.
 
 Attributes: ``dim``, ``xp`` (the array namespace), ``dtype``, ``device``, ``x0`` (the default
-start), ``minimizer`` and ``min_value`` (``None`` where unknown).  Problems built from data
+start), ``minimizer`` and ``min_value`` (``None`` where unknown), and ``pure`` (default
+``True``): whether an evaluation leaves no trace.  A problem whose evaluations change state
+(a network in training mode with BatchNorm, whose running statistics each forward pass moves)
+sets it ``False``, and the run loop then evaluates exactly the points a run steps through —
+no steps made ahead in blocks and dropped (:mod:`convlab.optim.blocks`).  Problems built from data
 (regressions) also have ``n_samples`` and ``batch(idx)``, the same problem restricted to the
 samples ``idx``, which is how mini-batch methods see them.
 """
@@ -35,6 +39,7 @@ class Problem:
     x0: Any = None
     minimizer: Any = None
     min_value: float | None = None
+    pure: bool = True
 
     def value(self, x: Any) -> Any:
         raise NotImplementedError

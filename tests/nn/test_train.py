@@ -162,3 +162,32 @@ def test_fit_in_place_equals_fit_by_pure_steps(split, ema):
     np.testing.assert_array_equal(to_numpy(fast.x), to_numpy(pure.x))
     np.testing.assert_array_equal(fast.loss, pure.loss)
     assert fast.status == pure.status and fast.message == pure.message
+
+
+def test_batchnorm_statistics_move_once_per_evaluated_point_on_every_backend(backend):
+    """A run stopped by tol after 3 steps evaluates x₀ … x₃: 4 training passes move BatchNorm's
+    running statistics, on NumPy (checked every step) as on the other namespaces, whose
+    statuses are otherwise checked in blocks of 16 steps made ahead (convlab.optim.blocks)."""
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(64, 5)), rng.normal(size=(64, 1))
+
+    def trained(xp, device, asarray):
+        net = mlp([5, 8, 1], batchnorm=True, seed=0, backend=xp, dtype="float64", device=device)
+        objective = TrainingObjective(net, "mse", asarray(X), asarray(y))
+        assert not objective.pure
+        trace = run(objective, GD(0.1), steps=200, tol=0.5)
+        assert trace.status == "converged" and trace.n_steps == 3
+        return net.blocks[1]
+
+    bn = trained(backend.xp, backend.device, backend.asarray)
+    assert int(bn.num_batches_tracked) == 4
+    reference = trained("numpy", None, np.asarray)
+    for got, want in (
+        (bn.running_mean, reference.running_mean),
+        (bn.running_var, reference.running_var),
+    ):
+        want = to_numpy(want)  # 4 updates of averages of 64 O(1) values: rounding ~ε·64·scale
+        tol = 64 * np.finfo(np.float64).eps * np.max(np.abs(want))
+        np.testing.assert_allclose(to_numpy(got), want, rtol=0, atol=tol)
+    assert TrainingObjective(mlp([5, 8, 1]), "mse", X, y).pure
+    assert TrainingObjective(mlp([5, 8, 1], batchnorm=True).eval(), "mse", X, y).pure
