@@ -5,7 +5,8 @@ At x, with residual r and Jacobian J, the damped step h(λ) minimizes
 ‖J h + r‖² + λ‖D h‖², i.e. solves (JᵀJ + λD²) h = −Jᵀr, without JᵀJ or an inverse.  A tall J
 (m ≥ 8d) is first reduced to R and Qᵀr of J = QR (:func:`tall_qr`, the only passes over the
 m residuals; (B, b) = (R, Qᵀr)); otherwise (B, b) = (J, r).  The SVD B D⁻¹ = U diag(σ) Vᵀ
-then diagonalises the problem for every λ:
+(LAPACK's; for two parameters one-sided Jacobi, :func:`two_column_svd`, which costs a
+tenth as much for a batch) then diagonalises the problem for every λ:
 with c = Uᵀb,
 
     p = D h(λ) = −V a(λ),   a_i(λ) = σ_i c_i / (σ_i² + λ),
@@ -68,9 +69,12 @@ class DampedModel:
 
     def __init__(self, B, b, D, rcond: float) -> None:
         xp = self.xp = array_namespace(B)
-        U, s, self.Vt = xp.linalg.svd(B / D[..., None, :], full_matrices=False)
+        if B.shape[-1] == 2:  # one Jacobi rotation or two instead of LAPACK: ~10x less time
+            s, self.Vt, self.sc = two_column_svd(B / D[..., None, :], b)
+        else:
+            U, s, self.Vt = xp.linalg.svd(B / D[..., None, :], full_matrices=False)
+            self.sc = s * xp.matmul(b[..., None, :], U)[..., 0, :]  # D⁻¹Jᵀr = V(σ∘c)
         self.D, self.s2 = D, s * s
-        self.sc = s * xp.matmul(b[..., None, :], U)[..., 0, :]  # D⁻¹Jᵀr = V(σ∘c)
         self.kept = kept_directions(B, s, rcond)
         self.s2_gn = xp.where(self.kept, self.s2, xp.inf)  # a_i(0) = σ_i c_i/σ_i² or 0
 
@@ -87,6 +91,46 @@ class DampedModel:
         xp, a2 = self.xp, a * a
         h = -xp.matmul(a[..., None, :], self.Vt)[..., 0, :] / self.D
         return h, xp.sum(a2, axis=-1), xp.vecdot(a2, self.s2)
+
+
+def two_column_svd(A, b, max_sweeps: int = 8):
+    """σ (descending), Vᵀ and σ∘(Uᵀb) of A = U diag(σ) Vᵀ with two columns (runs…, m, 2), by
+    one-sided Jacobi (Hestenes 1958; Demmel & Veselić 1992, "Jacobi's method is more accurate
+    than QR", SIAM J. Matrix Anal. Appl. 13(4)): rotate the pair of columns x, y of A by
+    [[c, s], [−s, c]], with t = s/c the smaller root of t² + 2ζt − 1 = 0,
+    ζ = (‖y‖² − ‖x‖²)/(2 xᵀy), which makes them orthogonal; V accumulates the rotations (they
+    are applied to A stacked over I).  Then σ_i = ‖A v_i‖ and σ_i u_iᵀb = (A v_i)ᵀb.  A sweep
+    repeats while some run has |xᵀy| > m·ε·‖x‖‖y‖ (one for an exact rotation; rounding of
+    an ill-conditioned pair asks for a second).  Backward stable like LAPACK's bidiagonal
+    QR: σ to a few ε·‖A‖, V orthogonal to ε (tests/optim/test_damped.py); a batch costs a
+    few dozen array operations instead of one LAPACK call per run."""
+    xp = array_namespace(A)
+    m = A.shape[-2]
+    runs = tuple(A.shape[:-2])
+    zero = xp.zeros(runs + (1,), dtype=A.dtype, device=A.device)
+    x = xp.concat([A[..., 0], zero + 1.0, zero], axis=-1)  # column 1 of A over column 1 of I
+    y = xp.concat([A[..., 1], zero, zero + 1.0], axis=-1)
+    tol = m * xp.finfo(A.dtype).eps
+    for _ in range(max_sweeps):
+        xa, ya = x[..., :m], y[..., :m]
+        gamma = xp.vecdot(xa, ya)
+        alpha, beta = xp.vecdot(xa, xa), xp.vecdot(ya, ya)
+        off = xp.abs(gamma) > tol * xp.sqrt(alpha * beta)
+        if not bool(xp.any(off)):
+            break
+        zeta = (beta - alpha) / (2.0 * xp.where(off, gamma, 1.0))
+        t = 1.0 / (xp.abs(zeta) + xp.sqrt(1.0 + zeta * zeta))
+        t = xp.where(off, xp.where(zeta >= 0, t, -t), 0.0)[..., None]
+        c = 1.0 / xp.sqrt(1.0 + t * t)
+        x, y = c * (x - t * y), c * (t * x + y)
+    xa, ya = x[..., :m], y[..., :m]
+    s1, s2 = xp.sqrt(xp.vecdot(xa, xa)), xp.sqrt(xp.vecdot(ya, ya))
+    swap = s2 > s1
+    first, second = (xp.where(swap[..., None], u, v) for u, v in ((y, x), (x, y)))
+    s = xp.stack([xp.where(swap, s2, s1), xp.where(swap, s1, s2)], axis=-1)
+    Vt = xp.stack([first[..., m:], second[..., m:]], axis=-2)
+    sc = xp.stack([xp.vecdot(first[..., :m], b), xp.vecdot(second[..., :m], b)], axis=-1)
+    return s, Vt, sc
 
 
 def kept_directions(B, s, rcond: float):
