@@ -98,39 +98,53 @@ def two_column_svd(A, b, max_sweeps: int = 8):
     one-sided Jacobi (Hestenes 1958; Demmel & Veselić 1992, "Jacobi's method is more accurate
     than QR", SIAM J. Matrix Anal. Appl. 13(4)): rotate the pair of columns x, y of A by
     [[c, s], [−s, c]], with t = s/c the smaller root of t² + 2ζt − 1 = 0,
-    ζ = (‖y‖² − ‖x‖²)/(2 xᵀy), which makes them orthogonal; V accumulates the rotations (they
-    are applied to A stacked over I).  Then σ_i = ‖A v_i‖ and σ_i u_iᵀb = (A v_i)ᵀb.  A sweep
-    repeats while some run has |xᵀy| > m·ε·‖x‖‖y‖ (one for an exact rotation; rounding of
-    an ill-conditioned pair asks for a second).  Backward stable like LAPACK's bidiagonal
-    QR: σ to a few ε·‖A‖, V orthogonal to ε (tests/optim/test_damped.py); a batch costs a
-    few dozen array operations instead of one LAPACK call per run."""
+    ζ = (‖y‖² − ‖x‖²)/(2 xᵀy), which makes them orthogonal; V accumulates the rotations.
+    Then σ_i = ‖A v_i‖ and σ_i u_iᵀb = (A v_i)ᵀb.  A sweep repeats while some run has
+    |xᵀy| > m·ε·‖x‖‖y‖ (one for an exact rotation; rounding of an ill-conditioned pair asks
+    for a second).  Backward stable like LAPACK's bidiagonal QR: σ to a few ε·‖A‖, V
+    orthogonal to ε (tests/optim/test_damped.py); a batch costs a few dozen array operations
+    instead of one LAPACK call per run."""
     xp = array_namespace(A)
-    m = A.shape[-2]
-    runs = tuple(A.shape[:-2])
-    zero = xp.zeros(runs + (1,), dtype=A.dtype, device=A.device)
-    x = xp.concat([A[..., 0], zero + 1.0, zero], axis=-1)  # column 1 of A over column 1 of I
-    y = xp.concat([A[..., 1], zero, zero + 1.0], axis=-1)
-    tol = m * xp.finfo(A.dtype).eps
-    for _ in range(max_sweeps):
-        xa, ya = x[..., :m], y[..., :m]
-        gamma = xp.vecdot(xa, ya)
-        alpha, beta = xp.vecdot(xa, xa), xp.vecdot(ya, ya)
+    # Contiguous copies: a run in a batch that another run keeps sweeping gets contiguous
+    # columns from its no-op rotation, and a dot rounds otherwise on strided ones.
+    x, y = 1.0 * A[..., 0], 1.0 * A[..., 1]
+    one = xp.ones(tuple(A.shape[:-2]), dtype=A.dtype, device=A.device)
+    v = (one, 0.0 * one, 0.0 * one, one)  # V = [[v₀₀, v₀₁], [v₁₀, v₁₁]]
+    tol = A.shape[-2] * xp.finfo(A.dtype).eps
+    for sweep in range(max_sweeps + 1):
+        alpha, beta, gamma = xp.vecdot(x, x), xp.vecdot(y, y), xp.vecdot(x, y)
         off = xp.abs(gamma) > tol * xp.sqrt(alpha * beta)
-        if not bool(xp.any(off)):
+        if sweep == max_sweeps or not bool(xp.any(off)):
             break
         zeta = (beta - alpha) / (2.0 * xp.where(off, gamma, 1.0))
         t = 1.0 / (xp.abs(zeta) + xp.sqrt(1.0 + zeta * zeta))
-        t = xp.where(off, xp.where(zeta >= 0, t, -t), 0.0)[..., None]
+        t = xp.where(off, xp.where(zeta >= 0, t, -t), 0.0)
         c = 1.0 / xp.sqrt(1.0 + t * t)
-        x, y = c * (x - t * y), c * (t * x + y)
-    xa, ya = x[..., :m], y[..., :m]
-    s1, s2 = xp.sqrt(xp.vecdot(xa, xa)), xp.sqrt(xp.vecdot(ya, ya))
-    swap = s2 > s1
-    first, second = (xp.where(swap[..., None], u, v) for u, v in ((y, x), (x, y)))
-    s = xp.stack([xp.where(swap, s2, s1), xp.where(swap, s1, s2)], axis=-1)
-    Vt = xp.stack([first[..., m:], second[..., m:]], axis=-2)
-    sc = xp.stack([xp.vecdot(first[..., :m], b), xp.vecdot(second[..., :m], b)], axis=-1)
-    return s, Vt, sc
+        tc, cc = t[..., None], c[..., None]
+        x, y = cc * (x - tc * y), cc * (tc * x + y)
+        v = (
+            c * (v[0] - t * v[1]),
+            c * (t * v[0] + v[1]),
+            c * (v[2] - t * v[3]),
+            c * (t * v[2] + v[3]),
+        )
+    swap = beta > alpha  # σ in descending order
+    s = (xp.sqrt(alpha), xp.sqrt(beta))
+    cols = ((v[0], v[2]), (v[1], v[3]))
+    sc = (xp.vecdot(x, b), xp.vecdot(y, b))
+
+    def pick(pair, k):  # entry k of the descending order, per run
+        return xp.where(swap, pair[1 - k], pair[k])
+
+    Vt = xp.stack(
+        [xp.stack([pick((cols[0][i], cols[1][i]), k) for i in (0, 1)], axis=-1) for k in (0, 1)],
+        axis=-2,
+    )
+    return (
+        xp.stack([pick(s, 0), pick(s, 1)], axis=-1),
+        Vt,
+        xp.stack([pick(sc, 0), pick(sc, 1)], axis=-1),
+    )
 
 
 def kept_directions(B, s, rcond: float):

@@ -63,6 +63,7 @@ class LMState(NamedTuple):
     fresh: Any  # per run: no step accepted yet (Δ is then clipped to the trial's ‖D h‖)
     done: Any  # per run: a stopping test held (the run takes no more trials)
     n_rejected: int  # trial steps rejected so far (each cost one residual evaluation)
+    nfev: Any = None  # per run: residual evaluations as ``lmder`` counts them (x₀, each trial)
     stop: Stop | None = None
 
 
@@ -216,17 +217,21 @@ def _measure(xp, f, f_new, lam, dh2, jh2, x_norm, trial_norm) -> _Trial:
     return _Trial(lam, xp.sqrt(dh2), x_norm, trial_norm, actual, blowup, predicted, slope, ratio)
 
 
-def _trials(opt: _Damped, oracle, x, f, model: DampedModel, ctl, skip):
+def _trials(opt: _Damped, oracle, x, f, model: DampedModel, ctl, skip, left=None):
     """``lmder``'s inner loop for one Jacobian, per run: trial steps from x until one is
     accepted or a stopping test holds (runs in ``skip`` take none); ``opt`` picks each trial's
-    λ from its per-run control arrays ``ctl`` and judges the trial.
+    λ from its per-run control arrays ``ctl`` and judges the trial.  ``left``: the residual
+    evaluations each run may still make (``None``: no budget); as in ``lmder``, a run whose
+    trial spends the last one and meets no test ends there, its step taken if accepted.
 
-    Returns (x, ctl, met, pending, rejected): met — a stopping test held; pending — still no
-    acceptable step after ``opt.max_trials``; rejected — the trials rejected, per run.
+    Returns (x, ctl, met, pending, rejected, tried, spent): met — a stopping test held;
+    pending — still no acceptable step after ``opt.max_trials``; rejected, tried — the trials
+    rejected and made, per run; spent — the budget ran out.
     """
     xp, tol = model.xp, opt.tol
     new_x, met = x, skip
     pending, rejected = ~met, xp.zeros_like(met, dtype=xp.int64)
+    tried, spent = rejected, xp.zeros_like(met)
     x_norm = row_norm(xp, model.D * x)
     for _ in range(opt.max_trials):
         if not any_run(xp, pending):
@@ -246,11 +251,14 @@ def _trials(opt: _Damped, oracle, x, f, model: DampedModel, ctl, skip):
         new_x = _choose(xp, accept, trial, new_x)
         met = met | stop
         rejected = rejected + xp.astype(pending & ~accept, xp.int64)
-        pending = pending & ~accept & ~stop
-    return new_x, ctl, met, pending, rejected
+        tried = tried + xp.astype(pending, xp.int64)
+        if left is not None:
+            spent = spent | (pending & ~stop & (tried >= left))
+        pending = pending & ~accept & ~stop & ~spent
+    return new_x, ctl, met, pending, rejected, tried, spent
 
 
-def _live_trials(opt: _Damped, oracle, x, f, parts, ctl, skip):
+def _live_trials(opt: _Damped, oracle, x, f, parts, ctl, skip, left):
     """:func:`_trials` for the runs not in ``skip`` only, with the model (B, b, D, rcond) =
     ``parts`` built for them alone: in a batch whose runs have mostly finished, the SVD and
     the trial steps cost what the remaining runs need.  Each run's arithmetic is the one it
@@ -259,7 +267,7 @@ def _live_trials(opt: _Damped, oracle, x, f, parts, ctl, skip):
     B, b, D, rcond = parts
     live = None if x.ndim == 1 else ~to_numpy(skip)
     if live is None or live.all() or not live.any():
-        return _trials(opt, oracle, x, f, DampedModel(B, b, D, rcond), ctl, skip)
+        return _trials(opt, oracle, x, f, DampedModel(B, b, D, rcond), ctl, skip, left)
     xp, device = array_namespace(x), x.device
     idx = xp.asarray(np.flatnonzero(live), device=device)
     pos = xp.asarray(np.cumsum(live) - 1, device=device)  # each run's row among the live ones
@@ -271,8 +279,9 @@ def _live_trials(opt: _Damped, oracle, x, f, parts, ctl, skip):
         return xp.take(a, pos, axis=0)
 
     model = DampedModel(cut(B), cut(b), cut(D), rcond)
-    out = _trials(opt, oracle, cut(x), cut(f), model, tuple(cut(c) for c in ctl), cut(skip))
-    new_x, new_ctl, met, pending, rejected = out
+    live_ctl, live_left = tuple(cut(c) for c in ctl), None if left is None else cut(left)
+    out = _trials(opt, oracle, cut(x), cut(f), model, live_ctl, cut(skip), live_left)
+    new_x, new_ctl, met, pending, rejected, tried, spent = out
     keep = xp.asarray(live, device=device)
     return (
         xp.where(keep[:, None], back(new_x), x),
@@ -280,6 +289,8 @@ def _live_trials(opt: _Damped, oracle, x, f, parts, ctl, skip):
         skip | (keep & back(met)),
         keep & back(pending),
         xp.where(keep, back(rejected), 0),
+        xp.where(keep, back(tried), 0),
+        keep & back(spent),
     )
 
 
@@ -322,25 +333,36 @@ class _Damped(Optimizer):
         skip = _gradient_test(xp, grad, colsq, 2 * f, self.tol.gtol) | state.done
         start = probe_start(oracle, params, r, J, to_numpy(skip)) if state.count == 0 else None
         rcond = max(m, d) * xp.finfo(J.dtype).eps
-        x, ctl, met, pending, rejected = _live_trials(
-            self, oracle, params, f, (B, b, D, rcond), self._control(state), skip
+        x, ctl, met, pending, rejected, tried, spent = _live_trials(
+            self, oracle, params, f, (B, b, D, rcond), self._control(state), skip, self._left(state)
         )
         n_rejected = int(to_numpy(xp.sum(rejected)))
-        stop = self._stop(to_numpy(met), to_numpy(pending), start)
-        return x, self._next(state, ctl, met | pending, n_rejected, stop)
+        stop = self._stop(to_numpy(met), to_numpy(pending), start, to_numpy(spent))
+        return x, self._next(state, ctl, met | pending | spent, n_rejected, stop, tried)
 
-    def _stop(self, met, stuck, start: Stop | None) -> Stop | None:
+    def _left(self, state) -> Any:
+        """The residual evaluations each run may still make (``None``: no budget)."""
+        return None
+
+    def _stop(self, met, stuck, start: Stop | None, spent) -> Stop | None:
         """One Stop per step: a start that is not shown to be a minimum (other runs that met
-        a test, being done, stop at the next step), else no acceptable step, else met."""
+        a test, being done, stop at the next step), else no acceptable step, else a spent
+        budget (status ``max_steps``), else met.  Runs out of budget in a step that stops
+        others for one of the first two reasons stop with those."""
         stuck_message = (
             f"no acceptable step in {self.max_trials} trials: raise max_trials or check the "
             "Jacobian"
         )
+        spent_message = f"spent max_nfev = {getattr(self, 'max_nfev', None)} residual evaluations"
         if start is not None:
             extra = f"; other runs: {stuck_message}" if stuck.any() else ""
-            return Stop(start.mask | stuck, "stopped", start.message + extra)
+            extra += f"; other runs: {spent_message}" if spent.any() else ""
+            return Stop(start.mask | stuck | spent, "stopped", start.message + extra)
         if stuck.any():
-            return Stop(stuck | met, "stopped", stuck_message)
+            extra = f"; other runs: {spent_message}" if spent.any() else ""
+            return Stop(stuck | met | spent, "stopped", stuck_message + extra)
+        if spent.any():
+            return Stop(spent, "max_steps", spent_message)
         if met.any():
             return Stop(met, "converged", f"{self.title} met ftol, xtol or gtol")
         return None
@@ -383,7 +405,11 @@ class LevenbergMarquardt(_Damped):
     one is accepted or a stopping test holds, each costing one residual evaluation.
     Stopping: ftol/xtol/gtol as in the module docstring (SciPy's defaults 1e-8);
     ``max_trials`` rejected trials in a row stop the run with status ``stopped`` (each
-    rejection at least halves Δ, so the xtol test normally ends such a run first).
+    rejection at least halves Δ, so the xtol test normally ends such a run first);
+    ``max_nfev`` (default none: the run loop's ``steps`` bound the Jacobians) ends a run
+    with status ``max_steps`` once it has made that many residual evaluations, counted as
+    ``lmder`` counts them against its ``maxfev`` (one at x₀, one per trial; SciPy's
+    ``max_nfev``): after the trial that spends the last one, unless a test holds there.
     Marquardt scaling requires m ≥ d residuals (as MINPACK and SciPy's ``method="lm"``;
     m < d raises :class:`ArgumentError`).  Differences from MINPACK: the damped systems are
     solved through one SVD per Jacobian (:mod:`convlab.optim.damped`) instead of a QR per λ,
@@ -393,7 +419,7 @@ class LevenbergMarquardt(_Damped):
 
     title = "Levenberg–Marquardt"
     SCALINGS = ("marquardt", "levenberg")
-    per_run_fields = ("lam", "radius", "scale", "fresh", "done")
+    per_run_fields = ("lam", "radius", "scale", "fresh", "done", "nfev")
 
     def __init__(
         self,
@@ -404,10 +430,12 @@ class LevenbergMarquardt(_Damped):
         xtol: float = 1e-8,
         gtol: float = 1e-8,
         max_trials: int = 100,
+        max_nfev: int | None = None,
     ) -> None:
         if scaling not in self.SCALINGS:
             raise ArgumentError("scaling", f"one of {self.SCALINGS}", scaling)
         super().__init__(ftol, xtol, gtol, max_trials)
+        self.max_nfev = None if max_nfev is None else count("max_nfev", max_nfev)
         self.factor = hyper("factor", factor, low=0.0, high=None, low_open=True)
         self.scaling = scaling
         self.tall_only = scaling == "marquardt"
@@ -429,7 +457,8 @@ class LevenbergMarquardt(_Damped):
         xn = row_norm(xp, D * x)
         radius = self.factor * xp.where(xn > 0, xn, 1.0)
         first = xp.ones(tuple(radius.shape), dtype=xp.bool, device=radius.device)
-        return LMState(0, xp.zeros_like(radius), radius, D, first, ~first, 0), D
+        nfev = xp.ones(tuple(radius.shape), dtype=xp.int64, device=radius.device)  # at x₀
+        return LMState(0, xp.zeros_like(radius), radius, D, first, ~first, 0, nfev), D
 
     @staticmethod
     def _control(state: LMState) -> tuple:
@@ -457,11 +486,14 @@ class LevenbergMarquardt(_Damped):
         x_norm = xp.where(accept, t.trial_norm, t.x_norm)
         return (lam, radius, fresh & ~accept), accept, radius <= self.tol.xtol * x_norm
 
+    def _left(self, state: LMState) -> Any:
+        return None if self.max_nfev is None else self.max_nfev - state.nfev
+
     @staticmethod
-    def _next(state: LMState, ctl, done, rejected: int, stop) -> LMState:
+    def _next(state: LMState, ctl, done, rejected: int, stop, tried) -> LMState:
         lam, radius, fresh = ctl
-        n = state.n_rejected + rejected
-        return LMState(state.count + 1, lam, radius, state.scale, fresh, done, n, stop)
+        n, nfev = state.n_rejected + rejected, state.nfev + tried
+        return LMState(state.count + 1, lam, radius, state.scale, fresh, done, n, nfev, stop)
 
 
 class Levenberg(_Damped):
@@ -527,7 +559,7 @@ class Levenberg(_Damped):
         return (lam, nu), accept, t.step_norm <= xtol * (xtol + t.x_norm)
 
     @staticmethod
-    def _next(state: LevenbergState, ctl, done, rejected: int, stop) -> LevenbergState:
+    def _next(state: LevenbergState, ctl, done, rejected: int, stop, tried) -> LevenbergState:
         lam, nu = ctl
         return LevenbergState(state.count + 1, lam, nu, done, state.n_rejected + rejected, stop)
 
