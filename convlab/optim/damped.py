@@ -5,8 +5,8 @@ At x, with residual r and Jacobian J, the damped step h(λ) minimizes
 ‖J h + r‖² + λ‖D h‖², i.e. solves (JᵀJ + λD²) h = −Jᵀr, without JᵀJ or an inverse.  A tall J
 (m ≥ 8d) is first reduced to R and Qᵀr of J = QR (:func:`tall_qr`, the only passes over the
 m residuals; (B, b) = (R, Qᵀr)); otherwise (B, b) = (J, r).  The SVD B D⁻¹ = U diag(σ) Vᵀ
-(LAPACK's; for two parameters one-sided Jacobi, :func:`two_column_svd`, which costs a
-tenth as much for a batch) then diagonalises the problem for every λ:
+(LAPACK's; for two parameters two Jacobi rotations, :func:`two_column_svd`, a few times
+cheaper for a large batch) then diagonalises the problem for every λ:
 with c = Uᵀb,
 
     p = D h(λ) = −V a(λ),   a_i(λ) = σ_i c_i / (σ_i² + λ),
@@ -93,58 +93,44 @@ class DampedModel:
         return h, xp.sum(a2, axis=-1), xp.vecdot(a2, self.s2)
 
 
-def two_column_svd(A, b, max_sweeps: int = 8):
+def two_column_svd(A, b):
     """σ (descending), Vᵀ and σ∘(Uᵀb) of A = U diag(σ) Vᵀ with two columns (runs…, m, 2), by
-    one-sided Jacobi (Hestenes 1958; Demmel & Veselić 1992, "Jacobi's method is more accurate
-    than QR", SIAM J. Matrix Anal. Appl. 13(4)): rotate the pair of columns x, y of A by
-    [[c, s], [−s, c]], with t = s/c the smaller root of t² + 2ζt − 1 = 0,
-    ζ = (‖y‖² − ‖x‖²)/(2 xᵀy), which makes them orthogonal; V accumulates the rotations.
-    Then σ_i = ‖A v_i‖ and σ_i u_iᵀb = (A v_i)ᵀb.  A sweep repeats while some run has
-    |xᵀy| > m·ε·‖x‖‖y‖ (one for an exact rotation; rounding of an ill-conditioned pair asks
-    for a second).  Backward stable like LAPACK's bidiagonal QR: σ to a few ε·‖A‖, V
-    orthogonal to ε (tests/optim/test_damped.py); a batch costs a few dozen array operations
-    instead of one LAPACK call per run."""
+    one-sided Jacobi (Hestenes 1958; Golub & Van Loan, Matrix Computations, 4th ed., §8.6.3):
+    the columns x, y of A turned by [[c, s], [−s, c]], with t = s/c the smaller root of
+    t² + 2ζt − 1 = 0, ζ = (‖y‖² − ‖x‖²)/(2 xᵀy), are orthogonal, so σ_i = ‖A v_i‖ and
+    σ_i u_iᵀb = (A v_i)ᵀb with V the rotation.  In floating point one turn leaves a cosine
+    of about ε·σ₁/σ₂ between them; a second turn (Jacobi's quadratic convergence) brings it
+    to ε for any σ₁/σ₂ ≲ 1/ε, so two are made, for every run alike (no test, no wait on the
+    device).  Backward stable like LAPACK's bidiagonal QR (tests/optim/test_damped.py), for
+    a few dozen array operations per batch instead of one LAPACK call per run."""
     xp = array_namespace(A)
-    # Contiguous copies: a run in a batch that another run keeps sweeping gets contiguous
-    # columns from its no-op rotation, and a dot rounds otherwise on strided ones.
-    x, y = 1.0 * A[..., 0], 1.0 * A[..., 1]
-    one = xp.ones(tuple(A.shape[:-2]), dtype=A.dtype, device=A.device)
-    v = (one, 0.0 * one, 0.0 * one, one)  # V = [[v₀₀, v₀₁], [v₁₀, v₁₁]]
-    tol = A.shape[-2] * xp.finfo(A.dtype).eps
-    for sweep in range(max_sweeps + 1):
-        alpha, beta, gamma = xp.vecdot(x, x), xp.vecdot(y, y), xp.vecdot(x, y)
-        off = xp.abs(gamma) > tol * xp.sqrt(alpha * beta)
-        if sweep == max_sweeps or not bool(xp.any(off)):
-            break
-        zeta = (beta - alpha) / (2.0 * xp.where(off, gamma, 1.0))
-        t = 1.0 / (xp.abs(zeta) + xp.sqrt(1.0 + zeta * zeta))
-        t = xp.where(off, xp.where(zeta >= 0, t, -t), 0.0)
-        c = 1.0 / xp.sqrt(1.0 + t * t)
-        tc, cc = t[..., None], c[..., None]
-        x, y = cc * (x - tc * y), cc * (tc * x + y)
-        v = (
-            c * (v[0] - t * v[1]),
-            c * (t * v[0] + v[1]),
-            c * (v[2] - t * v[3]),
-            c * (t * v[2] + v[3]),
-        )
-    swap = beta > alpha  # σ in descending order
-    s = (xp.sqrt(alpha), xp.sqrt(beta))
-    cols = ((v[0], v[2]), (v[1], v[3]))
-    sc = (xp.vecdot(x, b), xp.vecdot(y, b))
-
-    def pick(pair, k):  # entry k of the descending order, per run
-        return xp.where(swap, pair[1 - k], pair[k])
-
-    Vt = xp.stack(
-        [xp.stack([pick((cols[0][i], cols[1][i]), k) for i in (0, 1)], axis=-1) for k in (0, 1)],
-        axis=-2,
-    )
+    x, y = A[..., 0], A[..., 1]
+    c, ct = _jacobi_turn(xp, x, y)
+    x, y = c[..., None] * x - ct[..., None] * y, ct[..., None] * x + c[..., None] * y
+    c2, ct2 = _jacobi_turn(xp, x, y)
+    x, y = c2[..., None] * x - ct2[..., None] * y, ct2[..., None] * x + c2[..., None] * y
+    c, ct = c * c2 - ct * ct2, c * ct2 + ct * c2  # the two turns composed
+    s = xp.sqrt(xp.stack([xp.vecdot(x, x), xp.vecdot(y, y)], axis=-1))
+    sc = xp.stack([xp.vecdot(x, b), xp.vecdot(y, b)], axis=-1)
+    Vt = xp.stack([xp.stack([c, -ct], axis=-1), xp.stack([ct, c], axis=-1)], axis=-2)
+    swap = (s[..., 1] > s[..., 0])[..., None]  # σ in descending order
     return (
-        xp.stack([pick(s, 0), pick(s, 1)], axis=-1),
-        Vt,
-        xp.stack([pick(sc, 0), pick(sc, 1)], axis=-1),
+        xp.where(swap, xp.flip(s, axis=-1), s),
+        xp.where(swap[..., None], xp.flip(Vt, axis=-2), Vt),
+        xp.where(swap, xp.flip(sc, axis=-1), sc),
     )
+
+
+def _jacobi_turn(xp, x, y):
+    """c and s = c·t of the rotation that makes the columns x, y orthogonal (t = 0 where
+    they are already, or where ζ² overflows)."""
+    alpha, beta, gamma = xp.vecdot(x, x), xp.vecdot(y, y), xp.vecdot(x, y)
+    turn = gamma != 0
+    zeta = (beta - alpha) / (2.0 * xp.where(turn, gamma, 1.0))
+    t = 1.0 / (xp.abs(zeta) + xp.sqrt(1.0 + zeta * zeta))
+    t = xp.where(turn, xp.where(zeta >= 0, t, -t), 0.0)
+    c = 1.0 / xp.sqrt(1.0 + t * t)
+    return c, c * t
 
 
 def kept_directions(B, s, rcond: float):

@@ -22,12 +22,11 @@ def _two_column_cases(rng, m=7):
 
 
 def test_two_column_svd_matches_lapack(backend):
-    # Backward stability (Demmel & Veselić 1992): each σ within c·m·ε·‖A‖ of LAPACK's, V
-    # orthogonal to c·ε, V(σ∘Uᵀb) = Aᵀb (basis-free) to c·m·ε·‖A‖‖b‖, and — where σ₂ > 0
-    # and the gap g = (σ₁ − σ₂)/σ₁ fixes the vectors — each c_i v_i (c = Uᵀb, free of the
-    # vectors' signs) within c·m·ε·‖b‖·(σ₁/σ_i)/g of LAPACK's: u_i of an m×2 matrix is only
-    # determined to ε·σ₁/σ_i (Wedin 1972: its gap to the m − 2 zero singular values is σ_i).
-    # c = 4.
+    # Backward stability: each σ within c·m·ε·‖A‖ of LAPACK's, V orthogonal to c·ε,
+    # V(σ∘Uᵀb) = Aᵀb (basis-free) to c·m·ε·‖A‖‖b‖, and — where σ₂ > 0 and the gap
+    # g = (σ₁ − σ₂)/σ₁ fixes the vectors — each c_i v_i (c = Uᵀb, free of the vectors' signs)
+    # within c·m·ε·‖b‖·(σ₁/σ_i)/g of LAPACK's: u_i of an m×2 matrix is only determined to
+    # ε·σ₁/σ_i (Wedin 1972: its gap to the m − 2 zero singular values is σ_i).  c = 4.
     A, b = _two_column_cases(np.random.default_rng(0))
     s, Vt, sc = (to_numpy(v) for v in two_column_svd(backend.asarray(A), backend.asarray(b)))
     U_ref, ref, Vt_ref = np.linalg.svd(A, full_matrices=False)
