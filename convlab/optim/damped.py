@@ -29,6 +29,8 @@ Numerical Analysis, Lecture Notes in Mathematics 630 (1978), 105–116; MINPACK'
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 
 from convlab.backend import array_namespace, backend_name, linalg_errors
@@ -77,6 +79,13 @@ class DampedModel:
         self.D, self.s2 = D, s * s
         self.kept = kept_directions(B, s, rcond)
         self.s2_gn = xp.where(self.kept, self.s2, xp.inf)  # a_i(0) = σ_i c_i/σ_i² or 0
+
+    def rows(self, cut) -> DampedModel:
+        """The model of some runs only: ``cut`` takes their rows of a per-run array."""
+        part = copy.copy(self)
+        for name in ("Vt", "D", "s2", "sc", "kept", "s2_gn"):
+            setattr(part, name, cut(getattr(self, name)))
+        return part
 
     def coef(self, lam):
         """a(λ) per run, for λ > 0."""

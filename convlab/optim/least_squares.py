@@ -36,7 +36,7 @@ from convlab.backend import array_namespace, to_numpy
 from convlab.backend.checks import count, hyper
 from convlab.errors import ArgumentError, ShapeError
 from convlab.optim.base import Optimizer
-from convlab.optim.damped import DampedModel, any_run, lmpar, reduced_problem, row_norm
+from convlab.optim.damped import DampedModel, lmpar, reduced_problem, row_norm
 from convlab.optim.line_search import make_line_search
 from convlab.optim.loop import run
 from convlab.optim.null_probe import probe_start
@@ -217,45 +217,108 @@ def _measure(xp, f, f_new, lam, dh2, jh2, x_norm, trial_norm) -> _Trial:
     return _Trial(lam, xp.sqrt(dh2), x_norm, trial_norm, actual, blowup, predicted, slope, ratio)
 
 
-def _trials(opt: _Damped, oracle, x, f, model: DampedModel, ctl, skip, left=None):
+SHED_ROWS = 32  # below this many rows an array operation costs the same (NumPy: ~1 µs)
+
+
+def _trials(opt: _Damped, oracle, x, f, model: DampedModel, ctl, skip, left=None, trials=None):
     """``lmder``'s inner loop for one Jacobian, per run: trial steps from x until one is
     accepted or a stopping test holds (runs in ``skip`` take none); ``opt`` picks each trial's
     λ from its per-run control arrays ``ctl`` and judges the trial.  ``left``: the residual
     evaluations each run may still make (``None``: no budget); as in ``lmder``, a run whose
     trial spends the last one and meets no test ends there, its step taken if accepted.
+    ``trials``: the most to make (default ``opt.max_trials``).  Once at most half the rows of
+    a batch are pending (and at least ``SHED_ROWS`` are not), the later trials are made for
+    the pending rows alone (:func:`_on_rows`), each with the arithmetic it has in the batch.
 
     Returns (x, ctl, met, pending, rejected, tried, spent): met — a stopping test held;
     pending — still no acceptable step after ``opt.max_trials``; rejected, tried — the trials
     rejected and made, per run; spent — the budget ran out.
     """
-    xp, tol = model.xp, opt.tol
-    new_x, met = x, skip
-    pending, rejected = ~met, xp.zeros_like(met, dtype=xp.int64)
-    tried, spent = rejected, xp.zeros_like(met)
+    xp = model.xp
+    trials = opt.max_trials if trials is None else trials
+    zero = xp.zeros_like(skip, dtype=xp.int64)
+    out = (x, ctl, skip, ~skip, zero, zero, xp.zeros_like(skip))
     x_norm = row_norm(xp, model.D * x)
-    for _ in range(opt.max_trials):
-        if not any_run(xp, pending):
+    for k in range(trials):
+        live = to_numpy(out[3])
+        if not live.any():
             break
-        lam, a = opt._damping(model, ctl)
-        h, dh2, jh2 = model.step(a)
-        trial = x + h
-        f_new = _half_sq(xp, oracle.residual(trial))
-        t = _measure(xp, f, f_new, lam, dh2, jh2, x_norm, row_norm(xp, model.D * trial))
-        judged, accept, small = opt._judge(xp, ctl, t)
-        flat = (xp.abs(t.actual) <= tol.ftol) & (t.predicted <= tol.ftol) & (t.ratio <= 2.0)
-        accept, stop = accept & pending, (small | flat) & pending
-        if pending.ndim == 0:  # a single run is pending here
-            ctl = judged
-        else:
-            ctl = tuple(xp.where(pending, n, o) for n, o in zip(judged, ctl, strict=True))
-        new_x = _choose(xp, accept, trial, new_x)
-        met = met | stop
-        rejected = rejected + xp.astype(pending & ~accept, xp.int64)
-        tried = tried + xp.astype(pending, xp.int64)
-        if left is not None:
-            spent = spent | (pending & ~stop & (tried >= left))
-        pending = pending & ~accept & ~stop & ~spent
-    return new_x, ctl, met, pending, rejected, tried, spent
+        if k > 0 and live.ndim == 1 and _worth_cutting(live):
+            return _shed(opt, oracle, (x, f, model, left), out, live, trials - k)
+        out = _trial(opt, oracle, x, f, model, x_norm, left, out)
+    return out
+
+
+def _worth_cutting(live: np.ndarray) -> bool:
+    """At most half the rows are live, and at least ``SHED_ROWS`` are not."""
+    going = int(np.count_nonzero(live))
+    return 2 * going <= live.size and live.size - going >= SHED_ROWS
+
+
+def _shed(opt: _Damped, oracle, problem, out, live: np.ndarray, trials: int):
+    """The remaining ``trials`` of :func:`_trials` (``problem`` = its x, f, model and left)
+    made for the rows pending in its record ``out`` (host mask ``live``) alone."""
+    x, f, model, left = problem
+    _, ctl, _, pending, _, tried, _ = out
+
+    def sub(cut):
+        rest = None if left is None else cut(left - tried)
+        args = (cut(x), cut(f), model.rows(cut), tuple(cut(c) for c in ctl), cut(~pending), rest)
+        return _trials(opt, oracle, *args, trials)
+
+    return _on_rows(model.xp, live, out, sub)
+
+
+def _trial(opt: _Damped, oracle, x, f, model: DampedModel, x_norm, left, out):
+    """One trial step from x of each run pending in ``out`` (:func:`_trials`'s record)."""
+    xp, tol = model.xp, opt.tol
+    new_x, ctl, met, pending, rejected, tried, spent = out
+    lam, a = opt._damping(model, ctl)
+    h, dh2, jh2 = model.step(a)
+    trial = x + h
+    f_new = _half_sq(xp, oracle.residual(trial))
+    t = _measure(xp, f, f_new, lam, dh2, jh2, x_norm, row_norm(xp, model.D * trial))
+    judged, accept, small = opt._judge(xp, ctl, t)
+    flat = (xp.abs(t.actual) <= tol.ftol) & (t.predicted <= tol.ftol) & (t.ratio <= 2.0)
+    accept, stop = accept & pending, (small | flat) & pending
+    if pending.ndim == 0:  # a single run is pending here
+        ctl = judged
+    else:
+        ctl = tuple(xp.where(pending, n, o) for n, o in zip(judged, ctl, strict=True))
+    rejected = rejected + xp.astype(pending & ~accept, xp.int64)
+    tried = tried + xp.astype(pending, xp.int64)
+    if left is not None:
+        spent = spent | (pending & ~stop & (tried >= left))
+    pending = pending & ~accept & ~stop & ~spent
+    return _choose(xp, accept, trial, new_x), ctl, met | stop, pending, rejected, tried, spent
+
+
+def _on_rows(xp, live: np.ndarray, out: tuple, sub):
+    """:func:`_trials`'s record ``out`` with the rows in ``live`` (host mask) replaced by
+    ``sub(cut)``'s record for them, ``cut`` taking those rows of a per-run array; the other
+    rows keep their point, control and counts, and are not pending."""
+    new_x, ctl, met, pending, rejected, tried, spent = out
+    device = new_x.device
+    idx = xp.asarray(np.flatnonzero(live), device=device)
+    pos = xp.asarray(np.cumsum(live) - 1, device=device)  # each row's place among the live
+
+    def cut(a):
+        return xp.take(a, idx, axis=0)
+
+    def back(a):  # the live rows' values spread back to the batch (others: any live row's)
+        return xp.take(a, pos, axis=0)
+
+    s_x, s_ctl, s_met, s_pending, s_rejected, s_tried, s_spent = sub(cut)
+    keep = xp.asarray(live, device=device)
+    return (
+        xp.where(keep[:, None], back(s_x), new_x),
+        tuple(xp.where(keep, back(n), o) for n, o in zip(s_ctl, ctl, strict=True)),
+        met | (keep & back(s_met)),
+        keep & back(s_pending),
+        rejected + xp.where(keep, back(s_rejected), 0),
+        tried + xp.where(keep, back(s_tried), 0),
+        spent | (keep & back(s_spent)),
+    )
 
 
 def _live_trials(opt: _Damped, oracle, x, f, parts, ctl, skip, left):
@@ -268,30 +331,18 @@ def _live_trials(opt: _Damped, oracle, x, f, parts, ctl, skip, left):
     live = None if x.ndim == 1 else ~to_numpy(skip)
     if live is None or live.all() or not live.any():
         return _trials(opt, oracle, x, f, DampedModel(B, b, D, rcond), ctl, skip, left)
-    xp, device = array_namespace(x), x.device
-    idx = xp.asarray(np.flatnonzero(live), device=device)
-    pos = xp.asarray(np.cumsum(live) - 1, device=device)  # each run's row among the live ones
+    xp = array_namespace(x)
+    zero = xp.zeros_like(skip, dtype=xp.int64)
+    none = xp.zeros_like(skip)
 
-    def cut(a):
-        return xp.take(a, idx, axis=0)
+    def sub(cut):
+        model = DampedModel(cut(B), cut(b), cut(D), rcond)
+        rest = None if left is None else cut(left)
+        return _trials(
+            opt, oracle, cut(x), cut(f), model, tuple(cut(c) for c in ctl), cut(skip), rest
+        )
 
-    def back(a):  # rows of the live runs spread back to the batch (others: any live row)
-        return xp.take(a, pos, axis=0)
-
-    model = DampedModel(cut(B), cut(b), cut(D), rcond)
-    live_ctl, live_left = tuple(cut(c) for c in ctl), None if left is None else cut(left)
-    out = _trials(opt, oracle, cut(x), cut(f), model, live_ctl, cut(skip), live_left)
-    new_x, new_ctl, met, pending, rejected, tried, spent = out
-    keep = xp.asarray(live, device=device)
-    return (
-        xp.where(keep[:, None], back(new_x), x),
-        tuple(xp.where(keep, back(n), o) for n, o in zip(new_ctl, ctl, strict=True)),
-        skip | (keep & back(met)),
-        keep & back(pending),
-        xp.where(keep, back(rejected), 0),
-        xp.where(keep, back(tried), 0),
-        keep & back(spent),
-    )
+    return _on_rows(xp, live, (x, ctl, skip, none, zero, zero, none), sub)
 
 
 def _choose(xp, accept, trial, x):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 import pytest
 from scipy.optimize import least_squares as scipy_least_squares
@@ -540,3 +542,25 @@ def test_lm_max_nfev_counts_each_run_of_a_batch_apart(backend):
         assert batch.status[r] == one.status and batch.n_steps[r] == one.n_steps
         np.testing.assert_allclose(to_numpy(batch.x)[r], to_numpy(one.x), rtol=1e-8)
     assert set(batch.status) == {"converged", "max_steps"}
+
+
+def test_trials_made_for_the_pending_rows_alone_change_no_bit(backend, monkeypatch):
+    # 200 DanWood starts: after a step's first trial most runs are done, and the later trials
+    # are made for the pending rows alone (SHED_ROWS); each run's arithmetic is the same, so
+    # the whole trace is, bit for bit (torch: its batched kernels round by batch size).
+    rng = np.random.default_rng(5)
+    starts = np.asarray(DANWOOD.certified) * 10.0 ** rng.uniform(-1, 1, size=(200, 2))
+    residual, jacobian = _power_law(backend)
+
+    def fit():
+        problem = LeastSquares(residual, jacobian, backend.asarray(starts))
+        return run(problem, LevenbergMarquardt(max_nfev=60), steps=60)
+
+    shed = fit()
+    module = sys.modules[LevenbergMarquardt.__module__]  # (the package exports a function
+    monkeypatch.setattr(module, "SHED_ROWS", 10**9)  # of the module's name)
+    whole = fit()
+    assert shed.status == whole.status and np.array_equal(shed.n_steps, whole.n_steps)
+    assert shed.counts == whole.counts
+    rtol = 1e-8 if backend.name == "torch" else 0.0
+    np.testing.assert_allclose(to_numpy(shed.x), to_numpy(whole.x), rtol=rtol, atol=0.0)
