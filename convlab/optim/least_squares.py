@@ -30,8 +30,6 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-import numpy as np
-
 from convlab.backend import array_namespace, to_numpy
 from convlab.backend.checks import count, hyper
 from convlab.errors import ArgumentError, ShapeError
@@ -41,6 +39,7 @@ from convlab.optim.line_search import make_line_search
 from convlab.optim.loop import run
 from convlab.optim.null_probe import probe_start
 from convlab.optim.stopping import Stop
+from convlab.optim.trials import Trial, half_sq, live_trials
 
 
 class Tolerances(NamedTuple):
@@ -103,11 +102,6 @@ def _gradient_test(xp, g, colsq, rr, gtol: float):
     return (xp.max(cos, axis=-1) <= gtol) | (rr == 0)
 
 
-def _half_sq(xp, r):
-    """½‖r‖² per run (NaN or inf for a non-finite residual: no acceptance test passes it)."""
-    return 0.5 * xp.vecdot(r, r)
-
-
 class GaussNewton(Optimizer):
     r"""Gauss–Newton: x_{t+1} = x_t + α h_t, h_t = −J⁺r, the minimum-norm solution of
     min_h ‖J h + r‖ (Nocedal & Wright 2006, §10.3).
@@ -146,14 +140,14 @@ class GaussNewton(Optimizer):
         if self.line_search is None:
             new = params + h
         else:
-            new = self.line_search(oracle, params, _half_sq(xp, r), grad, h, step0=1.0).x
-        f = _half_sq(xp, r)
+            new = self.line_search(oracle, params, half_sq(xp, r), grad, h, step0=1.0).x
+        f = half_sq(xp, r)
         held = to_numpy(_gradient_test(xp, grad, xp.vecdot(J, J, axis=-2), 2 * f, self.tol.gtol))
         stop = probe_start(oracle, params, r, J, held) if state.count == 0 else None
         done = (
             held
             | _small_step(new - params, params, None, self.tol.xtol)
-            | _small_reduction(f, _half_sq(xp, oracle.residual(new)), None, self.tol.ftol)
+            | _small_reduction(f, half_sq(xp, oracle.residual(new)), None, self.tol.ftol)
         )
         if stop is None and done.any():
             stop = Stop(done, "converged", "Gauss–Newton met ftol, xtol or gtol")
@@ -190,175 +184,12 @@ def _small_reduction(f, f_new, pred, ftol: float):
     return to_numpy(ok | (f_new == 0))
 
 
-class _Trial(NamedTuple):
-    """One trial step x + h, in ``lmder``'s relative terms (each entry per run)."""
-
-    lam: Any  # λ of the step
-    step_norm: Any  # ‖D h‖
-    x_norm: Any  # ‖D x‖
-    trial_norm: Any  # ‖D (x + h)‖
-    actual: Any  # 1 − f(x+h)/f(x), or −1 when f(x+h) ≥ 100 f(x) or is not finite
-    blowup: Any  # a measured rise: f(x+h) finite and ≥ 100 f(x)
-    predicted: Any  # (½‖Jh‖² + λ‖Dh‖²)/f(x): the model's relative reduction
-    slope: Any  # −(‖Jh‖² + λ‖Dh‖²)/(2f(x)): the model's relative derivative along h
-    ratio: Any  # the gain ratio ρ = actual / predicted (0 when nothing is predicted)
-
-
-def _measure(xp, f, f_new, lam, dh2, jh2, x_norm, trial_norm) -> _Trial:
-    """The trial's reductions (a run with f = 0 has met gtol and takes no trial).  A trial
-    whose f(x + h) overflowed (or is NaN) has actual = −1, like a blow-up, but is not one:
-    :meth:`LevenbergMarquardt._judge` shrinks Δ by the quadratic rule there."""
-    finite = xp.isfinite(f_new)
-    blowup = finite & (f_new >= 100.0 * f)
-    actual = xp.where(blowup | ~finite, -1.0, 1.0 - f_new / f)
-    predicted = (0.5 * jh2 + lam * dh2) / f
-    ratio = xp.where(predicted > 0, actual / predicted, 0.0)
-    slope = -(jh2 + lam * dh2) / (2.0 * f)
-    return _Trial(lam, xp.sqrt(dh2), x_norm, trial_norm, actual, blowup, predicted, slope, ratio)
-
-
-SHED_ROWS = 32  # below this many rows an array operation costs the same (NumPy: ~1 µs)
-
-
-def _trials(opt: _Damped, oracle, x, f, model: DampedModel, ctl, skip, left=None, trials=None):
-    """``lmder``'s inner loop for one Jacobian, per run: trial steps from x until one is
-    accepted or a stopping test holds (runs in ``skip`` take none); ``opt`` picks each trial's
-    λ from its per-run control arrays ``ctl`` and judges the trial.  ``left``: the residual
-    evaluations each run may still make (``None``: no budget); as in ``lmder``, a run whose
-    trial spends the last one and meets no test ends there, its step taken if accepted.
-    ``trials``: the most to make (default ``opt.max_trials``).  Once at most half the rows of
-    a batch are pending (and at least ``SHED_ROWS`` are not), the later trials are made for
-    the pending rows alone (:func:`_on_rows`), each with the arithmetic it has in the batch.
-
-    Returns (x, ctl, met, pending, rejected, tried, spent): met — a stopping test held;
-    pending — still no acceptable step after ``opt.max_trials``; rejected, tried — the trials
-    rejected and made, per run; spent — the budget ran out.
-    """
-    xp = model.xp
-    trials = opt.max_trials if trials is None else trials
-    zero = xp.zeros_like(skip, dtype=xp.int64)
-    out = (x, ctl, skip, ~skip, zero, zero, xp.zeros_like(skip))
-    x_norm = row_norm(xp, model.D * x)
-    for k in range(trials):
-        live = to_numpy(out[3])
-        if not live.any():
-            break
-        if k > 0 and live.ndim == 1 and _worth_cutting(live):
-            return _shed(opt, oracle, (x, f, model, left), out, live, trials - k)
-        out = _trial(opt, oracle, x, f, model, x_norm, left, out)
-    return out
-
-
-def _worth_cutting(live: np.ndarray) -> bool:
-    """At most half the rows are live, and at least ``SHED_ROWS`` are not."""
-    going = int(np.count_nonzero(live))
-    return 2 * going <= live.size and live.size - going >= SHED_ROWS
-
-
-def _shed(opt: _Damped, oracle, problem, out, live: np.ndarray, trials: int):
-    """The remaining ``trials`` of :func:`_trials` (``problem`` = its x, f, model and left)
-    made for the rows pending in its record ``out`` (host mask ``live``) alone."""
-    x, f, model, left = problem
-    _, ctl, _, pending, _, tried, _ = out
-
-    def sub(cut):
-        rest = None if left is None else cut(left - tried)
-        args = (cut(x), cut(f), model.rows(cut), tuple(cut(c) for c in ctl), cut(~pending), rest)
-        return _trials(opt, oracle, *args, trials)
-
-    return _on_rows(model.xp, live, out, sub)
-
-
-def _trial(opt: _Damped, oracle, x, f, model: DampedModel, x_norm, left, out):
-    """One trial step from x of each run pending in ``out`` (:func:`_trials`'s record)."""
-    xp, tol = model.xp, opt.tol
-    new_x, ctl, met, pending, rejected, tried, spent = out
-    lam, a = opt._damping(model, ctl)
-    h, dh2, jh2 = model.step(a)
-    trial = x + h
-    f_new = _half_sq(xp, oracle.residual(trial))
-    t = _measure(xp, f, f_new, lam, dh2, jh2, x_norm, row_norm(xp, model.D * trial))
-    judged, accept, small = opt._judge(xp, ctl, t)
-    flat = (xp.abs(t.actual) <= tol.ftol) & (t.predicted <= tol.ftol) & (t.ratio <= 2.0)
-    accept, stop = accept & pending, (small | flat) & pending
-    if pending.ndim == 0:  # a single run is pending here
-        ctl = judged
-    else:
-        ctl = tuple(xp.where(pending, n, o) for n, o in zip(judged, ctl, strict=True))
-    rejected = rejected + xp.astype(pending & ~accept, xp.int64)
-    tried = tried + xp.astype(pending, xp.int64)
-    if left is not None:
-        spent = spent | (pending & ~stop & (tried >= left))
-    pending = pending & ~accept & ~stop & ~spent
-    return _choose(xp, accept, trial, new_x), ctl, met | stop, pending, rejected, tried, spent
-
-
-def _on_rows(xp, live: np.ndarray, out: tuple, sub):
-    """:func:`_trials`'s record ``out`` with the rows in ``live`` (host mask) replaced by
-    ``sub(cut)``'s record for them, ``cut`` taking those rows of a per-run array; the other
-    rows keep their point, control and counts, and are not pending."""
-    new_x, ctl, met, pending, rejected, tried, spent = out
-    device = new_x.device
-    idx = xp.asarray(np.flatnonzero(live), device=device)
-    pos = xp.asarray(np.cumsum(live) - 1, device=device)  # each row's place among the live
-
-    def cut(a):
-        return xp.take(a, idx, axis=0)
-
-    def back(a):  # the live rows' values spread back to the batch (others: any live row's)
-        return xp.take(a, pos, axis=0)
-
-    s_x, s_ctl, s_met, s_pending, s_rejected, s_tried, s_spent = sub(cut)
-    keep = xp.asarray(live, device=device)
-    return (
-        xp.where(keep[:, None], back(s_x), new_x),
-        tuple(xp.where(keep, back(n), o) for n, o in zip(s_ctl, ctl, strict=True)),
-        met | (keep & back(s_met)),
-        keep & back(s_pending),
-        rejected + xp.where(keep, back(s_rejected), 0),
-        tried + xp.where(keep, back(s_tried), 0),
-        spent | (keep & back(s_spent)),
-    )
-
-
-def _live_trials(opt: _Damped, oracle, x, f, parts, ctl, skip, left):
-    """:func:`_trials` for the runs not in ``skip`` only, with the model (B, b, D, rcond) =
-    ``parts`` built for them alone: in a batch whose runs have mostly finished, the SVD and
-    the trial steps cost what the remaining runs need.  Each run's arithmetic is the one it
-    would have in the full batch; the others keep their point and control, and count as met.
-    """
-    B, b, D, rcond = parts
-    live = None if x.ndim == 1 else ~to_numpy(skip)
-    if live is None or live.all() or not live.any():
-        return _trials(opt, oracle, x, f, DampedModel(B, b, D, rcond), ctl, skip, left)
-    xp = array_namespace(x)
-    zero = xp.zeros_like(skip, dtype=xp.int64)
-    none = xp.zeros_like(skip)
-
-    def sub(cut):
-        model = DampedModel(cut(B), cut(b), cut(D), rcond)
-        rest = None if left is None else cut(left)
-        return _trials(
-            opt, oracle, cut(x), cut(f), model, tuple(cut(c) for c in ctl), cut(skip), rest
-        )
-
-    return _on_rows(xp, live, (x, ctl, skip, none, zero, zero, none), sub)
-
-
-def _choose(xp, accept, trial, x):
-    """x + h where accepted.  A single run gets the trial array itself, whose residual the
-    oracle remembers by identity (the run loop's evaluation there is then free)."""
-    if x.ndim == 1:
-        return trial if bool(accept) else x
-    return xp.where(accept[..., None], trial, x)
-
-
 class _Damped(Optimizer):
     """What :class:`Levenberg` and :class:`LevenbergMarquardt` share: per Jacobian, one
     reduction and SVD (:class:`~convlab.optim.damped.DampedModel`), the gradient test, then
-    :func:`_trials`.  A subclass sets the damping: ``_prepare`` (D and the first λ or Δ),
-    ``_control`` (its per-run arrays), ``_damping`` (λ and a(λ) of a trial) and ``_judge``
-    (accept, update, xtol)."""
+    the trial steps (:mod:`convlab.optim.trials`).  A subclass sets the damping: ``_prepare``
+    (D and the first λ or Δ), ``_control`` (its per-run arrays), ``_damping`` (λ and a(λ) of
+    a trial) and ``_judge`` (accept, update, xtol)."""
 
     title = "damped Gauss–Newton"
     tall_only = False  # Marquardt's scaling needs m ≥ d, as in MINPACK
@@ -380,11 +211,11 @@ class _Damped(Optimizer):
         xp = array_namespace(J)
         B, b, colsq = reduced_problem(J, r)
         state, D = self._prepare(xp, params, colsq, state)
-        f = _half_sq(xp, r)
+        f = half_sq(xp, r)
         skip = _gradient_test(xp, grad, colsq, 2 * f, self.tol.gtol) | state.done
         start = probe_start(oracle, params, r, J, to_numpy(skip)) if state.count == 0 else None
         rcond = max(m, d) * xp.finfo(J.dtype).eps
-        x, ctl, met, pending, rejected, tried, spent = _live_trials(
+        x, ctl, met, pending, rejected, tried, spent = live_trials(
             self, oracle, params, f, (B, b, D, rcond), self._control(state), skip, self._left(state)
         )
         n_rejected = int(to_numpy(xp.sum(rejected)))
@@ -519,7 +350,7 @@ class LevenbergMarquardt(_Damped):
     def _damping(model: DampedModel, ctl):
         return lmpar(model, ctl[1], ctl[0])
 
-    def _judge(self, xp, ctl, t: _Trial):
+    def _judge(self, xp, ctl, t: Trial):
         """``lmder``'s update of Δ and λ from ρ; accept ρ ≥ 10⁻⁴; xtol: Δ ≤ xtol·‖D x‖.
         μ below 0.1, or not a number (f(x) itself not finite), is 0.1."""
         _, radius, fresh = ctl
@@ -599,7 +430,7 @@ class Levenberg(_Damped):
     def _damping(model: DampedModel, ctl):
         return ctl[0], model.coef(ctl[0])
 
-    def _judge(self, xp, ctl, t: _Trial):
+    def _judge(self, xp, ctl, t: Trial):
         """MNT 2004 eq. (3.16)-(3.17): shrink λ smoothly on success, grow it by ν on failure."""
         lam, nu = ctl
         accept = t.ratio > 0
