@@ -30,17 +30,16 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-import numpy as np
-
 from convlab.backend import array_namespace, to_numpy
 from convlab.backend.checks import hyper
 from convlab.errors import ArgumentError, ShapeError, count
 from convlab.optim.base import Optimizer
-from convlab.optim.damped import DampedModel, any_run, lmpar, reduced_problem, row_norm
+from convlab.optim.damped import DampedModel, lmpar, reduced_problem, row_norm
 from convlab.optim.line_search import make_line_search
 from convlab.optim.loop import run
 from convlab.optim.null_probe import probe_start
 from convlab.optim.stopping import Stop
+from convlab.optim.trials import Trial, half_sq, live_trials
 
 
 class Tolerances(NamedTuple):
@@ -63,6 +62,7 @@ class LMState(NamedTuple):
     fresh: Any  # per run: no step accepted yet (Δ is then clipped to the trial's ‖D h‖)
     done: Any  # per run: a stopping test held (the run takes no more trials)
     n_rejected: int  # trial steps rejected so far (each cost one residual evaluation)
+    nfev: Any = None  # per run: residual evaluations as ``lmder`` counts them (x₀, each trial)
     stop: Stop | None = None
 
 
@@ -100,11 +100,6 @@ def _gradient_test(xp, g, colsq, rr, gtol: float):
     den = xp.sqrt(colsq * rr[..., None])
     cos = xp.abs(g) / xp.where(den > 0, den, 1.0)
     return (xp.max(cos, axis=-1) <= gtol) | (rr == 0)
-
-
-def _half_sq(xp, r):
-    """½‖r‖² per run (NaN or inf for a non-finite residual: no acceptance test passes it)."""
-    return 0.5 * xp.vecdot(r, r)
 
 
 class GaussNewton(Optimizer):
@@ -145,14 +140,14 @@ class GaussNewton(Optimizer):
         if self.line_search is None:
             new = params + h
         else:
-            new = self.line_search(oracle, params, _half_sq(xp, r), grad, h, step0=1.0).x
-        f = _half_sq(xp, r)
+            new = self.line_search(oracle, params, half_sq(xp, r), grad, h, step0=1.0).x
+        f = half_sq(xp, r)
         held = to_numpy(_gradient_test(xp, grad, xp.vecdot(J, J, axis=-2), 2 * f, self.tol.gtol))
         stop = probe_start(oracle, params, r, J, held) if state.count == 0 else None
         done = (
             held
             | _small_step(new - params, params, None, self.tol.xtol)
-            | _small_reduction(f, _half_sq(xp, oracle.residual(new)), None, self.tol.ftol)
+            | _small_reduction(f, half_sq(xp, oracle.residual(new)), None, self.tol.ftol)
         )
         if stop is None and done.any():
             stop = Stop(done, "converged", "Gauss–Newton met ftol, xtol or gtol")
@@ -189,114 +184,12 @@ def _small_reduction(f, f_new, pred, ftol: float):
     return to_numpy(ok | (f_new == 0))
 
 
-class _Trial(NamedTuple):
-    """One trial step x + h, in ``lmder``'s relative terms (each entry per run)."""
-
-    lam: Any  # λ of the step
-    step_norm: Any  # ‖D h‖
-    x_norm: Any  # ‖D x‖
-    trial_norm: Any  # ‖D (x + h)‖
-    actual: Any  # 1 − f(x+h)/f(x), or −1 when f(x+h) ≥ 100 f(x) or is not finite
-    blowup: Any  # a measured rise: f(x+h) finite and ≥ 100 f(x)
-    predicted: Any  # (½‖Jh‖² + λ‖Dh‖²)/f(x): the model's relative reduction
-    slope: Any  # −(‖Jh‖² + λ‖Dh‖²)/(2f(x)): the model's relative derivative along h
-    ratio: Any  # the gain ratio ρ = actual / predicted (0 when nothing is predicted)
-
-
-def _measure(xp, f, f_new, lam, dh2, jh2, x_norm, trial_norm) -> _Trial:
-    """The trial's reductions (a run with f = 0 has met gtol and takes no trial).  A trial
-    whose f(x + h) overflowed (or is NaN) has actual = −1, like a blow-up, but is not one:
-    :meth:`LevenbergMarquardt._judge` shrinks Δ by the quadratic rule there."""
-    finite = xp.isfinite(f_new)
-    blowup = finite & (f_new >= 100.0 * f)
-    actual = xp.where(blowup | ~finite, -1.0, 1.0 - f_new / f)
-    predicted = (0.5 * jh2 + lam * dh2) / f
-    ratio = xp.where(predicted > 0, actual / predicted, 0.0)
-    slope = -(jh2 + lam * dh2) / (2.0 * f)
-    return _Trial(lam, xp.sqrt(dh2), x_norm, trial_norm, actual, blowup, predicted, slope, ratio)
-
-
-def _trials(opt: _Damped, oracle, x, f, model: DampedModel, ctl, skip):
-    """``lmder``'s inner loop for one Jacobian, per run: trial steps from x until one is
-    accepted or a stopping test holds (runs in ``skip`` take none); ``opt`` picks each trial's
-    λ from its per-run control arrays ``ctl`` and judges the trial.
-
-    Returns (x, ctl, met, pending, rejected): met — a stopping test held; pending — still no
-    acceptable step after ``opt.max_trials``; rejected — the trials rejected, per run.
-    """
-    xp, tol = model.xp, opt.tol
-    new_x, met = x, skip
-    pending, rejected = ~met, xp.zeros_like(met, dtype=xp.int64)
-    x_norm = row_norm(xp, model.D * x)
-    for _ in range(opt.max_trials):
-        if not any_run(xp, pending):
-            break
-        lam, a = opt._damping(model, ctl)
-        h, dh2, jh2 = model.step(a)
-        trial = x + h
-        f_new = _half_sq(xp, oracle.residual(trial))
-        t = _measure(xp, f, f_new, lam, dh2, jh2, x_norm, row_norm(xp, model.D * trial))
-        judged, accept, small = opt._judge(xp, ctl, t)
-        flat = (xp.abs(t.actual) <= tol.ftol) & (t.predicted <= tol.ftol) & (t.ratio <= 2.0)
-        accept, stop = accept & pending, (small | flat) & pending
-        if pending.ndim == 0:  # a single run is pending here
-            ctl = judged
-        else:
-            ctl = tuple(xp.where(pending, n, o) for n, o in zip(judged, ctl, strict=True))
-        new_x = _choose(xp, accept, trial, new_x)
-        met = met | stop
-        rejected = rejected + xp.astype(pending & ~accept, xp.int64)
-        pending = pending & ~accept & ~stop
-    return new_x, ctl, met, pending, rejected
-
-
-def _live_trials(opt: _Damped, oracle, x, f, parts, ctl, skip):
-    """:func:`_trials` for the runs not in ``skip`` only, with the model (B, b, D, rcond) =
-    ``parts`` built for them alone: in a batch whose runs have mostly finished, the SVD and
-    the trial steps cost what the remaining runs need.  Each run's arithmetic is the one it
-    would have in the full batch; the others keep their point and control, and count as met.
-    """
-    B, b, D, rcond = parts
-    live = None if x.ndim == 1 else ~to_numpy(skip)
-    if live is None or live.all() or not live.any():
-        return _trials(opt, oracle, x, f, DampedModel(B, b, D, rcond), ctl, skip)
-    xp, device = array_namespace(x), x.device
-    idx = xp.asarray(np.flatnonzero(live), device=device)
-    pos = xp.asarray(np.cumsum(live) - 1, device=device)  # each run's row among the live ones
-
-    def cut(a):
-        return xp.take(a, idx, axis=0)
-
-    def back(a):  # rows of the live runs spread back to the batch (others: any live row)
-        return xp.take(a, pos, axis=0)
-
-    model = DampedModel(cut(B), cut(b), cut(D), rcond)
-    out = _trials(opt, oracle, cut(x), cut(f), model, tuple(cut(c) for c in ctl), cut(skip))
-    new_x, new_ctl, met, pending, rejected = out
-    keep = xp.asarray(live, device=device)
-    return (
-        xp.where(keep[:, None], back(new_x), x),
-        tuple(xp.where(keep, back(n), o) for n, o in zip(new_ctl, ctl, strict=True)),
-        skip | (keep & back(met)),
-        keep & back(pending),
-        xp.where(keep, back(rejected), 0),
-    )
-
-
-def _choose(xp, accept, trial, x):
-    """x + h where accepted.  A single run gets the trial array itself, whose residual the
-    oracle remembers by identity (the run loop's evaluation there is then free)."""
-    if x.ndim == 1:
-        return trial if bool(accept) else x
-    return xp.where(accept[..., None], trial, x)
-
-
 class _Damped(Optimizer):
     """What :class:`Levenberg` and :class:`LevenbergMarquardt` share: per Jacobian, one
     reduction and SVD (:class:`~convlab.optim.damped.DampedModel`), the gradient test, then
-    :func:`_trials`.  A subclass sets the damping: ``_prepare`` (D and the first λ or Δ),
-    ``_control`` (its per-run arrays), ``_damping`` (λ and a(λ) of a trial) and ``_judge``
-    (accept, update, xtol)."""
+    the trial steps (:mod:`convlab.optim.trials`).  A subclass sets the damping: ``_prepare``
+    (D and the first λ or Δ), ``_control`` (its per-run arrays), ``_damping`` (λ and a(λ) of
+    a trial) and ``_judge`` (accept, update, xtol)."""
 
     title = "damped Gauss–Newton"
     tall_only = False  # Marquardt's scaling needs m ≥ d, as in MINPACK
@@ -318,29 +211,40 @@ class _Damped(Optimizer):
         xp = array_namespace(J)
         B, b, colsq = reduced_problem(J, r)
         state, D = self._prepare(xp, params, colsq, state)
-        f = _half_sq(xp, r)
+        f = half_sq(xp, r)
         skip = _gradient_test(xp, grad, colsq, 2 * f, self.tol.gtol) | state.done
         start = probe_start(oracle, params, r, J, to_numpy(skip)) if state.count == 0 else None
         rcond = max(m, d) * xp.finfo(J.dtype).eps
-        x, ctl, met, pending, rejected = _live_trials(
-            self, oracle, params, f, (B, b, D, rcond), self._control(state), skip
+        x, ctl, met, pending, rejected, tried, spent = live_trials(
+            self, oracle, params, f, (B, b, D, rcond), self._control(state), skip, self._left(state)
         )
         n_rejected = int(to_numpy(xp.sum(rejected)))
-        stop = self._stop(to_numpy(met), to_numpy(pending), start)
-        return x, self._next(state, ctl, met | pending, n_rejected, stop)
+        stop = self._stop(to_numpy(met), to_numpy(pending), start, to_numpy(spent))
+        return x, self._next(state, ctl, met | pending | spent, n_rejected, stop, tried)
 
-    def _stop(self, met, stuck, start: Stop | None) -> Stop | None:
+    def _left(self, state) -> Any:
+        """The residual evaluations each run may still make (``None``: no budget)."""
+        return None
+
+    def _stop(self, met, stuck, start: Stop | None, spent) -> Stop | None:
         """One Stop per step: a start that is not shown to be a minimum (other runs that met
-        a test, being done, stop at the next step), else no acceptable step, else met."""
+        a test, being done, stop at the next step), else no acceptable step, else a spent
+        budget (status ``max_steps``), else met.  Runs out of budget in a step that stops
+        others for one of the first two reasons stop with those."""
         stuck_message = (
             f"no acceptable step in {self.max_trials} trials: raise max_trials or check the "
             "Jacobian"
         )
+        spent_message = f"spent max_nfev = {getattr(self, 'max_nfev', None)} residual evaluations"
         if start is not None:
             extra = f"; other runs: {stuck_message}" if stuck.any() else ""
-            return Stop(start.mask | stuck, "stopped", start.message + extra)
+            extra += f"; other runs: {spent_message}" if spent.any() else ""
+            return Stop(start.mask | stuck | spent, "stopped", start.message + extra)
         if stuck.any():
-            return Stop(stuck | met, "stopped", stuck_message)
+            extra = f"; other runs: {spent_message}" if spent.any() else ""
+            return Stop(stuck | met | spent, "stopped", stuck_message + extra)
+        if spent.any():
+            return Stop(spent, "max_steps", spent_message)
         if met.any():
             return Stop(met, "converged", f"{self.title} met ftol, xtol or gtol")
         return None
@@ -383,7 +287,11 @@ class LevenbergMarquardt(_Damped):
     one is accepted or a stopping test holds, each costing one residual evaluation.
     Stopping: ftol/xtol/gtol as in the module docstring (SciPy's defaults 1e-8);
     ``max_trials`` rejected trials in a row stop the run with status ``stopped`` (each
-    rejection at least halves Δ, so the xtol test normally ends such a run first).
+    rejection at least halves Δ, so the xtol test normally ends such a run first);
+    ``max_nfev`` (default none: the run loop's ``steps`` bound the Jacobians) ends a run
+    with status ``max_steps`` once it has made that many residual evaluations, counted as
+    ``lmder`` counts them against its ``maxfev`` (one at x₀, one per trial; SciPy's
+    ``max_nfev``): after the trial that spends the last one, unless a test holds there.
     Marquardt scaling requires m ≥ d residuals (as MINPACK and SciPy's ``method="lm"``;
     m < d raises :class:`ArgumentError`).  Differences from MINPACK: the damped systems are
     solved through one SVD per Jacobian (:mod:`convlab.optim.damped`) instead of a QR per λ,
@@ -393,7 +301,7 @@ class LevenbergMarquardt(_Damped):
 
     title = "Levenberg–Marquardt"
     SCALINGS = ("marquardt", "levenberg")
-    per_run_fields = ("lam", "radius", "scale", "fresh", "done")
+    per_run_fields = ("lam", "radius", "scale", "fresh", "done", "nfev")
 
     def __init__(
         self,
@@ -404,10 +312,12 @@ class LevenbergMarquardt(_Damped):
         xtol: float = 1e-8,
         gtol: float = 1e-8,
         max_trials: int = 100,
+        max_nfev: int | None = None,
     ) -> None:
         if scaling not in self.SCALINGS:
             raise ArgumentError("scaling", f"one of {self.SCALINGS}", scaling)
         super().__init__(ftol, xtol, gtol, max_trials)
+        self.max_nfev = None if max_nfev is None else count("max_nfev", max_nfev)
         self.factor = hyper("factor", factor, low=0.0, high=None, low_open=True)
         self.scaling = scaling
         self.tall_only = scaling == "marquardt"
@@ -429,7 +339,8 @@ class LevenbergMarquardt(_Damped):
         xn = row_norm(xp, D * x)
         radius = self.factor * xp.where(xn > 0, xn, 1.0)
         first = xp.ones(tuple(radius.shape), dtype=xp.bool, device=radius.device)
-        return LMState(0, xp.zeros_like(radius), radius, D, first, ~first, 0), D
+        nfev = xp.ones(tuple(radius.shape), dtype=xp.int64, device=radius.device)  # at x₀
+        return LMState(0, xp.zeros_like(radius), radius, D, first, ~first, 0, nfev), D
 
     @staticmethod
     def _control(state: LMState) -> tuple:
@@ -439,7 +350,7 @@ class LevenbergMarquardt(_Damped):
     def _damping(model: DampedModel, ctl):
         return lmpar(model, ctl[1], ctl[0])
 
-    def _judge(self, xp, ctl, t: _Trial):
+    def _judge(self, xp, ctl, t: Trial):
         """``lmder``'s update of Δ and λ from ρ; accept ρ ≥ 10⁻⁴; xtol: Δ ≤ xtol·‖D x‖.
         μ below 0.1, or not a number (f(x) itself not finite), is 0.1."""
         _, radius, fresh = ctl
@@ -457,11 +368,14 @@ class LevenbergMarquardt(_Damped):
         x_norm = xp.where(accept, t.trial_norm, t.x_norm)
         return (lam, radius, fresh & ~accept), accept, radius <= self.tol.xtol * x_norm
 
+    def _left(self, state: LMState) -> Any:
+        return None if self.max_nfev is None else self.max_nfev - state.nfev
+
     @staticmethod
-    def _next(state: LMState, ctl, done, rejected: int, stop) -> LMState:
+    def _next(state: LMState, ctl, done, rejected: int, stop, tried) -> LMState:
         lam, radius, fresh = ctl
-        n = state.n_rejected + rejected
-        return LMState(state.count + 1, lam, radius, state.scale, fresh, done, n, stop)
+        n, nfev = state.n_rejected + rejected, state.nfev + tried
+        return LMState(state.count + 1, lam, radius, state.scale, fresh, done, n, nfev, stop)
 
 
 class Levenberg(_Damped):
@@ -516,7 +430,7 @@ class Levenberg(_Damped):
     def _damping(model: DampedModel, ctl):
         return ctl[0], model.coef(ctl[0])
 
-    def _judge(self, xp, ctl, t: _Trial):
+    def _judge(self, xp, ctl, t: Trial):
         """MNT 2004 eq. (3.16)-(3.17): shrink λ smoothly on success, grow it by ν on failure."""
         lam, nu = ctl
         accept = t.ratio > 0
@@ -527,7 +441,7 @@ class Levenberg(_Damped):
         return (lam, nu), accept, t.step_norm <= xtol * (xtol + t.x_norm)
 
     @staticmethod
-    def _next(state: LevenbergState, ctl, done, rejected: int, stop) -> LevenbergState:
+    def _next(state: LevenbergState, ctl, done, rejected: int, stop, tried) -> LevenbergState:
         lam, nu = ctl
         return LevenbergState(state.count + 1, lam, nu, done, state.n_rejected + rejected, stop)
 

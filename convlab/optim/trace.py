@@ -165,18 +165,14 @@ class BatchedTrace(_History):
 def hold_after_end(hist: dict, n_steps: np.ndarray, rows: int) -> None:
     """Set, in place, each finished run's history rows after its last step (``n_steps``) to
     that step's, as a :class:`BatchedTrace` shows a run that stopped early; ``rows``: the
-    histories' length."""
-    runs = np.flatnonzero(n_steps < rows - 1)
-    if not runs.size:
+    histories' length.  One gather per history: row t of run r comes from row min(t, n_r)."""
+    if not np.any(n_steps < rows - 1):
         return
-    last = n_steps[runs]
-    after = np.arange(rows)[:, None] > last
+    source = np.minimum(np.arange(rows)[:, None], n_steps[None, :])
     for v in hist.values():
         if v is not None:
-            part = v[:, runs]
-            mask = after.reshape(after.shape + (1,) * (v.ndim - 2))
-            np.copyto(part, part[last, np.arange(runs.size)][None], where=mask)
-            v[:, runs] = part
+            index = source.reshape(source.shape + (1,) * (v.ndim - 2))
+            v[...] = np.take_along_axis(v, index, axis=0)
 
 
 def fit_rate(err, *, model="exp", floor=None, window=None, dtype_eps=None) -> RateFit:

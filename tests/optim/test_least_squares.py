@@ -9,6 +9,7 @@ from scipy.optimize import least_squares as scipy_least_squares
 from convlab.backend import to_numpy
 from convlab.data import nist_problem
 from convlab.errors import ArgumentError, ArgumentTypeError, ShapeError
+from convlab.optim import trials as trials_module
 from convlab.optim.damped import DampedModel, lmpar, tall_qr
 from convlab.optim.least_squares import (
     GaussNewton,
@@ -508,3 +509,56 @@ def test_least_squares_needs_a_residual():
 
     with pytest.raises(ArgumentError, match="problem"):
         least_squares(Quadratic(np.eye(2)), "lm")
+
+
+@pytest.mark.parametrize("max_nfev", [3, 8, 20])
+def test_lm_max_nfev_ends_where_minpack_maxfev_does(max_nfev):
+    # lmder's maxfev (SciPy's max_nfev): x₀ and each trial cost one evaluation; the run ends
+    # after the trial that spends the last one, at SciPy's point (the same path, up to the
+    # rounding of a different factorization: 100ε relative over ≤ 20 evaluations) with
+    # SciPy's Jacobian count as its step count.
+    prob = ROSENBROCK.as_problem(1.0)
+    ref = scipy_least_squares(
+        prob.residual, prob.x0, jac=prob.jacobian, method="lm", max_nfev=max_nfev
+    )
+    assert ref.status == 0  # SciPy: "the maximum number of function evaluations is exceeded"
+    tr = run(prob, LevenbergMarquardt(max_nfev=max_nfev), steps=100)
+    assert tr.status == "max_steps" and "max_nfev" in tr.message
+    assert tr.counts["nfev"] == ref.nfev and tr.n_steps == ref.njev
+    np.testing.assert_allclose(tr.x, ref.x, rtol=100 * np.finfo(np.float64).eps)
+
+
+def test_lm_max_nfev_counts_each_run_of_a_batch_apart(backend):
+    # Two starts: one converges within the budget, the other spends it; each ends as it
+    # would alone (bit for bit on NumPy; torch's batched kernels round differently, so to
+    # the tolerance of test_batched_lm_matches_single_runs).
+    prob = ExponentialDecay(100, backend=backend.xp, device=backend.device)
+    starts = [[1.0, 1.0, 0.0], [30.0, 0.01, 5.0]]
+    opt = LevenbergMarquardt(max_nfev=6)
+    batch = run(prob, opt, steps=100, x0=backend.asarray(starts))
+    for r, x0 in enumerate(starts):
+        one = run(prob, opt, steps=100, x0=backend.asarray(x0))
+        assert batch.status[r] == one.status and batch.n_steps[r] == one.n_steps
+        np.testing.assert_allclose(to_numpy(batch.x)[r], to_numpy(one.x), rtol=1e-8)
+    assert set(batch.status) == {"converged", "max_steps"}
+
+
+def test_trials_made_for_the_pending_rows_alone_change_no_bit(backend, monkeypatch):
+    # 200 DanWood starts: after a step's first trial most runs are done, and the later trials
+    # are made for the pending rows alone (SHED_ROWS); each run's arithmetic is the same, so
+    # the whole trace is, bit for bit (torch: its batched kernels round by batch size).
+    rng = np.random.default_rng(5)
+    starts = np.asarray(DANWOOD.certified) * 10.0 ** rng.uniform(-1, 1, size=(200, 2))
+    residual, jacobian = _power_law(backend)
+
+    def fit():
+        problem = LeastSquares(residual, jacobian, backend.asarray(starts))
+        return run(problem, LevenbergMarquardt(max_nfev=60), steps=60)
+
+    shed = fit()
+    monkeypatch.setattr(trials_module, "SHED_ROWS", 10**9)
+    whole = fit()
+    assert shed.status == whole.status and np.array_equal(shed.n_steps, whole.n_steps)
+    assert shed.counts == whole.counts
+    rtol = 1e-8 if backend.name == "torch" else 0.0
+    np.testing.assert_allclose(to_numpy(shed.x), to_numpy(whole.x), rtol=rtol, atol=0.0)
