@@ -20,7 +20,7 @@ Three tables, each convlab row next to the torch program a user would write by h
    (target ≥ 1.0x, samples per second).
 
 Usage: ``OMP_NUM_THREADS=2 python bench/torch_backend.py [--device cpu|cuda|cuda:N]
-[--rows N] [--samples N] [--dtype float64|float32] [--quick]``.  With a CUDA device the same
+[--rows N] [--samples N] [--dtype float64|float32] [--table 1|2|3] [--quick]``.  With a CUDA device the same
 tables run there (times taken after ``torch.cuda.synchronize()``); without one,
 ``--device cuda`` prints why and stops.  Sides alternate and each reports its best of a few
 repeats, so a busy machine slows both alike.  This is a script that prints tables, not a test.
@@ -311,6 +311,9 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=60_000)
     parser.add_argument("--dtype", default="float64", choices=["float64", "float32"])
     parser.add_argument("--quick", action="store_true", help="small sizes, to try the script")
+    parser.add_argument(
+        "--table", type=int, choices=(1, 2, 3), action="append", help="only this table (repeatable)"
+    )
     args = parser.parse_args()
     try:
         get_namespace("torch", device=args.device)
@@ -323,10 +326,14 @@ def main() -> None:
     runs, steps, rows, n = (1024, 500, args.rows, args.samples)
     if args.quick:
         runs, steps, rows, n = 128, 100, 100_000, 4096
-    print(header(args.device), "\n")
-    print("\n".join(sweep_table(args.device, sync, runs, steps, 16, args.dtype)), "\n")
-    print("\n".join(least_squares_table(args.device, sync, rows, 100, 10)), "\n")
-    print("\n".join(mlp_table(args.device, sync, n, 3)))
+    tables = {
+        1: lambda: sweep_table(args.device, sync, runs, steps, 16, args.dtype),
+        2: lambda: least_squares_table(args.device, sync, rows, 100, 10),
+        3: lambda: mlp_table(args.device, sync, n, 3),
+    }
+    print(header(args.device))
+    for number in args.table or sorted(tables):
+        print("\n" + "\n".join(tables[number]()))
 
 
 if __name__ == "__main__":
