@@ -32,20 +32,52 @@ from convlab.optim.trace import BatchedTrace
 MODES = ("product", "zip")
 
 
-@dataclass(frozen=True)
 class SweepTable:
-    """A tidy table without pandas: ``rows`` is a list of dicts, one per run, all with the
-    keys ``columns``.  ``str(table)`` prints aligned columns; :meth:`to_pandas` and
-    :meth:`to_csv` hand it on."""
+    """A tidy table without pandas: one row per run, in the columns ``columns``.  ``rows``
+    is a list of dicts, one per run, all with those keys; ``str(table)`` prints aligned
+    columns; :meth:`to_pandas` and :meth:`to_csv` hand it on.
 
-    columns: tuple[str, ...]
-    rows: list[dict]
+    ``values`` maps each column's name to its values in run order, or to a function giving
+    them, called when the column is first read (the sweep's ``rate``, a fit over every run's
+    history, is paid for only by a caller that reads it: ``rows``, ``column("rate")``, a
+    print or a file)."""
+
+    def __init__(self, values: Mapping[str, Sequence | Callable[[], Sequence]]) -> None:
+        self._values = dict(values)
+        self._rows: list[dict] | None = None
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The columns' names, in order."""
+        return tuple(self._values)
+
+    @property
+    def rows(self) -> list[dict]:
+        """One dict per run (made on first use, then kept)."""
+        if self._rows is None:
+            names = self.columns
+            cells = zip(*(self.column(c) for c in names), strict=True)
+            self._rows = [dict(zip(names, run, strict=True)) for run in cells]
+        return self._rows
 
     def column(self, name: str) -> list:
         """The values of one column, in run order."""
-        if name not in self.columns:
+        if name not in self._values:
             raise ArgumentError("name", f"a column from {self.columns}", name)
-        return [row[name] for row in self.rows]
+        values = self._values[name]
+        if callable(values):
+            values = self._values[name] = list(values())
+        return values
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, SweepTable):
+            return NotImplemented
+        return self.columns == other.columns and self.rows == other.rows
+
+    __hash__ = None  # a table is compared by its contents, which it makes on demand
+
+    def __repr__(self) -> str:
+        return f"SweepTable(columns={self.columns!r}, rows={self.rows!r})"
 
     def to_pandas(self) -> Any:
         """The table as a ``pandas.DataFrame`` (needs pandas; :meth:`to_csv` does not)."""
@@ -120,7 +152,7 @@ def sweep(
     built, as an object).  fixed: further arguments of the optimizer class, the same
     for every run (with an optimizer object, set them when building it).
     Table columns: the grid's names, ``final_loss``, ``status``, ``n_steps`` and ``rate``
-    (the fitted linear rate, as ``trace.rate()``).
+    (the fitted linear rate, as ``trace.rate()``; fitted when the column is first read).
 
     client: a ``dask.distributed.Client`` (extra ``[distributed]``): the runs go to its
     workers in chunks of ``chunk`` runs (default: as many chunks as the cluster has worker
@@ -160,20 +192,19 @@ def sweep(
             chunk=chunk,
             progress=progress,
         )
-    names = tuple(grid)
-    final = trace.loss[trace.n_steps, np.arange(len(points))].tolist()  # one gather, not R
-    columns = zip(points, final, trace.status, trace.n_steps.tolist(), trace.rate(), strict=True)
-    rows = [
-        {
-            **dict(zip(names, p, strict=True)),
-            "final_loss": f,
-            "status": s,
-            "n_steps": n,
-            "rate": fit.rate,
-        }
-        for p, f, s, n, fit in columns
-    ]
-    return SweepResult(trace, SweepTable(names + ("final_loss", "status", "n_steps", "rate"), rows))
+    return SweepResult(trace, _table(grid, points, trace))
+
+
+def _table(grid: Mapping[str, Any], points: list[tuple], trace: BatchedTrace) -> SweepTable:
+    """The grid's columns, then ``final_loss``, ``status``, ``n_steps`` and ``rate`` (fitted
+    when first read)."""
+    runs = np.arange(len(points))
+    values: dict[str, Any] = {name: [p[i] for p in points] for i, name in enumerate(grid)}
+    values["final_loss"] = trace.loss[trace.n_steps, runs].tolist()  # one gather, not R
+    values["status"] = list(trace.status)
+    values["n_steps"] = trace.n_steps.tolist()
+    values["rate"] = lambda: [fit.rate for fit in trace.rate()]
+    return SweepTable(values)
 
 
 def _build(optimizer: Any, fixed: dict, per_run: dict, options: dict) -> Any:

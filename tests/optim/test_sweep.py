@@ -67,6 +67,18 @@ def test_rate_column_equals_each_runs_own_rate(quad):
     assert result.table.column("rate") == [f.rate for f in together]
 
 
+def test_the_rate_is_fitted_when_first_read(quad, monkeypatch):
+    """The rate column costs a fit over every run's history: made on first read, once."""
+    fits = []
+    fit = co.BatchedTrace.rate
+    monkeypatch.setattr(co.BatchedTrace, "rate", lambda self: fits.append(1) or fit(self))
+    result = co.sweep(quad, co.GD, {"lr": [0.01, 0.05]}, steps=50)
+    assert result.table.column("status") == ["max_steps", "max_steps"] and not fits
+    rows = result.table.rows
+    assert [row["rate"] for row in rows] == result.table.column("rate") and len(fits) == 1
+    assert result.table == co.sweep(quad, co.GD, {"lr": [0.01, 0.05]}, steps=50).table
+
+
 def test_shared_and_per_run_starts(backend, quad):
     x0 = backend.xp.stack([quad.x0, quad.x0 + 1.0])
     result = co.sweep(quad, co.GD, {"lr": [0.02, 0.04]}, steps=30, x0=x0)
