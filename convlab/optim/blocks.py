@@ -43,6 +43,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from convlab.backend import array_namespace, take_rows
+from convlab.optim.divergence import diverged
 
 FIRST = 16  # the first block's length
 GROWTH = 4  # later blocks: a quarter of the steps made
@@ -244,6 +245,44 @@ def likely_to_finish(loss, grad_norm, before, tol, ahead: int, ceiling) -> np.nd
             rate = np.log(g0 / grad_norm[-1]) / seen  # the log-decay per step seen
             watch |= np.log(grad_norm[-1] / tol) <= RATE_MARGIN * ahead * rate
     return watch
+
+
+def block_events(host, active, f0, limit, tol, stops) -> list[tuple[int, Any, Any]]:
+    """The steps of a checked block (host numbers ``host``, ``(k, 3, *runs)``) to look at, in
+    order: ``(i, bad, done)`` for each row :func:`event_rows` names, ``bad`` and ``done``
+    host bools over the runs (diverged, by :func:`~convlab.optim.divergence.diverged` from
+    the first losses ``f0`` and their ``limit``, or non-finite; ‖∇f‖ ≤ ``tol``).
+
+    Only the active runs that may have an event are tested step by step; two column
+    reductions rule out the rest: a non-finite number anywhere in a run's block makes its
+    sum non-finite, a loss past the ceiling makes its highest loss so, and a ‖∇f‖ at ``tol``
+    its lowest (a sum that overflows only sends a run to the step-by-step test).  A block
+    check then reads the block about twice, not a dozen times."""
+    if host.ndim == 2:  # a single run
+        bad, done = _bad(host, f0, limit), _done(host, tol)
+        return [(i, bad[i], done[i]) for i in event_rows(bad | done, active, stops)]
+    may = ~np.isfinite(host.sum(axis=(0, 1))) | diverged(host[:, 0].max(axis=0), f0, limit)
+    if tol is not None:
+        may |= host[:, 1].min(axis=0) <= tol
+    runs = np.flatnonzero(may & active)
+    part = host[:, :, runs]
+    bad, done = _bad(part, f0[runs], limit[runs]), _done(part, tol)
+    events = []
+    for i in event_rows(bad | done, active[runs], stops):
+        rows = np.zeros((2, *active.shape), dtype=bool)
+        rows[0, runs], rows[1, runs] = bad[i], done[i]
+        events.append((i, rows[0], rows[1]))
+    return events
+
+
+def _bad(host: np.ndarray, f0: Any, limit: Any) -> np.ndarray:
+    """Per step and run: a non-finite number, or a diverged loss."""
+    return ~np.isfinite(host).all(axis=1) | diverged(host[:, 0], f0, limit)
+
+
+def _done(host: np.ndarray, tol: float | None) -> np.ndarray:
+    """Per step and run: ‖∇f‖ ≤ ``tol`` (never, without one)."""
+    return np.zeros(host[:, 1].shape, dtype=bool) if tol is None else host[:, 1] <= tol
 
 
 def event_rows(event: np.ndarray, active: np.ndarray, stops: np.ndarray) -> np.ndarray:

@@ -51,7 +51,7 @@ from convlab.backend import array_namespace, to_numpy
 from convlab.backend.checks import hyper
 from convlab.errors import ArgumentError, ArgumentTypeError, count
 from convlab.optim.base import OptimizerProtocol, check_optimizer
-from convlab.optim.blocks import Blocks, event_rows
+from convlab.optim.blocks import Blocks, block_events
 from convlab.optim.compact import Compaction
 from convlab.optim.divergence import diverged, growth_limit
 from convlab.optim.hyperparams import for_runs
@@ -215,10 +215,9 @@ class _Loop:
         if not steps:
             return None
         self.host_rows.append(host)  # the histories' rows, already on the host
-        bad = ~np.isfinite(host).all(axis=1) | diverged(host[:, 0], self.f0, self.limit)
-        done = np.zeros_like(bad) if self.tol is None else host[:, 1] <= self.tol
-        for i in event_rows(bad | done, self.active, stops):
-            end = self._check_step_at(steps[i], bad[i], done[i])
+        events = block_events(host, self.active, self.f0, self.limit, self.tol, stops)
+        for i, bad, done in events:
+            end = self._check_step_at(steps[i], bad, done)
             if end is not None:
                 return end
         self.blocks.checked_through(host, self.active, self.tol, self.x, self.state)
@@ -476,11 +475,10 @@ class _Loop:
             hist = self._on_host({k: self.hist[k] for k in names})
             params = self.hist["params"]
             hist["params"] = to_numpy(self.xp.stack(params)) if params else None
-        if self.host_rows:  # in blocks, rows 1.. came to the host with the checks
-            later = np.concatenate(self.host_rows)[: len(self.times) - 1]
-            for k in names:  # the numbers checked: loss, ‖∇f‖ and dist (the probe, if recorded)
-                rows = later[:, ("loss", "grad_norm", "dist").index(k)]
-                hist[k] = np.concatenate([hist[k], rows.astype(hist[k].dtype, copy=False)])
+        for k in names if self.host_rows else ():  # in blocks, rows 1.. came with the checks
+            j = ("loss", "grad_norm", "dist").index(k)  # loss, ‖∇f‖, dist (or the probe)
+            rows = [h[:, j].astype(hist[k].dtype, copy=False) for h in self.host_rows]
+            hist[k] = np.concatenate([hist[k], *rows])[: len(self.times)]
         hist["dist"] = hist.get("dist")
         if self.n_steps.ndim == 1:
             hold_after_end(hist, self.n_steps, len(self.times))

@@ -18,6 +18,7 @@ import convlab.optim as co
 import convlab.optim.blocks as blocks
 import convlab.optim.loop as loop
 from convlab.backend import to_numpy
+from convlab.optim.divergence import diverged, growth_limit
 from convlab.problems import LinearRegression, Quadratic
 
 
@@ -139,6 +140,32 @@ def test_a_block_keeps_no_parameters_while_no_run_looks_like_finishing(backend, 
         assert all(isinstance(k, blocks._Whole) for k in kept)
     else:
         assert all(k is None for k in kept[blocks.FIRST :]) and len(kept) == 200
+
+
+def test_block_events_are_the_step_by_step_tests():
+    """The column reductions only skip runs without an event: each step is tested as by
+    ``diverged`` and ``tol`` directly — a NaN, an infinity, a loss past the ceiling, a ‖∇f‖
+    at ``tol``, finite numbers whose sum overflows (no event), an inactive run (none)."""
+    big = np.finfo(np.float64).max
+    host = np.ones((5, 3, 8))
+    host[:, 1] = np.linspace(1.0, 0.5, 5)[:, None]
+    host[2, 0, 0] = np.nan
+    host[3, 2, 1] = -np.inf
+    host[1, 0, 2] = 1e12  # past the ceiling of f0 = 1
+    host[4, 1, 3] = 1e-3  # ‖∇f‖ at tol
+    host[:, 2, 4] = big  # a sum that overflows
+    host[0, 0, 5] = np.nan  # an inactive run's
+    f0 = np.ones(8)
+    active = np.arange(8) != 5
+    limit = growth_limit(f0)
+    with np.errstate(all="ignore"):
+        events = blocks.block_events(host, active, f0, limit, 1e-2, np.zeros(5, dtype=bool))
+        bad = ~np.isfinite(host).all(axis=1) | diverged(host[:, 0], f0, limit)
+    done = host[:, 1] <= 1e-2
+    assert [i for i, *_ in events] == [1, 2, 3, 4]
+    for i, b, d in events:
+        np.testing.assert_array_equal(b, bad[i] & active)
+        np.testing.assert_array_equal(d, done[i] & active)
 
 
 @pytest.fixture
