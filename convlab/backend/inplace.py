@@ -12,8 +12,8 @@ one (``add`` with ``alpha``, ``addcmul``: torch.optim's own update), and ``y −
 more than torch's ``addmv`` (2 ms of 16 for a 10⁶ × 100 least-squares residual; for a
 matrix product plus a bias row, ``addmm`` measured no faster than the product and ``+=``).
 Each function here uses the fused form where there is one and otherwise computes exactly the
-array-API expression it names; only :func:`add_scaled` and :func:`matmul_add` on torch round
-differently (once instead of twice).
+array-API expression it names; only :func:`add_scaled` (and :func:`sub_scaled`) and
+:func:`matmul_add` on torch round differently (once instead of twice).
 """
 
 from __future__ import annotations
@@ -70,6 +70,19 @@ def add_scaled(y: Any, alpha: Any, x: Any, *, out: Any | None = None) -> Any:
     new = x * alpha
     new += y
     return new
+
+
+def sub_scaled(y: Any, alpha: Any, x: Any, *, out: Any | None = None) -> Any:
+    """``y − alpha·x``: :func:`add_scaled` of ``−alpha``, to the bit (negation is exact), but
+    without making ``−alpha`` first (on torch an array op per call: a gradient step's
+    per-run learning rates).  On torch ``sub`` (a number) or ``addcmul`` with ``value=−1``;
+    elsewhere :func:`add_scaled` itself.  ``out``: as there."""
+    if is_torch_array(y):
+        torch = sys.modules["torch"]
+        if isinstance(alpha, numbers.Real):
+            return torch.sub(y, x, alpha=float(alpha), out=out)
+        return torch.addcmul(y, x, alpha, value=-1, out=out)
+    return add_scaled(y, -alpha, x, out=out)
 
 
 def matmul_add(a: Any, b: Any, c: Any) -> Any:

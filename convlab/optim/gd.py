@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from convlab.backend.inplace import add_scaled
+from convlab.backend.inplace import sub_scaled
 from convlab.optim.base import Optimizer, check_grad
 from convlab.optim.hyperparams import check_lr, lr_at
 
@@ -37,10 +37,10 @@ class GD(Optimizer):
 
     def step(self, params, grad, state, oracle=None):
         check_grad(params, grad)
-        new = add_scaled(params, -lr_at(self, params, state.count), grad)  # fused on torch
+        new = sub_scaled(params, lr_at(self, params, state.count), grad)  # fused on torch
         return new, GDState(state.count + 1)
 
     def update(self, params, grad, state):
         check_grad(params, grad)
-        add_scaled(params, -lr_at(self, params, state.count), grad, out=params)
+        sub_scaled(params, lr_at(self, params, state.count), grad, out=params)
         return GDState(state.count + 1)

@@ -118,4 +118,5 @@ class CountingOracle:
     def _forget(self, dead: weakref.ref) -> None:
         """Drop the results at an ``x`` that no longer exists."""
         for name, entries in self._memo.items():
-            self._memo[name] = [entry for entry in entries if entry[0] is not dead]
+            if entries:  # most lists are empty: a run loop remembers value_and_grad alone
+                self._memo[name] = [entry for entry in entries if entry[0] is not dead]

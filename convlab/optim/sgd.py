@@ -7,7 +7,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from convlab.backend import array_namespace, is_array, to_numpy
-from convlab.backend.inplace import add_scaled
+from convlab.backend.inplace import add_scaled, sub_scaled
 from convlab.errors import ArgumentError
 from convlab.optim.base import Optimizer, check_grad
 from convlab.optim.hyperparams import check, check_lr, decay, lr_at
@@ -73,7 +73,7 @@ class SGD(Optimizer):
             mu = self.momentum
             buf = g if state.count == 0 else add_scaled(self._damped(g, params), mu, buf)
             g = g + mu * buf if self.nesterov else buf
-        new = add_scaled(params, -lr_at(self, params, state.count), g)  # torch.optim's update
+        new = sub_scaled(params, lr_at(self, params, state.count), g)  # torch.optim's update
         return new, SGDState(state.count + 1, buf)
 
     def update(self, params, grad, state):
@@ -87,7 +87,7 @@ class SGD(Optimizer):
             else:  # μb + (1 − τ)g over b: one pass on torch, where torch.optim makes two
                 add_scaled(self._damped(g, params), mu, buf, out=buf)
             g = g + mu * buf if self.nesterov else buf
-        add_scaled(params, -lr_at(self, params, state.count), g, out=params)
+        sub_scaled(params, lr_at(self, params, state.count), g, out=params)
         return SGDState(state.count + 1, buf)
 
     def _has_momentum(self) -> bool:

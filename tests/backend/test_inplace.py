@@ -12,6 +12,7 @@ from convlab.backend.inplace import (
     matmul_into,
     maximum_into,
     positive_mask,
+    sub_scaled,
     sum_into,
     writes_in_place,
 )
@@ -81,6 +82,20 @@ def test_add_scaled_is_y_plus_alpha_x(backend, per_run):
         out = owned[into]
         assert add_scaled(owned["y"], alpha, owned["x"], out=out) is out
         np.testing.assert_array_equal(to_numpy(out), to_numpy(new))
+
+
+@pytest.mark.parametrize("per_run", [False, True])
+def test_sub_scaled_is_add_scaled_of_minus_alpha_to_the_bit(backend, per_run):
+    """A gradient step's ``x − η·g`` without an array for −η: the same numbers, on every
+    backend (torch's fused kernels included), new or written over ``y``."""
+    rng = np.random.default_rng(3)
+    x, y = (backend.asarray(rng.normal(size=(64, 5))) for _ in range(2))
+    alpha = backend.asarray(rng.uniform(0.01, 2.0, size=(64, 1))) if per_run else 0.37
+    want = to_numpy(add_scaled(y, -alpha, x))
+    np.testing.assert_array_equal(to_numpy(sub_scaled(y, alpha, x)), want)
+    owned = backend.xp.asarray(y, copy=True)
+    assert sub_scaled(owned, alpha, x, out=owned) is owned
+    np.testing.assert_array_equal(to_numpy(owned), want)
 
 
 @pytest.mark.parametrize("rows", [(5,), ()])  # a matrix times a matrix, or a vector
