@@ -98,6 +98,7 @@ class Blocks:
         # the watched runs (host indices; None: all, kept whole) — none before the first check
         self.watch: np.ndarray | None = None if self.host else np.zeros(0, dtype=np.int64)
         self._pos = self._gather = self._held = None  # watched rows: map, gather, buffer
+        self._slots: tuple = ()  # the buffer's view for each step of the block
         self._replayed: tuple[int, Any, Any] | None = None
         self._previous: tuple[Any, Any] | None = None  # the last checked (loss, ‖∇f‖) row
 
@@ -115,7 +116,7 @@ class Blocks:
         if self.watch is None:
             kept = _Whole(x, state)
         elif self.watch.size:
-            held = self._held[len(self.steps), : self.watch.size, ...]
+            held = self._slots[len(self.steps)]
             held[...] = self._gather(x)
             kept = _Rows(held, self._pos)
         else:
@@ -220,10 +221,12 @@ class Blocks:
     def _hold(self, steps: int, rows: int) -> None:
         """A buffer for ``rows`` watched rows at each of ``steps`` steps, reused from block to
         block while it is large enough (fresh memory each step would have to be faulted in;
-        a checked block's rows are no longer read)."""
+        a checked block's rows are no longer read); its views, one per step, are made here
+        at once (indexing the buffer at each step cost more than the copy into it)."""
         x, held = self.before.kept.x, self._held
         if held is None or held.shape[0] < steps or held.shape[1] < rows:
             self._held = self.xp.empty((steps, rows, x.shape[-1]), dtype=x.dtype, device=x.device)
+        self._slots = self.xp.unstack(self._held[:steps, :rows, ...], axis=0)
 
 
 def likely_to_finish(loss, grad_norm, before, tol, ahead: int, ceiling) -> np.ndarray:
