@@ -20,9 +20,10 @@ Three tables, each convlab row next to the torch program a user would write by h
    (target ≥ 1.0x, samples per second).
 
 Usage: ``OMP_NUM_THREADS=2 python bench/torch_backend.py [--device cpu|cuda|cuda:N]
-[--rows N] [--samples N] [--dtype float64|float32] [--table 1|2|3] [--quick]``.  With a CUDA device the same
-tables run there (times taken after ``torch.cuda.synchronize()``); without one,
-``--device cuda`` prints why and stops.  Sides alternate and each reports its best of a few
+[--rows N] [--samples N] [--dtype float64|float32] [--table 1|2|3] [--quick]``
+(``--table``: only that table; repeatable).  With a CUDA device the same tables run there
+(times taken after ``torch.cuda.synchronize()``); without one, ``--device cuda`` prints why
+and stops.  Sides alternate and each reports its best of a few
 repeats, so a busy machine slows both alike.  This is a script that prints tables, not a test.
 """
 
