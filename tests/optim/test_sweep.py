@@ -7,6 +7,7 @@ import pytest
 
 import convlab.optim as co
 from convlab.errors import ArgumentError, ArgumentTypeError
+from convlab.optim.trace import hold_after_end
 from convlab.problems import Quadratic
 
 
@@ -77,6 +78,22 @@ def test_the_rate_is_fitted_when_first_read(quad, monkeypatch):
     rows = result.table.rows
     assert [row["rate"] for row in rows] == result.table.column("rate") and len(fits) == 1
     assert result.table == co.sweep(quad, co.GD, {"lr": [0.01, 0.05]}, steps=50).table
+
+
+@pytest.mark.parametrize("finished", [2, 7])  # fewer than half the runs, or most of them
+def test_a_finished_runs_rows_hold_its_last_step(finished):
+    """Each run's rows after its last step repeat that step's, whichever way it is gathered."""
+    rng = np.random.default_rng(4)
+    n_steps = np.full(8, 9)
+    n_steps[:finished] = rng.integers(0, 9, size=finished)
+    hist = {"loss": rng.normal(size=(10, 8)), "params": rng.normal(size=(10, 8, 3)), "dist": None}
+    want = {k: v.copy() for k, v in hist.items() if v is not None}
+    for v in want.values():
+        for r, n in enumerate(n_steps):
+            v[n + 1 :, r] = v[n, r]
+    hold_after_end(hist, n_steps, 10)
+    for k, v in want.items():
+        np.testing.assert_array_equal(hist[k], v)
 
 
 def test_shared_and_per_run_starts(backend, quad):
