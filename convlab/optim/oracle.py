@@ -44,6 +44,7 @@ class CountingOracle:
         self.problem = problem
         self.counts = {"nfev": 0, "ngev": 0, "nhev": 0, "njev": 0}
         self._memo: dict[str, list] = {name: [] for name in MEMO}
+        self.remembers = True  # off: each call evaluates (a caller that asks once per point)
         self._from_residuals = hasattr(problem, "value_and_grad_from")
 
     def __getattr__(self, name: str) -> Any:
@@ -109,6 +110,8 @@ class CountingOracle:
         return None
 
     def _remember(self, name: str, x: Any, out: Any) -> None:
+        if not self.remembers:
+            return
         try:
             seen = weakref.ref(x, self._forget)
         except TypeError:  # an object without weak references (a NumPy scalar): held

@@ -131,6 +131,20 @@ def test_a_remembered_result_goes_with_its_point():
     assert gone() is None and not oracle._memo["value_and_grad"]
 
 
+def test_an_oracle_that_remembers_nothing_evaluates_and_counts_each_call():
+    """The run loop's blocks ask for each point once and turn remembering off: a result is then
+    let go of with its last user, while x lives on (a block's first point does)."""
+    oracle = CountingOracle(Rosenbrock())
+    oracle.remembers = False
+    x = np.array([-1.2, 1.0])
+    _, g = oracle.value_and_grad(x)
+    gone = weakref.ref(g)
+    del g
+    assert gone() is None
+    oracle.value_and_grad(x)
+    assert oracle.counts["nfev"] == oracle.counts["ngev"] == 2
+
+
 @pytest.mark.parametrize(
     "build",
     [
