@@ -12,6 +12,7 @@ Two rules keep the counts fair (each evaluation counted once, as SciPy counts th
   is let go of at once, and its memory reused for the next).  A line search that evaluates
   at its accepted point and returns that very array costs nothing more when the run loop
   evaluates there again; ``value(x)`` and ``grad(x)`` reuse a ``value_and_grad(x)`` result.
+  A caller that asks once per point (the run loop's blocks) sets ``remembers = False``.
 * for a least-squares problem (one with ``residual``, ``jacobian`` and
   ``value_and_grad_from(r, J)``), ``value_and_grad`` is computed from the counted
   ``residual`` and ``jacobian`` calls — ½‖r‖² and Jᵀr — so
