@@ -29,18 +29,19 @@ import math
 from typing import Any
 
 from convlab.backend import array_namespace
-from convlab.backend.checks import as_array, check_shape
 from convlab.errors import ArgumentError, ArgumentTypeError, ShapeError
 from convlab.nn.batchnorm import BatchNorm1d
 from convlab.nn.layers import ACTIVATIONS, Linear
 from convlab.nn.losses import LOSSES, CrossEntropyLoss, MSELoss
 from convlab.nn.module import Sequential
 from convlab.nn.objective import check_data, make_loss, output_width
+from convlab.problems.base import Problem
 
 
-class NetworkRuns:
+class NetworkRuns(Problem):
     """The training loss of ``model`` on ``(X, y)`` at parameters θ of shape ``(d,)`` or
-    ``(R, d)``; ``x0`` is the network's current parameter vector.
+    ``(R, d)``; ``x0`` is the network's current parameter vector (the default start of
+    :meth:`~convlab.problems.base.Problem.start`).
 
     model: a :class:`~convlab.nn.module.Sequential` of Linear, BatchNorm1d (in train mode) and
     activation blocks, e.g. from :func:`convlab.nn.mlp`; loss: a name of
@@ -88,14 +89,6 @@ class NetworkRuns:
         for layer in self.layers:
             out = layer.forward(runs, out)
         return _LOSSES[type(self.loss)](self.xp, out, self.y)
-
-    def start(self, x0: Any = None) -> Any:
-        """The validated start: ``x0`` (``(d,)`` or ``(R, d)``), else the network's weights."""
-        if x0 is None:
-            return self.x0
-        x = as_array("x0", x0, xp=self.xp, dtype=self.dtype, device=self.device, ndim=(1, 2))
-        check_shape("x0", x, (None,) * (x.ndim - 1) + (self.dim,))
-        return x
 
     def __repr__(self) -> str:
         return f"NetworkRuns(dim={self.dim}, n_samples={self.n_samples})"
